@@ -1,0 +1,3 @@
+from tfdojo.cli import main
+
+raise SystemExit(main())

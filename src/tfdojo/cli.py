@@ -1,0 +1,91 @@
+"""The ``tfdojo`` command: parse, call one library function, print.
+
+Each subcommand lives in :mod:`tfdojo.commands` as a module with
+``register(subparsers)``; it imports NumPy/TensorFlow inside its handler, after
+``--threads`` has sized the thread pools. No logic lives only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tfdojo import __version__
+from tfdojo.errors import TfdojoError
+
+# Order = order in `tfdojo --help`.
+COMMAND_MODULES = [
+    "doctor",
+    "data",
+]
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in epilogs as written."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfdojo",
+        description="A TensorFlow dojo on notMNIST: build the data from your fonts, "
+        "train the workshop's models, check back-propagation by hand, test significance.",
+        epilog="Example:\n  tfdojo data build && tfdojo train --model cnn\n\n"
+        "Run `tfdojo COMMAND --help` for each command's options and an example.",
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tfdojo {__version__}")
+    add_threads_option(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"tfdojo.commands.{name}").register(sub)
+    return parser
+
+
+def add_threads_option(parser: argparse.ArgumentParser) -> None:
+    """``--threads N``: accepted before or after the subcommand."""
+    parser.add_argument(
+        "--threads",
+        metavar="N",
+        default=argparse.SUPPRESS,
+        help="threads/processes to compute with (default: $TFDOJO_THREADS or every core)",
+    )
+
+
+def add_command(sub, name: str, help: str, example: str, description: str | None = None):
+    """Add a subcommand parser with the shared options and an example epilog."""
+    p = sub.add_parser(
+        name,
+        help=help,
+        description=description or help,
+        epilog=f"Example:\n  {example}",
+        formatter_class=HelpFormatter,
+    )
+    add_threads_option(p)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tfdojo`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        from tfdojo.runtime import parse_threads, set_threads
+
+        set_threads(parse_threads(getattr(args, "threads", None)))
+        return int(args.func(args) or 0)
+    except TfdojoError as exc:
+        print(f"tfdojo: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tfdojo: interrupted; nothing half-written was left behind", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"tfdojo: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
