@@ -22,7 +22,9 @@ from tfdojo.errors import TfdojoError
 
 def _explain(exc: OSError, path: Path) -> TfdojoError:
     if exc.errno == errno.ENOSPC:
-        return TfdojoError(f"{path}: no space left on the device while writing; nothing was written")
+        return TfdojoError(
+            f"{path}: no space left on the device while writing; nothing was written"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return TfdojoError(f"{path.parent}: folder is not writable ({exc.strerror})")
     return TfdojoError(f"{path}: could not write ({exc.strerror or exc})")
@@ -33,10 +35,12 @@ def ensure_dir(path: str | os.PathLike) -> Path:
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError as exc:
-        raise TfdojoError(f"{path}: expected a folder, found a file") from exc
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise TfdojoError(f"{path}: expected a folder, found a file in the way") from exc
     except OSError as exc:
-        raise _explain(exc, path / "x") from exc
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise TfdojoError(f"{path}: cannot create this folder ({exc.strerror})") from exc
+        raise _explain(exc, path) from exc
     return path
 
 
@@ -53,6 +57,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
     except OSError as exc:
         raise _explain(exc, path) from exc
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f
             f.flush()
@@ -64,6 +69,12 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
     except BaseException:
         _remove_quietly(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _remove_quietly(tmp: str) -> None:

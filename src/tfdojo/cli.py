@@ -18,6 +18,15 @@ from tfdojo.errors import TfdojoError
 COMMAND_MODULES = [
     "doctor",
     "data",
+    "train",
+    "evaluate",
+    "predict",
+    "params",
+    "explain",
+    "shapes",
+    "compare",
+    "stats",
+    "report",
 ]
 
 

@@ -57,9 +57,9 @@ def _coerce(value: Any, tp: Any, key: str, where: str) -> Any:
     args = typing.get_args(tp)
     bad = TfdojoError(f"{where}: {key} expects {_type_name(tp)}, received {value!r}")
     if origin in (typing.Union, types.UnionType):
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-            if type(None) in args:
-                return None
+        is_none = value is None or (isinstance(value, str) and value.lower() in ("none", "null"))
+        if is_none and type(None) in args:
+            return None
         for arg in (a for a in args if a is not type(None)):
             try:
                 return _coerce(value, arg, key, where)
@@ -183,9 +183,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise TfdojoError(f"--config: {path} is not valid TOML ({exc})") from None
 
 
-def layered(
-    base: T, toml_path: str | Path | None = None, sets: list[str] | None = None
-) -> T:
+def layered(base: T, toml_path: str | Path | None = None, sets: list[str] | None = None) -> T:
     """Defaults (``base``), then a TOML file, then ``--set`` overrides."""
     cfg = base
     if toml_path:

@@ -84,7 +84,9 @@ def make_split(images: Any, labels: Any, font_ids: Any | None = None) -> Split:
     if labels.shape != (len(images),):
         raise TfdojoError(f"labels: expected shape ({len(images)},), received {labels.shape}")
     if len(labels) and (labels.min() < 0 or labels.max() >= len(LETTERS)):
-        raise TfdojoError(f"labels: expected values 0..9 (A..J), received {labels.min()}..{labels.max()}")
+        raise TfdojoError(
+            f"labels: expected values 0..9 (A..J), received {labels.min()}..{labels.max()}"
+        )
     if font_ids is None:
         font_ids = np.full(len(images), -1, np.int32)
     return Split(images, labels.astype(np.uint8), np.asarray(font_ids, np.int32))
@@ -105,7 +107,10 @@ def save(directory: str | os.PathLike, splits: dict[str, Split], manifest: dict[
         arrays[f"{name}_font_ids"] = s.font_ids
     manifest = dict(manifest)
     manifest["counts"] = {
-        name: {"total": len(splits[name]), "per_class": dict(zip(LETTERS, splits[name].class_counts()))}
+        name: {
+            "total": len(splits[name]),
+            "per_class": dict(zip(LETTERS, splits[name].class_counts())),
+        }
         for name in SPLITS
     }
     manifest["sha256"] = {key: array_sha256(a) for key, a in arrays.items()}
@@ -145,19 +150,27 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
     d = resolve(path)
     npz, man = d / NPZ_NAME, d / MANIFEST_NAME
     if not npz.is_file():
-        hint = "run `tfdojo data build`" if path is None else "expected a folder made by `tfdojo data build` or `tfdojo data import`"
+        hint = (
+            "run `tfdojo data build`"
+            if path is None
+            else "expected a folder made by `tfdojo data build` or `tfdojo data import`"
+        )
         raise TfdojoError(f"{d}: no {NPZ_NAME} here; {hint}")
     try:
         manifest = json.loads(man.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise TfdojoError(f"{man}: missing; the dataset is incomplete, build or import it again") from None
+        raise TfdojoError(
+            f"{man}: missing; the dataset is incomplete, build or import it again"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise TfdojoError(f"{man}: not valid JSON ({exc})") from None
     try:
         with np.load(npz, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except ValueError as exc:
-        raise TfdojoError(f"{npz}: holds pickled objects or is malformed ({exc}); refused") from None
+        raise TfdojoError(
+            f"{npz}: holds pickled objects or is malformed ({exc}); refused"
+        ) from None
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
         raise TfdojoError(f"{npz}: not a readable npz file ({exc})") from None
     splits = {}
@@ -176,6 +189,7 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
         for key, a in arrays.items():
             if key in expected and expected[key] != array_sha256(a):
                 raise TfdojoError(
-                    f"{npz}: {key} does not match {MANIFEST_NAME} (interrupted write?); rebuild the dataset"
+                    f"{npz}: {key} does not match {MANIFEST_NAME} (interrupted write?); "
+                    "rebuild the dataset"
                 )
     return Dataset(splits["train"], splits["valid"], splits["test"], manifest, d)

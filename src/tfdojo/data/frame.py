@@ -27,7 +27,7 @@ def ink_bbox(a: np.ndarray, threshold: int = 0) -> tuple[int, int, int, int] | N
 
 
 def fill_frame(glyph: Image.Image, size: int = SIZE) -> np.ndarray:
-    """Resize a cropped 'L' glyph to fill ``size`` x ``size`` with antialiasing -> uint8 (size, size)."""
+    """Resize a cropped 'L' glyph to fill ``size`` x ``size``, antialiased -> uint8 (size, size)."""
     return np.asarray(glyph.resize((size, size), Image.Resampling.LANCZOS), dtype=np.uint8)
 
 

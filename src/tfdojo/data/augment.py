@@ -1,0 +1,80 @@
+"""Augmented variants of a rendered glyph that still look like real notMNIST.
+
+A variant is made from the large ink-cropped glyph (before framing), so that the
+distortions act on a smooth shape, then framed to 28x28 like every image:
+
+- stroke weight: thicker or thinner strokes (max/min filter), p = 0.3;
+- rotation: angle ~ N(0, 4 deg), clipped to +-10 deg;
+- shear: horizontal slant ~ N(0, 0.12), clipped to +-0.3;
+- scale and aspect: usually the glyph fills the frame (notMNIST stretches it);
+  sometimes it fills 80-100% of each side independently;
+- rare margins: p = 0.06, the glyph fills only 55-80% of the frame, placed anywhere;
+- rare blur: p = 0.04, a slight Gaussian blur (radius 0.4-0.8 px at 28x28).
+
+All randomness comes from the ``rng`` passed in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+from tfdojo.data.frame import SIZE, fill_frame, ink_bbox
+
+
+def _stroke(img: Image.Image, rng: np.random.Generator) -> Image.Image:
+    if rng.random() >= 0.3:
+        return img
+    # Filters act in pixels of the large render (~70 px tall): 3 px ~ a light weight change.
+    size = 3 if rng.random() < 0.85 else 5
+    pad = ImageOps.expand(img, border=size, fill=0)
+    if rng.random() < 0.5:
+        return pad.filter(ImageFilter.MaxFilter(size))
+    thinner = pad.filter(ImageFilter.MinFilter(size))
+    return thinner if ink_bbox(np.asarray(thinner), 40) is not None else pad
+
+
+def _rotate_shear(img: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Slant then rotate, as one affine map (one resampling pass), growing the canvas to fit."""
+    angle = np.deg2rad(float(np.clip(rng.normal(0.0, 4.0), -10.0, 10.0)))
+    shear = float(np.clip(rng.normal(0.0, 0.12), -0.3, 0.3))
+    w, h = img.size
+    # Forward map on centred coordinates: p_out = R(angle) @ S(shear) @ p_in.
+    c, s = np.cos(angle), np.sin(angle)
+    forward = np.array([[c, -s], [s, c]]) @ np.array([[1.0, shear], [0.0, 1.0]])
+    corners = np.array([[-w, -h], [w, -h], [-w, h], [w, h]]) / 2.0
+    out = corners @ forward.T
+    ow, oh = (int(np.ceil(v)) + 2 for v in out.max(0) - out.min(0))
+    # PIL wants the inverse: p_in = inv @ (p_out - centre_out) + centre_in.
+    inv = np.linalg.inv(forward)
+    offset = np.array([w / 2, h / 2]) - inv @ np.array([ow / 2, oh / 2])
+    data = (inv[0, 0], inv[0, 1], offset[0], inv[1, 0], inv[1, 1], offset[1])
+    return img.transform(
+        (ow, oh), Image.Transform.AFFINE, data, resample=Image.Resampling.BILINEAR, fillcolor=0
+    )
+
+
+def variant(glyph: Image.Image, rng: np.random.Generator) -> np.ndarray:
+    """One augmented 28x28 uint8 variant of an ink-cropped 'L' glyph (white on black)."""
+    img = _rotate_shear(_stroke(glyph, rng), rng)
+    box = ink_bbox(np.asarray(img), threshold=16)
+    if (
+        box is None
+    ):  # distortion lost the ink (never seen in practice): fall back to the plain glyph
+        return fill_frame(glyph)
+    img = img.crop(box)
+    u = rng.random()
+    if u < 0.06:  # rare margins
+        w, h = (int(round(SIZE * f)) for f in rng.uniform(0.55, 0.8, size=2))
+    elif u < 0.36:  # scale / aspect jitter
+        w, h = (int(round(SIZE * f)) for f in rng.uniform(0.8, 1.0, size=2))
+    else:  # fill the frame, as notMNIST does
+        w = h = SIZE
+    out = np.zeros((SIZE, SIZE), np.uint8)
+    x = int(rng.integers(0, SIZE - w + 1))
+    y = int(rng.integers(0, SIZE - h + 1))
+    out[y : y + h, x : x + w] = np.asarray(img.resize((w, h), Image.Resampling.LANCZOS))
+    if rng.random() < 0.04:
+        blurred = Image.fromarray(out).filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.8)))
+        out = np.asarray(blurred, dtype=np.uint8)
+    return out

@@ -1,0 +1,40 @@
+"""Shared fixtures: small real datasets rendered from fonts every machine has.
+
+matplotlib ships DejaVu, STIX and Computer Modern fonts, so these fixtures work on a
+fresh machine without the Debian font packages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Never touch the user's real cache from a test."""
+    monkeypatch.setenv("TFDOJO_DATA", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("TFDOJO_THREADS", os.environ.get("TFDOJO_TEST_THREADS", "1"))
+
+
+def matplotlib_font_dir() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    """A small real dataset folder (notmnist.npz + manifest.json) built from matplotlib's fonts."""
+    from tfdojo.data.build import BuildConfig, build
+
+    out = tmp_path_factory.mktemp("tiny_dataset")
+    cfg = BuildConfig(variants=3, seed=0)
+    build(
+        out, cfg, font_dirs=[matplotlib_font_dir()], system_fonts=False, processes=1, progress=False
+    )
+    return out
