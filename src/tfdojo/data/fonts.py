@@ -122,13 +122,19 @@ def is_symbol_encoded(path: str | os.PathLike, index: int = 0) -> bool:
     at the codes of A-J. Type 1 and unreadable fonts give False (the renderer's
     checks catch them instead).
     """
+    import struct
+
     from fontTools.ttLib import TTFont
 
     if Path(path).suffix.lower() not in (".ttf", ".otf", ".ttc", ".otc", ".woff"):
         return False
     try:
         with TTFont(path, lazy=True, fontNumber=index) as tt:
-            subtables = {(t.platformID, t.platEncID) for t in tt["cmap"].tables}
+            # Only the cmap header (a list of (platform, encoding, offset) records) is
+            # needed; decompiling the subtables themselves would cost 100x more.
+            raw = tt.reader["cmap"]
+        (count,) = struct.unpack_from(">H", raw, 2)
+        subtables = {struct.unpack_from(">HH", raw, 4 + 8 * i) for i in range(count)}
     except Exception:  # noqa: BLE001 - any parse error: let the renderer decide
         return False
     unicode_ids = {(0, e) for e in range(7)} | {(3, 1), (3, 10)}

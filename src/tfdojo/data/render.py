@@ -104,11 +104,9 @@ def draw_glyph(font, ch: str) -> Image.Image | None:
 def _near_distinct(glyphs: np.ndarray, tol: float = 4.0) -> int:
     """Number of glyphs not within ``tol`` (mean |difference|, 0..255) of an earlier one."""
     flat = glyphs.reshape(len(glyphs), -1).astype(np.float32)
-    distinct = 0
-    for i in range(len(flat)):
-        if all(np.abs(flat[i] - flat[j]).mean() >= tol for j in range(i)):
-            distinct += 1
-    return distinct
+    diff = np.abs(flat[:, None, :] - flat[None, :, :]).mean(-1)  # (n, n)
+    earlier_twin = np.tril(diff < tol, k=-1).any(axis=1)
+    return int((~earlier_twin).sum())
 
 
 def render_face(path: str, index: int, sha256: str, size: int = RENDER_SIZE) -> Face:
