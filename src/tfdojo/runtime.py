@@ -13,8 +13,18 @@ so :func:`set_threads` must run before NumPy is imported (the CLI calls it first
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 
 from tfdojo.errors import TfdojoError
+
+# Start-up banners TensorFlow's C++ side writes to stderr before its log settings apply.
+_TF_NOISE = (
+    "oneDNN custom operations",
+    "absl::InitializeLog",
+    "cpu_feature_guard",
+    "rebuild TensorFlow",
+)
 
 _BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 
@@ -59,12 +69,38 @@ def configure_tensorflow(n: int | None = None):
     runtime starts, and later calls with the same ``n`` are no-ops.
     """
     n = threads() if n is None else n
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(n)
         tf.config.threading.set_inter_op_parallelism_threads(n)
     except RuntimeError:
         pass  # runtime already initialised; keep the first setting
+    return tf
+
+
+def import_tensorflow():
+    """Import TensorFlow without its start-up banners; any other stderr output is kept.
+
+    TensorFlow 2.21 logs "oneDNN custom operations are on..." through absl before
+    ``TF_CPP_MIN_LOG_LEVEL`` applies, so the import runs with file descriptor 2
+    redirected to a temporary file, whose other lines are printed afterwards.
+    """
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow as tf
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", "replace").splitlines()
+    for line in lines:
+        if not any(marker in line for marker in _TF_NOISE):
+            print(line, file=sys.stderr)
     return tf
