@@ -1,0 +1,195 @@
+"""Download the real notMNIST archives, resumably, and refuse anything that is not them.
+
+The archive is written to ``<name>.part`` and renamed to its final name only when
+its size matches the known size and it starts like a gzip file, so the classic
+failure (a 403 HTML page saved under ``notMNIST_small.tar.gz``) cannot happen. An
+interrupted download keeps its ``.part`` file; the next run asks the server for
+the rest with an HTTP ``Range`` header (and starts over if the server ignores it).
+The ``.part`` file is resume state, never a file that loads: it is the one file
+tfdojo appends to in place.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tfdojo.atomic import ensure_dir
+from tfdojo.data.archive import looks_like_html
+from tfdojo.errors import TfdojoError
+
+DEFAULT_BASE_URL = "http://yaroslavvb.com/upload/notMNIST/"
+"""Where the archives were first published; override with ``--base-url`` or ``$TFDOJO_BASE_URL``."""
+
+ARCHIVES = {
+    "small": ("notMNIST_small.tar.gz", 8_458_043),
+    "large": ("notMNIST_large.tar.gz", 247_336_696),
+}
+"""Archive kind -> (file name, size in bytes)."""
+
+CHUNK = 1 << 16
+TIMEOUT = 60.0
+
+
+def base_url(url: str | None = None) -> str:
+    """``url``, else ``$TFDOJO_BASE_URL``, else :data:`DEFAULT_BASE_URL`; ends with ``/``."""
+    url = url or os.environ.get("TFDOJO_BASE_URL") or DEFAULT_BASE_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def download(
+    kind: str = "small",
+    url: str | None = None,
+    out_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+    expected_size: int | None = None,
+) -> Path:
+    """Download ``notMNIST_<kind>.tar.gz`` into ``out_dir``; return its path.
+
+    Args:
+        kind: ``small`` (8.5 MB, 18,724 images) or ``large`` (247 MB, ~530,000).
+        url: the base URL the archive's name is appended to (see :func:`base_url`).
+        out_dir: where to put it (default: :func:`tfdojo.paths.downloads_dir`).
+        progress: show a progress bar on stderr.
+        expected_size: the size to check against (default: the archive's known size).
+
+    Raises:
+        TfdojoError: an HTTP error (404, 403, ...), an HTML page or a file of the
+            wrong size instead of the archive, an unreachable server, an
+            interrupted transfer (run again to resume), an unwritable folder.
+    """
+    from tfdojo.paths import downloads_dir
+
+    if kind not in ARCHIVES:
+        raise TfdojoError(f"kind: expected one of {', '.join(ARCHIVES)}, received {kind!r}")
+    name, known_size = ARCHIVES[kind]
+    size = known_size if expected_size is None else expected_size
+    out = ensure_dir(out_dir if out_dir is not None else downloads_dir())
+    dest = out / name
+    if dest.is_file() and dest.stat().st_size == size and _is_gzip(dest):
+        return dest
+    part = out / (name + ".part")
+    source = base_url(url) + name
+    offset = part.stat().st_size if part.is_file() else 0
+    if offset > size or (offset and not _is_gzip(part)):
+        part.unlink()
+        offset = 0
+    if offset < size:
+        _fetch(source, part, offset, size, progress)
+    _check_complete(source, part, size)
+    os.replace(part, dest)
+    return dest
+
+
+def _fetch(source: str, part: Path, offset: int, size: int, progress: bool) -> None:
+    from tqdm import tqdm
+
+    request = urllib.request.Request(source, headers={"User-Agent": "tfdojo"})
+    if offset:
+        request.add_header("Range", f"bytes={offset}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=TIMEOUT)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and offset:  # our .part is not a prefix the server knows: restart
+            part.unlink()
+            return _fetch(source, part, 0, size, progress)
+        raise TfdojoError(
+            f"{source}: the server answered HTTP {exc.code} {exc.reason}; expected the archive "
+            "(check --base-url or $TFDOJO_BASE_URL)"
+        ) from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise TfdojoError(f"{source}: could not connect ({reason})") from None
+    with response:
+        content_type = response.headers.get("Content-Type", "")
+        if "html" in content_type.lower():
+            raise TfdojoError(
+                f"{source}: the server answered an HTML page ({content_type}), not the archive "
+                "(check --base-url or $TFDOJO_BASE_URL)"
+            )
+        if response.status == 206:
+            start = _range_start(response.headers.get("Content-Range", ""))
+            if start != offset:
+                raise TfdojoError(
+                    f"{source}: asked for bytes from {offset}, the server sent from {start}; "
+                    f"delete {part} and try again"
+                )
+            mode = "ab"
+        else:  # 200: the server ignored Range (or there was none) - start over
+            offset, mode = 0, "wb"
+        length = response.headers.get("Content-Length")
+        promised = offset + int(length) if length and length.isdigit() else None
+        with (
+            open(part, mode) as f,
+            tqdm(
+                total=size,
+                initial=offset,
+                unit="B",
+                unit_scale=True,
+                desc=part.name[:-5],
+                disable=not progress,
+            ) as bar,
+        ):
+            first = offset == 0
+            while True:
+                try:
+                    chunk = response.read(CHUNK)
+                except (http.client.IncompleteRead, OSError) as exc:
+                    f.flush()
+                    raise TfdojoError(
+                        f"{source}: transfer interrupted after {f.tell():,} of {size:,} bytes "
+                        f"({exc.__class__.__name__}); run the same command again to resume"
+                    ) from None
+                if not chunk:
+                    if promised is not None and f.tell() < min(promised, size):
+                        raise TfdojoError(
+                            f"{source}: transfer interrupted after {f.tell():,} of {size:,} "
+                            "bytes; run the same command again to resume"
+                        )
+                    break
+                if first:
+                    first = False
+                    if looks_like_html(chunk[:512]):
+                        f.close()
+                        part.unlink()
+                        raise TfdojoError(
+                            f"{source}: the server answered an HTML page, not the archive "
+                            "(check --base-url or $TFDOJO_BASE_URL)"
+                        )
+                f.write(chunk)
+                bar.update(len(chunk))
+                if f.tell() > size:
+                    break
+    return None
+
+
+def _check_complete(source: str, part: Path, size: int) -> None:
+    got = part.stat().st_size if part.is_file() else 0
+    if got == size and _is_gzip(part):
+        return
+    head = part.read_bytes()[:512] if part.is_file() else b""
+    part.unlink(missing_ok=True)
+    if looks_like_html(head):
+        raise TfdojoError(f"{source}: the server answered an HTML page, not the archive")
+    if got != size:
+        raise TfdojoError(
+            f"{source}: expected {size:,} bytes, received {got:,} "
+            f"({'short' if got < size else 'too long'}: not the notMNIST archive); nothing was kept"
+        )
+    raise TfdojoError(f"{source}: expected a gzip archive, received something else; nothing kept")
+
+
+def _range_start(content_range: str) -> int | None:
+    # "bytes 100-199/200"
+    try:
+        return int(content_range.split()[1].split("-")[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"

@@ -1,0 +1,190 @@
+"""IDX files, the format of MNIST, Fashion-MNIST and EMNIST: read, write, export.
+
+An IDX file is a 4-byte magic number, one big-endian uint32 per dimension, then
+the array's values in big-endian C order::
+
+    00 00 <dtype code> <ndim>   <dim 0> ... <dim ndim-1>   <data>
+
+dtype codes: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32,
+0x0E float64. Files may be gzipped (``train-images-idx3-ubyte.gz``); reading
+detects gzip from its magic bytes, writing from a ``.gz`` suffix.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from tfdojo.atomic import atomic_open, ensure_dir
+from tfdojo.errors import TfdojoError
+
+DTYPES: dict[int, np.dtype] = {
+    0x08: np.dtype("u1"),
+    0x09: np.dtype("i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+"""IDX dtype code -> big-endian NumPy dtype."""
+
+_CODES = {dt.newbyteorder("=").str: code for code, dt in DTYPES.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (plain or gzipped) into a native-endian array.
+
+    Args:
+        path: e.g. ``train-images-idx3-ubyte.gz``.
+
+    Returns:
+        The array, with the shape and dtype the header gives
+        (MNIST images: uint8 (N, 28, 28); labels: uint8 (N,)).
+
+    Raises:
+        TfdojoError: missing file, bad gzip stream, wrong magic, unknown dtype
+            code, or a data size that does not match the header's dimensions.
+    """
+    path = Path(path)
+    raw = _read_bytes(path)
+    return parse_idx(raw, str(path))
+
+
+def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
+    """Parse the bytes of an (uncompressed) IDX file; see :func:`read_idx`."""
+    if len(raw) < 4:
+        raise TfdojoError(f"{name}: expected an IDX file, received {len(raw)} bytes (too short)")
+    zero, code, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or code not in DTYPES:
+        raise TfdojoError(
+            f"{name}: expected an IDX file (magic 00 00 <dtype> <ndim>), "
+            f"received magic {raw[:4].hex(' ')}"
+        )
+    header_size = 4 + 4 * ndim
+    if len(raw) < header_size:
+        raise TfdojoError(
+            f"{name}: truncated IDX header: {ndim} dimensions need {header_size} bytes, "
+            f"received {len(raw)}"
+        )
+    shape = struct.unpack(f">{ndim}I", raw[4:header_size])
+    dtype = DTYPES[code]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    received = len(raw) - header_size
+    if received < expected:
+        raise TfdojoError(
+            f"{name}: truncated IDX data: shape {shape} of {dtype.name} needs {expected} bytes, "
+            f"received {received}"
+        )
+    if received > expected:
+        raise TfdojoError(
+            f"{name}: IDX dimensions {shape} do not match the data: expected {expected} bytes, "
+            f"received {received}"
+        )
+    a = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
+    return a.astype(dtype.newbyteorder("="))
+
+
+def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
+    """Write ``array`` as an IDX file, gzipped if ``path`` ends in ``.gz``; atomic.
+
+    Raises:
+        TfdojoError: a dtype IDX cannot hold (it holds uint8, int8, int16, int32,
+            float32, float64) or a dimension too large for uint32.
+    """
+    path = Path(path)
+    a = np.asarray(array)
+    code = _CODES.get(a.dtype.newbyteorder("=").str)
+    if code is None or a.dtype.kind == "b":
+        allowed = ", ".join(dt.name for dt in DTYPES.values())
+        raise TfdojoError(f"{path}: IDX holds {allowed}; received dtype {a.dtype}")
+    if a.ndim > 255 or any(d >= 2**32 for d in a.shape):
+        raise TfdojoError(
+            f"{path}: IDX dimensions must be < 2**32 and at most 255; received {a.shape}"
+        )
+    header = struct.pack(f">HBB{a.ndim}I", 0, code, a.ndim, *a.shape)
+    data = header + np.ascontiguousarray(a, dtype=DTYPES[code]).tobytes()
+    if path.suffix == ".gz":
+        # mtime=0: the same array always gives the same bytes.
+        data = gzip.compress(data, compresslevel=6, mtime=0)
+    with atomic_open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TfdojoError(f"{path}: no such file; expected an IDX file") from None
+    except IsADirectoryError:
+        raise TfdojoError(f"{path}: is a folder; expected an IDX file") from None
+    except OSError as exc:
+        raise TfdojoError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise TfdojoError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
+    return raw
+
+
+# -- MNIST file naming -------------------------------------------------------------------------
+
+
+def images_name(prefix: str, gz: bool = True) -> str:
+    """``train`` -> ``train-images-idx3-ubyte.gz`` (MNIST naming)."""
+    return f"{prefix}-images-idx3-ubyte" + (".gz" if gz else "")
+
+
+def labels_name(prefix: str, gz: bool = True) -> str:
+    """``train`` -> ``train-labels-idx1-ubyte.gz`` (MNIST naming)."""
+    return f"{prefix}-labels-idx1-ubyte" + (".gz" if gz else "")
+
+
+def labels_path_for(images_path: str | os.PathLike) -> Path:
+    """The labels file MNIST naming pairs with an images file (it may not exist).
+
+    ``.../train-images-idx3-ubyte.gz`` -> ``.../train-labels-idx1-ubyte.gz``; also the
+    ``train-images.idx3-ubyte`` spelling of some mirrors.
+    """
+    p = Path(images_path)
+    name = p.name.replace("-images-idx3-ubyte", "-labels-idx1-ubyte")
+    name = name.replace("-images.idx3-ubyte", "-labels.idx1-ubyte")
+    if name == p.name:
+        raise TfdojoError(
+            f"{p}: expected an MNIST-named images file (*-images-idx3-ubyte[.gz]); "
+            "give the labels file with --labels"
+        )
+    return p.with_name(name)
+
+
+def export_idx(
+    dataset_dir: str | os.PathLike | None, out_dir: str | os.PathLike | None = None, gz: bool = True
+) -> list[Path]:
+    """Write a dataset's splits as MNIST-named IDX files.
+
+    Args:
+        dataset_dir: a dataset folder (``None``: the default cache dataset).
+        out_dir: where to write (default: ``<dataset_dir>/idx``).
+        gz: gzip the files, like the MNIST originals.
+
+    Returns:
+        The paths written: ``train-``, ``valid-`` and ``test-`` images and labels
+        (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``, ...).
+    """
+    from tfdojo.data import dataset
+
+    ds = dataset.load(dataset_dir)
+    out = ensure_dir(out_dir if out_dir is not None else ds.path / "idx")
+    written = []
+    for split in dataset.SPLITS:
+        s = ds.split(split)
+        written.append(write_idx(out / images_name(split, gz), s.images))
+        written.append(write_idx(out / labels_name(split, gz), s.labels))
+    return written
