@@ -27,6 +27,7 @@ demo: system-deps venv
 	$(BIN)/tfdojo data build
 	$(BIN)/tfdojo data info
 	$(BIN)/tfdojo data show --out notmnist-grid.png
+	$(BIN)/tfdojo train --model cnn --out runs/demo-cnn --overwrite --no-progress
 
 lint: venv
 	$(BIN)/ruff check .

@@ -66,8 +66,10 @@ def main() -> None:
     from tfdojo.data.fonts import find_font_files
 
     files = [str(f) for f in find_font_files()]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"{len(files)} font files")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"{len(files)} font files"
+    )
     print(f"render, 1 core:  {render_rate(files):8,.0f} glyphs/s")
     print(f"augment, 1 core: {augment_rate(files):8,.0f} images/s")
     if args.skip_full:
@@ -83,9 +85,11 @@ def main() -> None:
             best[processes] = min(best.get(processes, dt), dt)
             faces, images = man["faces_used"], man["counts"]["train"]["total"]
             print(f"  default build, {processes} process(es): {dt:6.1f} s")
-    print(f"default build ({faces} faces, {images:,} training images): "
-          f"1 process {best[1]:.1f} s, 2 processes {best[2]:.1f} s, "
-          f"speed-up x{best[1] / best[2]:.2f}")
+    print(
+        f"default build ({faces} faces, {images:,} training images): "
+        f"1 process {best[1]:.1f} s, 2 processes {best[2]:.1f} s, "
+        f"speed-up x{best[1] / best[2]:.2f}"
+    )
 
 
 if __name__ == "__main__":

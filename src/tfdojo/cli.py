@@ -29,6 +29,9 @@ COMMAND_MODULES = [
     "report",
 ]
 
+# Commands that run TensorFlow: its thread pools are set before anything imports it.
+TENSORFLOW_COMMANDS = {"train", "evaluate", "predict", "compare", "report", "lesson", "launch"}
+
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in epilogs as written."""
@@ -84,7 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from tfdojo.runtime import parse_threads, set_threads
 
-        set_threads(parse_threads(getattr(args, "threads", None)))
+        n = parse_threads(getattr(args, "threads", None))
+        set_threads(n)
+        if args.command in TENSORFLOW_COMMANDS:
+            from tfdojo.runtime import configure_tensorflow
+
+            configure_tensorflow(n)  # before any module imports it: sets the pools, hides banners
         return int(args.func(args) or 0)
     except TfdojoError as exc:
         print(f"tfdojo: error: {exc}", file=sys.stderr)

@@ -1,0 +1,312 @@
+"""Training throughput: tfdojo's trainer vs Keras 3 ``model.fit`` vs a plain PyTorch eager loop.
+
+Same architectures (from the tfdojo presets), same uint8 images, batch size, SGD with
+momentum 0.9; each framework runs in its own process per thread count (thread pools
+are fixed at start-up), and the processes are interleaved over ``--repeats`` rounds
+so that load from other users hits all of them alike. The best round per cell is
+reported. Also reported: achieved GFLOP/s (:func:`train_flops` per example, from
+``tfdojo.shapes``) against a large float32 matmul's.
+
+    python benchmarks/train_throughput.py                      # 1 and 2 threads
+    python benchmarks/train_throughput.py --threads 1 --seconds 2 --repeats 1
+
+PyTorch is optional (``pip install -e '.[bench]'``); without it its columns say "-".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+MODELS = ("logistic", "mlp", "cnn_course", "lenet5")
+N_IMAGES = 128 * 256  # 32,768 images, a multiple of the batch size
+
+
+def make_data(n: int):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n).astype(
+        np.uint8
+    )
+
+
+def timed(run_once, seconds: float) -> float:
+    """Examples per second of ``run_once() -> examples``, after one warm-up call."""
+    run_once()
+    done, start = 0, time.perf_counter()
+    while True:
+        done += run_once()
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done / elapsed
+
+
+def matmul_peak(tf, n: int = 2048) -> float:
+    """GFLOP/s of an n x n float32 matmul (2 n^3 FLOPs), best of a few."""
+    a = tf.random.normal([n, n])
+    b = tf.random.normal([n, n])
+    tf.matmul(a, b).numpy()
+    best = 0.0
+    for _ in range(5):
+        t = time.perf_counter()
+        tf.matmul(a, b).numpy()
+        best = max(best, 2 * n**3 / (time.perf_counter() - t) / 1e9)
+    return best
+
+
+def bench_tfdojo(name: str, batch: int, seconds: float) -> float:
+    from tfdojo import models, train
+
+    images, labels = make_data(N_IMAGES)
+    cfg = train.make_config(name, sets=[f"batch_size={batch}", "dropout=0", "weight_decay=0"])
+    model = models.build(cfg.model, seed=0)
+    trainer = train.Trainer(cfg, model, images, labels)
+    k = train.auto_steps_per_call(cfg)
+    batches = train.epoch_batches(0, 0, N_IMAGES, batch)
+    rates = train.learning_rates(cfg, range(len(batches)), len(batches))
+    pos = [0]
+
+    def once() -> int:
+        i = pos[0] % len(batches)
+        chunk = batches[i : i + k]
+        loss, _ = trainer.train_steps(chunk, rates[i : i + k])
+        float(loss)
+        pos[0] = i + k
+        return len(chunk) * batch
+
+    return timed(once, seconds)
+
+
+def keras_model(name: str):
+    """The preset's architecture in Keras layers (NHWC, same shapes and initialisers' kinds)."""
+    import keras
+
+    from tfdojo import models, shapes
+
+    cfg = models.get(name).model
+    layers = [keras.Input((28, 28, 1))]
+    for spec in shapes.layers(cfg):
+        if spec.kind == "conv":
+            layers.append(
+                keras.layers.Conv2D(
+                    spec.output_shape[-1],
+                    spec.size,
+                    spec.stride,
+                    spec.padding.lower(),
+                    activation="relu",
+                )
+            )
+        elif spec.kind == "pool":
+            layers.append(keras.layers.MaxPool2D(spec.size, spec.stride, "same"))
+        elif spec.kind == "flatten":
+            layers.append(keras.layers.Flatten())
+        else:
+            if len(layers) == 1:
+                layers.append(keras.layers.Flatten())
+            act = "relu" if spec.relu else None
+            layers.append(keras.layers.Dense(spec.output_shape[0], activation=act))
+    return keras.Sequential(layers)
+
+
+def bench_keras(name: str, batch: int, seconds: float) -> float:
+    import keras
+    import numpy as np
+
+    images, labels = make_data(N_IMAGES)
+    x = ((images.astype(np.float32) - 127.5) / 255)[..., None]  # Keras gets float32 ready-made
+    model = keras_model(name)
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    model.fit(x[: batch * 4], labels[: batch * 4], batch_size=batch, epochs=1, verbose=0)  # trace
+
+    def once() -> int:  # one epoch of fit over all the images, as fit is meant to be used
+        model.fit(x, labels, batch_size=batch, epochs=1, verbose=0, shuffle=True)
+        return len(x)
+
+    return timed(once, seconds)
+
+
+def torch_model(name: str):
+    import torch.nn as nn
+
+    from tfdojo import models, shapes
+
+    cfg = models.get(name).model
+    mods: list = []
+    for spec in shapes.layers(cfg):
+        if spec.kind == "conv":
+            k = spec.size
+            pad = (k - 1) // 2 if spec.padding == "SAME" else 0
+            mods += [
+                nn.Conv2d(spec.input_shape[-1], spec.output_shape[-1], k, spec.stride, pad),
+                nn.ReLU(),
+            ]
+        elif spec.kind == "pool":
+            mods.append(nn.MaxPool2d(spec.size, spec.stride, ceil_mode=True))
+        elif spec.kind == "flatten":
+            mods.append(nn.Flatten())
+        else:
+            if not mods:
+                mods.append(nn.Flatten())
+            mods.append(nn.Linear(spec.input_shape[0], spec.output_shape[0]))
+            if spec.relu:
+                mods.append(nn.ReLU())
+    return nn.Sequential(*mods)
+
+
+def bench_torch(name: str, batch: int, seconds: float, threads: int) -> float | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    images, labels = make_data(N_IMAGES)
+    X = torch.from_numpy(images)
+    y = torch.from_numpy(labels.astype("int64"))
+    model = torch_model(name)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    perm = torch.randperm(N_IMAGES)
+    pos = [0]
+
+    def once() -> int:
+        i = pos[0] % (N_IMAGES // batch)
+        idx = perm[i * batch : (i + 1) * batch]
+        xb = ((X[idx].float() - 127.5) / 255).unsqueeze(1)  # (B, 1, 28, 28), NCHW
+        logits = model(xb)
+        loss = loss_fn(logits, y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        (logits.argmax(1) == y[idx]).sum().item()
+        pos[0] = i + 1
+        return batch
+
+    return timed(once, seconds)
+
+
+def worker(framework: str, threads: int, models_: list[str], batch: int, seconds: float) -> dict:
+    """Run in a fresh process: examples/s of ``framework`` for each model."""
+    out: dict = {}
+    if framework == "torch":
+        try:
+            import torch
+        except ImportError:
+            return {name: None for name in models_}
+        torch.set_num_interop_threads(threads)
+        return {name: bench_torch(name, batch, seconds, threads) for name in models_}
+    from tfdojo.runtime import configure_tensorflow
+
+    tf = configure_tensorflow(threads)
+    if framework == "tfdojo":
+        out["_peak_gflops"] = matmul_peak(tf)
+    for name in models_:
+        fn = bench_tfdojo if framework == "tfdojo" else bench_keras
+        out[name] = fn(name, batch, seconds)
+    return out
+
+
+def run_worker(framework: str, threads: int, args) -> dict:
+    env = dict(os.environ)
+    for var in ("TFDOJO_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        framework,
+        "--threads",
+        str(threads),
+        "--models",
+        ",".join(args.models),
+        "--batch-size",
+        str(args.batch_size),
+        "--seconds",
+        str(args.seconds),
+    ]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{framework} worker failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def train_flops(cfg) -> int:
+    """FLOPs of one example's training step: forward, backward to the weights, and backward
+    to the inputs of every layer but the first (3x forward, less the first layer's 1x)."""
+    from tfdojo import shapes
+
+    first = next(l for l in shapes.layers(cfg) if l.macs)
+    return 3 * shapes.forward_flops(cfg) - 2 * first.macs
+
+
+def table(results: dict, args) -> str:
+    from tfdojo import models
+
+    def fmt(v):
+        return "-" if v is None else f"{v:,.0f}"
+
+    def ratio(a, b):
+        return "-" if not a or not b else f"{a / b:.2f}x"
+
+    lines = [
+        "| model | threads | tfdojo ex/s | Keras fit ex/s | PyTorch ex/s | vs Keras | vs PyTorch "
+        "| tfdojo GFLOP/s (% of matmul peak) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for threads in args.threads:
+        peak = results[threads]["tfdojo"]["_peak_gflops"]
+        for name in args.models:
+            t, k, p = (results[threads][f].get(name) for f in ("tfdojo", "keras", "torch"))
+            gflops = t * train_flops(models.get(name).model) / 1e9
+            lines.append(
+                f"| {name} | {threads} | {fmt(t)} | {fmt(k)} | {fmt(p)} | {ratio(t, k)} "
+                f"| {ratio(t, p)} | {gflops:.1f} ({gflops / peak:.0%} of {peak:.0f}) |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--seconds", type=float, default=3.0, help="timed seconds per cell")
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds; best kept")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.models = args.models.split(",")
+    if args.worker:
+        res = worker(args.worker, int(args.threads), args.models, args.batch_size, args.seconds)
+        print(json.dumps(res))
+        return
+    args.threads = [int(t) for t in args.threads.split(",")]
+    results: dict = {t: {f: {} for f in ("tfdojo", "keras", "torch")} for t in args.threads}
+    for r in range(args.repeats):
+        for threads in args.threads:
+            for framework in ("tfdojo", "keras", "torch"):
+                res = run_worker(framework, threads, args)
+                print(f"round {r + 1} threads {threads} {framework}: {res}", file=sys.stderr)
+                best = results[threads][framework]
+                for key, v in res.items():
+                    if v is not None and (best.get(key) is None or v > best[key]):
+                        best[key] = v
+    cmd = "python benchmarks/train_throughput.py " + " ".join(sys.argv[1:])
+    print(
+        f"batch {args.batch_size}, SGD+momentum, best of {args.repeats} interleaved rounds "
+        f"of {args.seconds:g} s; `{cmd.strip()}`\n"
+    )
+    print(table(results, args))
+
+
+if __name__ == "__main__":
+    main()

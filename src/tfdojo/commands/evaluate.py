@@ -1,0 +1,62 @@
+"""``tfdojo evaluate``: a run's accuracy (95% interval) and per-class accuracy on any data."""
+
+from __future__ import annotations
+
+import argparse
+
+from tfdojo.cli import add_command
+
+
+def register(sub) -> None:
+    p = add_command(
+        sub,
+        "evaluate",
+        help="accuracy of a trained run on a dataset, notMNIST folder/tarball or IDX file",
+        example="tfdojo evaluate runs/cnn --data notMNIST_small.tar.gz --json",
+        description="Accuracy with a 95%% Wilson interval and per-class accuracy of RUN's model. "
+        "PATH is a dataset folder (its test split), a notMNIST folder or .tar.gz, or an IDX "
+        "images file (labels found by MNIST naming, or given with --labels).",
+    )
+    p.add_argument("run", metavar="RUN", help="a run folder made by `tfdojo train`")
+    p.add_argument("--data", metavar="PATH", required=True, help="the images to evaluate on")
+    p.add_argument("--labels", metavar="FILE", help="IDX labels file for an IDX images file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def load_labelled(path: str, labels: str | None = None):
+    """``(images, labels, source)`` from a dataset folder (test split) or anything importable."""
+    from pathlib import Path
+
+    from tfdojo.data import dataset
+
+    p = Path(path)
+    if labels is None and (p.suffix == ".npz" or (p.is_dir() and dataset.exists(p))):
+        test = dataset.load(path).test
+        return test.images, test.labels, f"{dataset.resolve(path)} (test split)"
+    from tfdojo.data.importer import load_images
+
+    images, y, _keys, report = load_images(path, labels)
+    return images, y, str(report.get("source", path))
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from tfdojo import runs
+
+    images, labels, source = load_labelled(args.data, args.labels)
+    result = runs.evaluate(args.run, images, labels)
+    result["data"] = source
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    lo, hi = result["ci95"]
+    print(f"{result['model']} on {source}")
+    print(
+        f"accuracy {result['accuracy']:.2%}  ({result['correct']:,}/{result['n']:,}; "
+        f"95% CI {lo:.2%}..{hi:.2%})"
+    )
+    cells = [f"{k} {v:.1%}" if v is not None else f"{k} -" for k, v in result["per_class"].items()]
+    print("per class: " + "  ".join(cells))
+    return 0

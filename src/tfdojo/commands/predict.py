@@ -1,0 +1,37 @@
+"""``tfdojo predict``: the letter in each image file, with the softmax probabilities."""
+
+from __future__ import annotations
+
+import argparse
+
+from tfdojo.cli import add_command
+
+
+def register(sub) -> None:
+    p = add_command(
+        sub,
+        "predict",
+        help="predict the letter in image files (any size, colour, dark- or light-on-)",
+        example="tfdojo predict runs/cnn letter.png photo.jpg",
+        description="Each image is framed like the dataset (inverted if dark-on-light, cropped "
+        "to the ink, stretched to 28x28), then RUN's model gives the letter and probabilities.",
+    )
+    p.add_argument("run", metavar="RUN", help="a run folder made by `tfdojo train`")
+    p.add_argument("images", metavar="IMAGE", nargs="+", help="PNG/JPEG/... files")
+    p.add_argument("--json", action="store_true", help="print one JSON list")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from tfdojo import runs
+
+    results = runs.predict_files(args.run, args.images)
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    for r in results:
+        probs = "  ".join(f"{k} {v:.3f}" for k, v in r["probabilities"].items())
+        print(f"{r['image']}: {r['letter']}   {probs}")
+    return 0

@@ -1,0 +1,45 @@
+"""The lesson models in readable TensorFlow: logistic classifier, MLP, convnet.
+
+::
+
+    from tfdojo import models
+    preset = models.get("cnn")               # architecture + training defaults
+    model = models.build(preset.model, seed=0)
+    logits = model(x)                        # x float32 (N, 28, 28) in [-0.5, 0.5]
+    probs = model.predict_proba(images)      # images uint8 (N, 28, 28) -> (N, 10)
+
+Only :func:`build` imports TensorFlow, so configs and the registry load instantly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tfdojo.models.config import ModelConfig
+from tfdojo.models.registry import PRESETS, Preset, get, names
+
+if TYPE_CHECKING:
+    from tfdojo.models.base import Model
+
+
+def build(cfg: ModelConfig, seed: int = 0) -> Model:
+    """The TensorFlow model ``cfg`` describes, its weights drawn from ``seed``.
+
+    The class follows from the layers: :class:`~tfdojo.models.logistic.Logistic`
+    (no conv, no hidden), :class:`~tfdojo.models.mlp.MLP` (hidden only) or
+    :class:`~tfdojo.models.cnn.CNN`.
+    """
+    if cfg.kind == "logistic":
+        from tfdojo.models.logistic import Logistic
+
+        return Logistic(cfg, seed)
+    if cfg.kind == "mlp":
+        from tfdojo.models.mlp import MLP
+
+        return MLP(cfg, seed)
+    from tfdojo.models.cnn import CNN
+
+    return CNN(cfg, seed)
+
+
+__all__ = ["PRESETS", "ModelConfig", "Preset", "build", "get", "names"]

@@ -1,0 +1,65 @@
+"""The model config: one frozen dataclass describes every model tfdojo trains.
+
+No convolutions and no hidden layers is the logistic classifier; hidden layers
+only is an MLP; convolutions (then hidden layers) is a convnet. Named presets
+(:mod:`tfdojo.models.registry`) fill it in; ``--set model.hidden=512,256`` changes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from tfdojo.errors import TfdojoError
+
+Padding = Literal["SAME", "VALID"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of a model; per-conv settings take one value for all or one per conv.
+
+    Attributes:
+        name: the preset it came from (``logistic``, ``mlp``, ``cnn``, ...), for the record.
+        conv_depths: output channels of each convolution, e.g. ``(16, 16)``.
+        conv_patches: kernel size ``k`` (a ``k x k`` patch) of each convolution.
+        conv_strides: stride of each convolution.
+        conv_padding: ``"SAME"`` or ``"VALID"`` for each convolution.
+        pools: max-pool size (= stride) after each convolution; 1 means no pooling.
+        hidden: widths of the ReLU dense layers before the 10 logits.
+    """
+
+    name: str = "logistic"
+    conv_depths: tuple[int, ...] = ()
+    conv_patches: tuple[int, ...] = (5,)
+    conv_strides: tuple[int, ...] = (1,)
+    conv_padding: tuple[Padding, ...] = ("SAME",)
+    pools: tuple[int, ...] = (1,)
+    hidden: tuple[int, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """``"logistic"``, ``"mlp"`` or ``"cnn"``, from the layers it has."""
+        if self.conv_depths:
+            return "cnn"
+        return "mlp" if self.hidden else "logistic"
+
+    def validate(self) -> None:
+        """Refuse settings that give no model (called by :func:`tfdojo.config.replace`)."""
+        n = len(self.conv_depths)
+        for key in ("conv_patches", "conv_strides", "conv_padding", "pools"):
+            values = getattr(self, key)
+            if n and len(values) not in (1, n):
+                raise TfdojoError(
+                    f"model.{key}: expected 1 value or {n} (one per conv), received {values}"
+                )
+        for key in ("conv_depths", "conv_patches", "conv_strides", "pools", "hidden"):
+            values = getattr(self, key)
+            if any(v < 1 for v in values):
+                raise TfdojoError(f"model.{key}: expected whole numbers >= 1, received {values}")
+        from tfdojo.shapes import layers
+
+        try:
+            layers(self)
+        except ValueError as exc:
+            raise TfdojoError(f"model: {exc}") from None

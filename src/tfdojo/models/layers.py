@@ -1,0 +1,115 @@
+"""The building blocks: input scaling, weight initialisation, dense and conv layers.
+
+Each layer is a :class:`tf.Module` owning its variables ``w`` and ``b``; the models
+in :mod:`tfdojo.models.logistic`, ``mlp`` and ``cnn`` stack them. Shapes come from
+:mod:`tfdojo.shapes`, so the NumPy engine and ``tfdojo params`` agree with them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from tfdojo.shapes import Layer
+
+PIXEL_OFFSET = 127.5
+PIXEL_SCALE = 255.0
+
+
+def normalize(images):
+    """uint8 pixels 0..255 -> float32 in [-0.5, 0.5]: ``x = (p - 127.5) / 255``.
+
+    Works on a NumPy array or a tensor of any shape (the trainer calls it on each
+    uint8 batch inside its compiled step, so the data stays uint8 in memory).
+    """
+    return (tf.cast(images, tf.float32) - PIXEL_OFFSET) / PIXEL_SCALE
+
+
+def init_weights(spec: Layer, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Initial ``w`` and ``b`` (float32 NumPy) of one layer, drawn from ``rng``.
+
+    - ReLU layers (hidden conv and dense): He normal, truncated at 2 standard
+      deviations, ``std = sqrt(2 / fan_in)`` -- keeps the activations' variance
+      steady through ReLUs.
+    - The logits layer: Glorot uniform, ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))``.
+    - Biases: zero.
+
+    ``fan_in`` is ``k*k*C_in`` for a conv and the input width for a dense layer.
+    """
+    if not spec.weights:
+        return {}
+    w_shape = spec.weights["w"]
+    fan_in = math.prod(w_shape[:-1])
+    fan_out = w_shape[-1]
+    if spec.relu:
+        std = math.sqrt(2.0 / fan_in)
+        w = rng.standard_normal(w_shape)
+        bad = np.abs(w) > 2
+        while bad.any():  # redraw the tails: a truncated normal
+            w[bad] = rng.standard_normal(int(bad.sum()))
+            bad = np.abs(w) > 2
+        w = w * std / 0.8796  # the std of a N(0,1) truncated at +-2 is 0.8796
+    else:
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        w = rng.uniform(-limit, limit, w_shape)
+    return {"w": w.astype(np.float32), "b": np.zeros(spec.weights["b"], np.float32)}
+
+
+class Dense(tf.Module):
+    """``y = x @ w + b`` (then ReLU if ``spec.relu``); ``x`` (N, fan_in) -> ``y`` (N, fan_out)."""
+
+    def __init__(self, spec: Layer, rng: np.random.Generator):
+        super().__init__(name=spec.name)
+        self.spec = spec
+        init = init_weights(spec, rng)
+        self.w = tf.Variable(init["w"], name="w")  # (fan_in, fan_out)
+        self.b = tf.Variable(init["b"], name="b")  # (fan_out,)
+
+    def __call__(self, x):
+        y = tf.matmul(x, self.w) + self.b  # (N, fan_in) @ (fan_in, fan_out) -> (N, fan_out)
+        return tf.nn.relu(y) if self.spec.relu else y
+
+
+class Conv2D(tf.Module):
+    """``y = relu(conv(x, w) + b)``: x (N, H, W, C_in) -> y (N, H', W', C_out).
+
+    ``H'`` is ``ceil(H/s)`` with SAME padding, ``ceil((H-k+1)/s)`` with VALID.
+    """
+
+    def __init__(self, spec: Layer, rng: np.random.Generator):
+        super().__init__(name=spec.name)
+        self.spec = spec
+        init = init_weights(spec, rng)
+        self.w = tf.Variable(init["w"], name="w")  # (k, k, C_in, C_out)
+        self.b = tf.Variable(init["b"], name="b")  # (C_out,)
+
+    def __call__(self, x):
+        s = self.spec
+        y = tf.nn.conv2d(x, self.w, strides=s.stride, padding=s.padding) + self.b
+        return tf.nn.relu(y)
+
+
+class MaxPool(tf.Module):
+    """Largest value of each ``k x k`` window, stride ``k``: (N, H, W, C) -> (N, H/k, W/k, C)."""
+
+    def __init__(self, spec: Layer):
+        super().__init__(name=spec.name)
+        self.spec = spec
+
+    def __call__(self, x):
+        s = self.spec
+        return tf.nn.max_pool2d(x, ksize=s.size, strides=s.stride, padding=s.padding)
+
+
+def dropout(x, rate: float, seed, index: int):
+    """Inverted dropout: zero each unit with probability ``rate``, scale the rest by 1/(1-rate).
+
+    Stateless: the mask depends only on ``seed`` (shape (2,), int) and the layer
+    ``index``, so a resumed run draws exactly the masks an uninterrupted one would.
+    """
+    if not rate:
+        return x
+    layer_seed = tf.random.experimental.stateless_fold_in(seed, index)
+    return tf.nn.experimental.stateless_dropout(x, rate=rate, seed=layer_seed)

@@ -1,0 +1,206 @@
+"""Reports: figures on constructed arrays, then a real report per model type, in a browser."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tfdojo import plots
+from tfdojo.cli import main
+
+FIGURES = ["confused", "confusion", "curves", "mistakes", "per_class", "weights"]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def decode_embedded(page: str) -> list:
+    """Every base64 PNG embedded in ``page``, decoded and verified by Pillow."""
+    from PIL import Image
+
+    found = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    images = []
+    for data in found:
+        img = Image.open(io.BytesIO(base64.b64decode(data, validate=True)))
+        img.load()
+        images.append(img)
+    return images
+
+
+def screenshot(page: Path, out: Path) -> Path:
+    """Render ``page`` in headless Chromium, return the screenshot's path."""
+    profile = tempfile.mkdtemp(prefix="tfdojo-chromium-")
+    try:
+        subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                f"--screenshot={out}",
+                "--window-size=1200,3000",
+                page.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return out
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@pytest.fixture(scope="module")
+def fake_predictions():
+    rng = np.random.default_rng(0)
+    n = 120
+    y = rng.integers(0, 10, n)
+    images = np.zeros((n, 28, 28), np.uint8)
+    images[:, 6:22, 8:20] = 255
+    logits = rng.normal(size=(n, 10))
+    logits[np.arange(n), y] += 2.0
+    proba = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    return images, y, proba
+
+
+def test_figures_are_figures_not_pyplot(fake_predictions):
+    from matplotlib.figure import Figure
+
+    images, y, proba = fake_predictions
+    pred = proba.argmax(1)
+    history = {"epochs": [{"epoch": 1, "train_loss": 1.0, "valid_loss": 1.1}]}
+    figs = [
+        plots.training_curves(history),
+        plots.confusion_matrix(y, pred),
+        plots.per_class_accuracy(y, pred),
+        plots.confused_pairs(images, y, pred),
+        plots.misclassified_grid(images, y, proba),
+        plots.weight_templates(np.ones((784, 10))),
+        plots.unit_templates(np.ones((784, 30))),
+        plots.conv_filters(np.ones((5, 5, 1, 6))),
+        plots.compare_accuracies(("a", "b"), (0.8, 0.81), ((0.78, 0.82), (0.79, 0.83)), 4, 7),
+        plots.disagreement_examples(images, y, proba, np.roll(proba, 1, axis=0)),
+    ]
+    assert all(isinstance(f, Figure) for f in figs)
+    # built on Figure directly: no pyplot registry, nothing shown (other modules may import it)
+    import tfdojo.report
+
+    for module in (plots, tfdojo.report):
+        source = Path(module.__file__).read_text()
+        assert "import pyplot" not in source and "matplotlib.pyplot" not in source
+
+
+def test_confusion_counts_and_most_confused():
+    y = np.array([0, 0, 0, 1, 1, 2])
+    p = np.array([0, 1, 1, 1, 0, 2])
+    c = plots.confusion_counts(y, p)
+    assert c[0, 1] == 2 and c[1, 0] == 1 and c.trace() == 3 and c.sum() == 6
+    assert plots.most_confused(y, p) == [(0, 1, 2), (1, 0, 1)]
+
+
+def test_history_series_accepts_rows_and_columns():
+    rows = [{"epoch": 1, "train_loss": 2.0}, {"epoch": 2, "train_loss": 1.0}]
+    assert plots.history_series({"epochs": rows})["train_loss"] == [2.0, 1.0]
+    cols = {"loss": [2.0, 1.0], "val_loss": [2.5, 1.5]}
+    s = plots.history_series(cols)
+    assert s["valid_loss"] == [2.5, 1.5] and s["epoch"] == [1.0, 2.0]
+
+
+def test_no_mistakes_gives_a_message_figure(fake_predictions):
+    images, y, _ = fake_predictions
+    fig = plots.misclassified_grid(images, y, np.eye(10)[y])
+    assert "no misclassified" in fig.axes[0].texts[0].get_text()
+
+
+def test_weight_figures_refuse_wrong_shapes():
+    with pytest.raises(ValueError, match=r"\(784, 10\)"):
+        plots.weight_templates(np.ones((784, 11)))
+    with pytest.raises(ValueError, match=r"\(k, k, 1, depth\)"):
+        plots.conv_filters(np.ones((3, 3, 16, 32)))
+
+
+# --------------------------------------------------------------------------- real runs
+
+
+@pytest.fixture(scope="session")
+def runs_by_kind(tiny_dataset, tmp_path_factory):
+    """One finished run per model type, 1 epoch each (training writes the report too)."""
+    from tfdojo import train
+    from tfdojo.data import dataset
+
+    data = dataset.load(tiny_dataset)
+    root = tmp_path_factory.mktemp("report_runs")
+    out = {}
+    for kind, preset in (("logistic", "logistic"), ("mlp", "mlp"), ("cnn", "cnn_course")):
+        cfg = train.make_config(preset, sets=["epochs=1"])
+        train.train(cfg, data, root / kind, progress=False)
+        out[kind] = root / kind
+    return out
+
+
+@pytest.mark.parametrize("kind", ["logistic", "mlp", "cnn"])
+def test_training_writes_the_report(runs_by_kind, kind):
+    report = runs_by_kind[kind] / "report"
+    assert (report / "report.html").is_file()
+    assert sorted(p.stem for p in report.glob("*.png")) == FIGURES
+    page = (report / "report.html").read_text()
+    images = decode_embedded(page)
+    assert len(images) == len(FIGURES)
+    assert "Resolved config" in page and "test accuracy" in page.lower()
+    title = {
+        "logistic": "What the logistic model looks for",
+        "mlp": "What the first hidden units look for",
+        "cnn": "First convolution&#x27;s filters",
+    }[kind]
+    assert title in page
+
+
+@pytest.mark.parametrize("kind", ["logistic", "mlp", "cnn"])
+def test_cli_report_out_and_screenshot(runs_by_kind, kind, tmp_path, capsys):
+    from PIL import Image
+
+    out = tmp_path / "r" / f"{kind}.html"
+    assert main(["report", str(runs_by_kind[kind]), "--out", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out
+    page = out.read_text()
+    assert "http://" not in page and "https://" not in page  # self-contained
+    for img in decode_embedded(page):
+        assert img.format == "PNG" and img.size[0] > 100 and img.size[1] > 50
+    for png in out.parent.glob("*.png"):
+        with Image.open(png) as img:
+            img.verify()
+
+    if CHROMIUM is None:
+        if os.environ.get("TFDOJO_REQUIRE_BROWSER"):
+            pytest.fail("TFDOJO_REQUIRE_BROWSER is set but chromium is not installed")
+        pytest.skip("chromium is not installed")
+    shot = screenshot(out, tmp_path / f"{kind}-screenshot.png")
+    with Image.open(shot) as img:
+        assert img.format == "PNG" and img.size == (1200, 3000)
+        pixels = np.asarray(img.convert("L"), dtype=np.float64)
+    # not blank: the dark header, white cards and figures give many grey levels
+    assert pixels.std() > 20
+    assert len(np.unique(pixels)) > 50
+    assert (pixels[:60] < 80).mean() > 0.5  # the dark header band rendered at the top
+
+
+def test_report_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tfdojo: error:") and "config.json" in err
