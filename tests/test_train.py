@@ -331,3 +331,16 @@ def test_default_out_folder(tiny_dataset, tmp_path, monkeypatch, capsys):
     )
     (run,) = (tmp_path / "runs").iterdir()
     assert run.name.startswith("logistic-") and (run / "metrics.json").exists()
+
+
+def test_in_memory_data_keeps_its_test_split_for_reports(data, tmp_path):
+    """A run on data never saved (a subsample) records its test images in RUN/data/."""
+    import dataclasses
+
+    subset = dataclasses.replace(data, path=None)
+    run = tmp_path / "run"
+    metrics = train.train(small("logistic", epochs=1), subset, run, progress=False)
+    assert metrics["data"] == str(run / "data")
+    kept = dataset.load(run / "data").test
+    assert np.array_equal(kept.images, data.test.images)
+    assert (run / "report" / "report.html").is_file()

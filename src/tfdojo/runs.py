@@ -8,8 +8,10 @@
                         valid_accuracy, test_accuracy, test_n, engine, threads, seed, ...
     RUN/model/          SavedModel: serving_default(images uint8 (N, 28, 28))
                         -> {"probabilities": float32 (N, 10)}
-    RUN/ckpt/           the last checkpoints (TensorFlow engine), for --resume
+    RUN/ckpt/           the last checkpoints, for --resume (TensorFlow checkpoints, or
+                        numpy.npz from the NumPy engine)
     RUN/tensorboard/    per-epoch summaries
+    RUN/data/           the test split, only when the data was never saved (in memory)
 
 Both engines write these through the same functions (:func:`start`,
 :func:`write_history`, :func:`finish`), so evaluation cannot tell them apart.
@@ -257,7 +259,7 @@ def finish(
         "seed": cfg.seed,
         "batch_size": cfg.batch_size,
         "train_n": len(data.train),
-        "data": str(data.path) if getattr(data, "path", None) else None,
+        "data": str(data.path) if getattr(data, "path", None) else _save_test_split(run_dir, data),
         **summary,
         "valid_accuracy": valid["accuracy"],
         "valid_n": valid["n"],
@@ -275,6 +277,20 @@ def finish(
 
         write_report(run_dir)
     return metrics
+
+
+def _save_test_split(run_dir: Path, data) -> str:
+    """Keep an in-memory dataset's test split in ``RUN/data/`` so reports and compare find it.
+
+    A run trained on data that was never saved (a subsample made in a notebook or a
+    lesson) still records the exact test images it was measured on.
+    """
+    from tfdojo.data.dataset import make_split, save
+
+    empty = make_split(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8))
+    manifest = {"source": "test split of an in-memory dataset", "tfdojo_version": __version__}
+    save(run_dir / "data", {"train": empty, "valid": empty, "test": data.test}, manifest)
+    return str(run_dir / "data")
 
 
 # -- using a finished run ---------------------------------------------------------------------

@@ -41,8 +41,13 @@ def conv_output_size(n: int, k: int, s: int = 1, padding: str = "SAME") -> int:
         padding: ``"SAME"`` (output ``ceil(n/s)``) or ``"VALID"`` (``ceil((n-k+1)/s)``).
 
     Raises:
-        ValueError: unknown padding, or a VALID window larger than the input.
+        ValueError: a stride or window below 1, unknown padding, or a VALID window
+            larger than the input.
     """
+    if s < 1:
+        raise ValueError(f"stride: expected a whole number >= 1, received {s}")
+    if k < 1:
+        raise ValueError(f"patch: expected a whole number >= 1, received {k}")
     if padding == "SAME":
         return math.ceil(n / s)
     if padding == "VALID":

@@ -397,14 +397,14 @@ def train(
     k = auto_steps_per_call(cfg)
     writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
     epoch = int(state["epoch"].numpy())
-    stopped_early = _patience_exhausted(cfg, epoch, int(state["best_epoch"].numpy()))
+    stopped_early = patience_exhausted(cfg, epoch, int(state["best_epoch"].numpy()))
     while epoch < cfg.epochs and not stopped_early:
         start = time.perf_counter()
         batches = epoch_batches(cfg.seed, epoch, n, cfg.batch_size)
         steps = np.arange(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
         rates = learning_rates(cfg, steps, steps_per_epoch)
         loss_sum, correct, seen, step_seconds = 0.0, 0, 0, 0.0
-        bar = _progress(progress, epoch, cfg.epochs, steps_per_epoch * cfg.batch_size)
+        bar = progress_bar(progress, epoch, cfg.epochs, steps_per_epoch * cfg.batch_size)
         for i in range(0, steps_per_epoch, k):
             t = time.perf_counter()
             l, c = trainer.train_steps(batches[i : i + k], rates[i : i + k])
@@ -442,12 +442,12 @@ def train(
             state["best_epoch"].assign(epoch)
             best.take()
         state["epoch"].assign(epoch)
-        _summaries(tf, writer, row)
+        write_summaries(tf, writer, row)
         runs.write_history(run_dir, history)
         manager.save(checkpoint_number=epoch)
         if progress:
-            print(_epoch_line(row, cfg.epochs), flush=True)
-        stopped_early = _patience_exhausted(cfg, epoch, int(state["best_epoch"].numpy()))
+            print(epoch_line(row, cfg.epochs), flush=True)
+        stopped_early = patience_exhausted(cfg, epoch, int(state["best_epoch"].numpy()))
     writer.close()
 
     if cfg.restore_best and history:
@@ -467,11 +467,11 @@ def train(
     return runs.finish(run_dir, model, cfg, data, history, summary)
 
 
-def _patience_exhausted(cfg: TrainConfig, epoch: int, best_epoch: int) -> bool:
+def patience_exhausted(cfg: TrainConfig, epoch: int, best_epoch: int) -> bool:
     return bool(cfg.patience) and epoch - best_epoch >= cfg.patience
 
 
-def _progress(enabled: bool, epoch: int, epochs: int, total: int):
+def progress_bar(enabled: bool, epoch: int, epochs: int, total: int):
     if not enabled:
         return None
     from tqdm import tqdm
@@ -486,7 +486,7 @@ def _progress(enabled: bool, epoch: int, epochs: int, total: int):
     )
 
 
-def _epoch_line(row: dict[str, Any], epochs: int) -> str:
+def epoch_line(row: dict[str, Any], epochs: int) -> str:
     return (
         f"epoch {row['epoch']}/{epochs}: train loss {row['train_loss']:.4f} "
         f"acc {row['train_accuracy']:.4f} | valid loss {row['valid_loss']:.4f} "
@@ -495,7 +495,7 @@ def _epoch_line(row: dict[str, Any], epochs: int) -> str:
     )
 
 
-def _summaries(tf, writer, row: dict[str, Any]) -> None:
+def write_summaries(tf, writer, row: dict[str, Any]) -> None:
     """Per-epoch TensorBoard scalars: loss and accuracy (train/valid), learning rate, speed.
 
     Written with the core ``tf.summary.write`` and the scalar plugin's metadata, so

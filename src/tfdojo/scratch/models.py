@@ -16,45 +16,18 @@ Per layer kind: ``conv`` = conv2d then ReLU; ``pool`` = max-pool; ``flatten``;
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from tfdojo.models.init import PIXEL_OFFSET, PIXEL_SCALE, init_weights
 from tfdojo.scratch import layers as L
-from tfdojo.shapes import Layer, layers
-
-PIXEL_OFFSET = 127.5
-PIXEL_SCALE = 255.0
+from tfdojo.shapes import layers
 
 
 def normalize(images: np.ndarray, dtype: Any = np.float32) -> np.ndarray:
     """uint8 pixels 0..255 -> floats in [-0.5, 0.5]: x = (p - 127.5) / 255, as the TF models."""
     return (images.astype(dtype) - dtype(PIXEL_OFFSET)) / dtype(PIXEL_SCALE)
-
-
-def init_weights(spec: Layer, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Initial ``w`` and ``b`` of one layer: the TF models' rule, drawn in the same order.
-
-    ReLU layers: He normal truncated at 2 standard deviations, std = sqrt(2 / fan_in);
-    the logits layer: Glorot uniform U(-a, a), a = sqrt(6 / (fan_in + fan_out)); biases 0.
-    With the same seed the weights equal :func:`tfdojo.models.build`'s (a test checks it).
-    """
-    if not spec.weights:
-        return {}
-    w_shape = spec.weights["w"]
-    fan_in, fan_out = math.prod(w_shape[:-1]), w_shape[-1]
-    if spec.relu:
-        w = rng.standard_normal(w_shape)
-        bad = np.abs(w) > 2
-        while bad.any():  # redraw the tails: a truncated normal
-            w[bad] = rng.standard_normal(int(bad.sum()))
-            bad = np.abs(w) > 2
-        w = w * math.sqrt(2.0 / fan_in) / 0.8796  # 0.8796: std of N(0, 1) truncated at +-2
-    else:
-        limit = math.sqrt(6.0 / (fan_in + fan_out))
-        w = rng.uniform(-limit, limit, w_shape)
-    return {"w": w.astype(np.float32), "b": np.zeros(spec.weights["b"], np.float32)}
 
 
 class Model:

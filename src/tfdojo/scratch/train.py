@@ -98,11 +98,11 @@ def train(
     """
     from tfdojo.runtime import threads
     from tfdojo.train import (
-        _epoch_line,
-        _patience_exhausted,
-        _progress,
         epoch_batches,
+        epoch_line,
         learning_rates,
+        patience_exhausted,
+        progress_bar,
     )
 
     if cfg.engine != "numpy":
@@ -123,14 +123,14 @@ def train(
     n = len(images)
     steps_per_epoch = n // cfg.batch_size
     epoch = state["epoch"]
-    stopped_early = _patience_exhausted(cfg, epoch, state["best_epoch"])
+    stopped_early = patience_exhausted(cfg, epoch, state["best_epoch"])
     while epoch < cfg.epochs and not stopped_early:
         start = time.perf_counter()
         batches = epoch_batches(cfg.seed, epoch, n, cfg.batch_size)  # (steps, B)
         steps = np.arange(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
         rates = learning_rates(cfg, steps, steps_per_epoch)  # (steps,)
         loss_sum, correct, seen, step_seconds = 0.0, 0, 0, 0.0
-        bar = _progress(progress, epoch, cfg.epochs, steps_per_epoch * cfg.batch_size)
+        bar = progress_bar(progress, epoch, cfg.epochs, steps_per_epoch * cfg.batch_size)
         for i, idx in enumerate(batches):
             t = time.perf_counter()
             X = normalize(images[idx])  # (B, 28, 28) float32 in [-0.5, 0.5]
@@ -183,8 +183,8 @@ def train(
         runs.write_history(run_dir, history)
         save_checkpoint(run_dir, model, optimizer, best, state)
         if progress:
-            print(_epoch_line(row, cfg.epochs), flush=True)
-        stopped_early = _patience_exhausted(cfg, epoch, state["best_epoch"])
+            print(epoch_line(row, cfg.epochs), flush=True)
+        stopped_early = patience_exhausted(cfg, epoch, state["best_epoch"])
 
     if cfg.restore_best and history:
         model.set_weights(best)
@@ -223,11 +223,11 @@ def write_tensorboard(run_dir: Path, history: list[dict[str, Any]]) -> None:
     import shutil
 
     from tfdojo.runtime import configure_tensorflow
-    from tfdojo.train import _summaries
+    from tfdojo.train import write_summaries
 
     tf = configure_tensorflow()
     shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
     writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
     for row in history:
-        _summaries(tf, writer, row)
+        write_summaries(tf, writer, row)
     writer.close()
