@@ -24,10 +24,9 @@ test-deps:
 	@sh scripts/install-system-deps.sh --browser
 
 demo: system-deps venv
-	$(BIN)/tfdojo data build
-	$(BIN)/tfdojo data info
+	$(BIN)/tfdojo data build --if-missing
 	$(BIN)/tfdojo data show --out notmnist-grid.png
-	$(BIN)/tfdojo train --model cnn --out runs/demo-cnn --overwrite --no-progress
+	$(BIN)/tfdojo train --model cnn --out runs/demo-cnn --overwrite
 
 lint: venv
 	$(BIN)/ruff check .

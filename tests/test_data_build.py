@@ -224,6 +224,10 @@ def test_build_cli_writes_summary(tmp_path, capsys):
     assert rc == 0
     text = capsys.readouterr().out
     assert "faces used" in text and "unreadable" in text
+    sha = (out / "notmnist.npz").stat().st_mtime_ns
+    assert main(["data", "build", "--out", str(out), "--if-missing"]) == 0
+    assert "already built" in capsys.readouterr().out
+    assert (out / "notmnist.npz").stat().st_mtime_ns == sha  # kept, not rebuilt
     man = json.loads((out / "manifest.json").read_text())
     assert any(s["path"].endswith("broken.ttf") for s in man["skipped"])
     assert main(["data", "info", str(out)]) == 0

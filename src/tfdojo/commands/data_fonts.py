@@ -37,6 +37,11 @@ def register(group) -> None:
     p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", help="any other build setting")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="do nothing if the output folder already holds a dataset that loads",
+    )
     p.set_defaults(func=run_build)
 
     p = add_command(group, "info", help="print a dataset's summary", example="tfdojo data info")
@@ -81,11 +86,15 @@ def build_config(args):
 
 def run_build(args) -> int:
     from tfdojo.data.build import build
-    from tfdojo.data.dataset import load, resolve
+    from tfdojo.data.dataset import exists, load, resolve
     from tfdojo.data.summary import describe
 
     out = resolve(args.out)
     cfg = build_config(args)
+    if args.if_missing and exists(out):
+        ds = load(out)  # verifies it: a damaged dataset is an error, not "present"
+        print(f"dataset already built in {out} ({len(ds.train):,} training images); kept")
+        return 0
     manifest = build(out, cfg, args.fonts, not args.no_system_fonts, progress=not args.quiet)
     print(describe(load(out, verify=False)))
     print(
