@@ -27,9 +27,10 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import math
+import sys
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -37,6 +38,9 @@ from tfdojo import config as config_lib
 from tfdojo import models, runs
 from tfdojo.errors import TfdojoError
 from tfdojo.models import ModelConfig
+
+if TYPE_CHECKING:
+    from tfdojo.distribute import StrategyConfig
 
 DEFAULT_MODEL = "cnn"
 
@@ -346,7 +350,12 @@ class Snapshot:
 
 
 def train(
-    cfg: TrainConfig, data, run_dir: str | Path, resume: bool = False, progress: bool = True
+    cfg: TrainConfig,
+    data,
+    run_dir: str | Path,
+    resume: bool = False,
+    progress: bool = True,
+    strategy: StrategyConfig | None = None,
 ) -> dict[str, Any]:
     """Train ``cfg`` on ``data.train``, validate each epoch, export, test; return the metrics.
 
@@ -360,24 +369,32 @@ def train(
         run_dir: the run folder; must be new (or empty) unless ``resume``.
         resume: continue from the last checkpoint of ``run_dir`` with its saved config.
         progress: show a progress bar on stderr.
+        strategy: where to train (:class:`tfdojo.distribute.StrategyConfig`); ``None``
+            is one device. With several replicas ``cfg.batch_size`` is the global batch.
+            Only the chief writes ``run_dir``; the other workers return a short summary.
 
     Raises:
         TfdojoError: the loss became NaN/inf (the message names the learning rate),
-            a corrupt checkpoint, or a ``run_dir`` that does not fit ``resume``.
+            a corrupt checkpoint, a ``run_dir`` that does not fit ``resume``, or a
+            worker lost in a multi-worker run.
     """
+    from tfdojo import distribute
     from tfdojo.runtime import configure_tensorflow, threads
 
     if cfg.engine != "tensorflow":
         raise TfdojoError(f"engine: tfdojo.train runs 'tensorflow', received {cfg.engine!r}")
     tf = configure_tensorflow()
+    dist = distribute.start(strategy, tf)  # before any op: it may configure the devices
     if cfg.deterministic:
         tf.config.experimental.enable_op_determinism()
     run_dir = Path(run_dir)
-    runs.start(run_dir, config_lib.to_dict(cfg), resume=resume)
+    if dist.is_chief:
+        runs.start(run_dir, config_lib.to_dict(cfg), resume=resume)
 
-    model = models.build(cfg.model, seed=cfg.seed)
-    trainer = Trainer(cfg, model, data.train.images, data.train.labels)
-    best = Snapshot(model)
+    with dist.scope():
+        model = models.build(cfg.model, seed=cfg.seed)
+        best = Snapshot(model)
+    trainer = dist.make_trainer(cfg, model, data.train.images, data.train.labels)
     state = {
         "epoch": tf.Variable(0, dtype=tf.int64),
         "best_accuracy": tf.Variable(-1.0, dtype=tf.float64),
@@ -386,72 +403,82 @@ def train(
     ckpt = tf.train.Checkpoint(
         model=model, optimizer=trainer.optimizer, step=trainer.step, best=best.module, **state
     )
-    manager = tf.train.CheckpointManager(ckpt, str(run_dir / "ckpt"), max_to_keep=2)
+    manager = tf.train.CheckpointManager(ckpt, str(dist.checkpoint_dir(run_dir)), max_to_keep=2)
     history: list[dict[str, Any]] = []
-    if resume and manager.latest_checkpoint:
-        runs.restore_checkpoint(ckpt, manager.latest_checkpoint)
+    latest = tf.train.latest_checkpoint(str(run_dir / "ckpt")) if resume else None
+    if latest:  # every worker restores the chief's checkpoint
+        runs.restore_checkpoint(ckpt, latest)
         history = runs.read_history(run_dir)[: int(state["epoch"].numpy())]
 
     n = len(data.train)
     steps_per_epoch = n // cfg.batch_size
     k = auto_steps_per_call(cfg)
-    writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
+    writer = tf.summary.create_file_writer(str(run_dir / "tensorboard")) if dist.is_chief else None
     epoch = int(state["epoch"].numpy())
     stopped_early = patience_exhausted(cfg, epoch, int(state["best_epoch"].numpy()))
-    while epoch < cfg.epochs and not stopped_early:
-        start = time.perf_counter()
-        batches = epoch_batches(cfg.seed, epoch, n, cfg.batch_size)
-        steps = np.arange(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
-        rates = learning_rates(cfg, steps, steps_per_epoch)
-        loss_sum, correct, seen, step_seconds = 0.0, 0, 0, 0.0
-        bar = progress_bar(progress, epoch, cfg.epochs, steps_per_epoch * cfg.batch_size)
-        for i in range(0, steps_per_epoch, k):
-            t = time.perf_counter()
-            l, c = trainer.train_steps(batches[i : i + k], rates[i : i + k])
-            l, c = float(l), int(c)  # waits for the steps to finish
-            step_seconds += time.perf_counter() - t
-            if not math.isfinite(l):
-                raise TfdojoError(
-                    f"training diverged: the loss became {l} in epoch {epoch + 1} "
-                    f"(steps {epoch * steps_per_epoch + i + 1}..{epoch * steps_per_epoch + i + k}) "
-                    f"at learning rate lr={float(rates[i]):.4g}; try a smaller --set lr=..."
-                )
-            loss_sum, correct = loss_sum + l, correct + c
-            seen += len(batches[i : i + k]) * cfg.batch_size
+    # Workers whose output is piped (`tfdojo launch`) print epoch lines but no redrawn bar.
+    show_bar = progress and (dist.strategy is None or sys.stderr.isatty())
+    try:
+        while epoch < cfg.epochs and not stopped_early:
+            start = time.perf_counter()
+            batches = epoch_batches(cfg.seed, epoch, n, cfg.batch_size)
+            steps = np.arange(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
+            rates = learning_rates(cfg, steps, steps_per_epoch)
+            loss_sum, correct, seen, step_seconds = 0.0, 0, 0, 0.0
+            bar = progress_bar(show_bar, epoch, cfg.epochs, steps_per_epoch * cfg.batch_size)
+            for i in range(0, steps_per_epoch, k):
+                t = time.perf_counter()
+                l, c = trainer.train_steps(batches[i : i + k], rates[i : i + k])
+                l, c = float(l), int(c)  # waits for the steps to finish
+                step_seconds += time.perf_counter() - t
+                if not math.isfinite(l):
+                    raise TfdojoError(
+                        f"training diverged: the loss became {l} in epoch {epoch + 1} "
+                        f"(steps {epoch * steps_per_epoch + i + 1}.."
+                        f"{epoch * steps_per_epoch + i + k}) "
+                        f"at learning rate lr={float(rates[i]):.4g}; try a smaller --set lr=..."
+                    )
+                loss_sum, correct = loss_sum + l, correct + c
+                seen += len(batches[i : i + k]) * cfg.batch_size
+                if bar is not None:
+                    bar.update(len(batches[i : i + k]) * cfg.batch_size)
+                    bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
             if bar is not None:
-                bar.update(len(batches[i : i + k]) * cfg.batch_size)
-                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
-        if bar is not None:
-            bar.close()
-        valid_loss, valid_acc = trainer.evaluate(data.valid.images, data.valid.labels)
-        epoch += 1
-        row = {
-            "epoch": epoch,
-            "train_loss": loss_sum / seen,
-            "train_accuracy": correct / seen,
-            "valid_loss": valid_loss,
-            "valid_accuracy": valid_acc,
-            "lr": float(rates[-1]),
-            "examples_per_second": seen / step_seconds,
-            "train_step_seconds": step_seconds,
-            "seconds": time.perf_counter() - start,
-        }
-        history.append(row)
-        if valid_acc > state["best_accuracy"].numpy():
-            state["best_accuracy"].assign(valid_acc)
-            state["best_epoch"].assign(epoch)
-            best.take()
-        state["epoch"].assign(epoch)
-        write_summaries(tf, writer, row)
-        runs.write_history(run_dir, history)
-        manager.save(checkpoint_number=epoch)
-        if progress:
-            print(epoch_line(row, cfg.epochs), flush=True)
-        stopped_early = patience_exhausted(cfg, epoch, int(state["best_epoch"].numpy()))
-    writer.close()
+                bar.close()
+            valid_loss, valid_acc = trainer.evaluate(data.valid.images, data.valid.labels)
+            epoch += 1
+            row = {
+                "epoch": epoch,
+                "train_loss": loss_sum / seen,
+                "train_accuracy": correct / seen,
+                "valid_loss": valid_loss,
+                "valid_accuracy": valid_acc,
+                "lr": float(rates[-1]),
+                "examples_per_second": seen / step_seconds,
+                "train_step_seconds": step_seconds,
+                "seconds": time.perf_counter() - start,
+            }
+            history.append(row)
+            if valid_acc > state["best_accuracy"].numpy():
+                state["best_accuracy"].assign(valid_acc)
+                state["best_epoch"].assign(epoch)
+                best.take()
+            state["epoch"].assign(epoch)
+            if dist.is_chief:
+                write_summaries(tf, writer, row)
+                runs.write_history(run_dir, history)
+            manager.save(checkpoint_number=epoch)  # every worker: the chief's in run_dir
+            if progress:
+                print(epoch_line(row, cfg.epochs), flush=True)
+            stopped_early = patience_exhausted(cfg, epoch, int(state["best_epoch"].numpy()))
+    finally:
+        if writer is not None:
+            writer.close()
+        dist.close()
 
     if cfg.restore_best and history:
         best.restore()
+    dist.dump_weights(model)
     step_seconds = sum(r["train_step_seconds"] for r in history)
     examples = sum(r["examples_per_second"] * r["train_step_seconds"] for r in history)
     summary = {
@@ -463,7 +490,14 @@ def train(
         "train_seconds": sum(r["seconds"] for r in history),
         "examples_per_second": examples / step_seconds if step_seconds else 0.0,
         "steps_per_call": k,
+        **dist.summary(),
     }
+    if not dist.is_chief:
+        return {"chief": False, "worker": dist.worker, "model": cfg.model.name, **summary}
+    if dist.strategy is not None:  # export a plain copy: no replicas needed to serve it
+        plain = models.build(cfg.model, seed=cfg.seed)
+        plain.set_weights(model.get_weights())
+        model = plain
     return runs.finish(run_dir, model, cfg, data, history, summary)
 
 
@@ -472,7 +506,11 @@ def patience_exhausted(cfg: TrainConfig, epoch: int, best_epoch: int) -> bool:
 
 
 def progress_bar(enabled: bool, epoch: int, epochs: int, total: int):
-    if not enabled:
+    """A tqdm bar for one epoch, or None when disabled or stderr is not a terminal
+    (a log file gets the one line per epoch instead of thousands of bar updates)."""
+    import sys
+
+    if not enabled or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
