@@ -1,0 +1,125 @@
+"""Write the lesson notebooks, learner and solution versions, from one source each.
+
+Sources are ``lessons/source/NN-name.py`` in the "percent" format: ``# %%`` starts a code
+cell, ``# %% [markdown]`` a Markdown cell (its lines start with ``# ``). In a code cell,
+the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are the answer: the
+solution notebook (``lessons/solutions/NN-name.ipynb``) keeps them, the learner notebook
+(``lessons/NN-name.ipynb``) replaces them by ``raise NotImplementedError(...)``.
+
+    python scripts/make_notebooks.py          # (re)write every notebook
+    python scripts/make_notebooks.py --check  # exit 1 if a notebook differs from its source
+
+Notebooks are written without outputs and with stable cell ids, so the same source always
+gives the same bytes (``tests/test_notebooks.py`` checks that they do not drift).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = ROOT / "lessons"
+SOURCES = LESSONS / "source"
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+TODO = 'raise NotImplementedError("your code here: see the TODO above")'
+
+
+def split_cells(text: str) -> list[tuple[str, str]]:
+    """``[(kind, source)]`` of a percent-format file; kind is ``code`` or ``markdown``."""
+    cells: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("# %%"):
+            cells.append(("markdown" if "[markdown]" in line else "code", []))
+        elif cells:
+            cells[-1][1].append(line)
+        elif line.strip():
+            raise ValueError(f"text before the first '# %%' cell marker: {line!r}")
+    out = []
+    for kind, lines in cells:
+        if kind == "markdown":
+            lines = [re.sub(r"^# ?", "", ln) for ln in lines]
+        out.append((kind, "\n".join(lines).strip("\n")))
+    return out
+
+
+def learner(source: str) -> str:
+    """The code cell with every solution block replaced by ``raise NotImplementedError``."""
+    out, inside = [], False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN:
+            inside = True
+            out.append(line[: len(line) - len(line.lstrip())] + TODO)
+        elif stripped == END:
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{BEGIN} without {END}")
+    return "\n".join(out)
+
+
+def solution(source: str) -> str:
+    """The code cell without the solution markers."""
+    return "\n".join(ln for ln in source.splitlines() if ln.strip() not in (BEGIN, END))
+
+
+def notebook(cells: list[tuple[str, str]], version: str) -> str:
+    """The notebook's JSON text for ``version`` ``learner`` or ``solution``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for i, (kind, src) in enumerate(cells):
+        if kind == "markdown":
+            cell = nbformat.v4.new_markdown_cell(src)
+        else:
+            cell = nbformat.v4.new_code_cell(
+                learner(src) if version == "learner" else solution(src)
+            )
+        cell.id = f"cell-{i:02d}"
+        nb.cells.append(cell)
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def targets() -> dict[Path, str]:
+    """Every notebook path and the text it should hold."""
+    out = {}
+    for src in sorted(SOURCES.glob("[0-9][0-9]-*.py")):
+        cells = split_cells(src.read_text(encoding="utf-8"))
+        name = src.with_suffix(".ipynb").name
+        out[LESSONS / name] = notebook(cells, "learner")
+        out[LESSONS / "solutions" / name] = notebook(cells, "solution")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check; exit 1 on drift")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in targets().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+    if args.check and stale:
+        names = ", ".join(str(p.relative_to(ROOT)) for p in stale)
+        print(f"out of date: {names}; run python scripts/make_notebooks.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

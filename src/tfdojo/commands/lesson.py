@@ -1,0 +1,51 @@
+"""``tfdojo lesson N`` runs a lesson end to end; ``tfdojo lessons`` lists them and opens Jupyter."""
+
+from __future__ import annotations
+
+import argparse
+
+from tfdojo.cli import add_command
+
+
+def register(sub) -> None:
+    p = add_command(
+        sub,
+        "lesson",
+        help="run lesson N (1-4) end to end: train its variants, print its results table",
+        example="tfdojo lesson 1 --quick",
+        description="Run one lesson of the dojo end to end: 1 notMNIST and the logistic "
+        "classifier, 2 fully connected networks, 3 regularisation, 4 convolutions. Prints "
+        "the results table (with significance against the lesson's reference and the "
+        "course's published results) and writes OUT/lessonN/index.html, results.md, "
+        "results.json and one run folder (with its report) per variant.",
+    )
+    p.add_argument("number", metavar="N", help="the lesson: 1, 2, 3 or 4")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small version (at most 5,000 training images, 1-2 epochs): under a minute",
+    )
+    p.add_argument(
+        "--out", metavar="DIR", help="lessons folder (default: runs/lessons); writes DIR/lessonN"
+    )
+    p.add_argument(
+        "--data", metavar="DIR", help="dataset folder (default: the cache's, `tfdojo data build`)"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tfdojo.lessons import lesson_module, run_lesson
+
+    lesson_module(args.number)  # refuse a wrong number before loading anything
+    from tfdojo.runtime import configure_tensorflow
+
+    # Each variant builds a new model: TensorFlow's "retracing" warnings are expected here.
+    configure_tensorflow().get_logger().setLevel("ERROR")
+    result = run_lesson(int(args.number), data=args.data, out=args.out, quick=args.quick)
+    for heading, text in result.notes:
+        print(f"\n{heading}\n{text}")
+    print(f"\nLesson {result.number} results ({result.seconds:.0f} s)\n")
+    print(result.table())
+    print(f"\nreport: {result.out}")
+    return 0

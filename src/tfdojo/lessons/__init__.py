@@ -1,0 +1,114 @@
+"""The dojo's four lessons, each runnable end to end (``tfdojo lesson N``) or from a notebook.
+
+::
+
+    from tfdojo import lessons
+    result = lessons.run_lesson(1, quick=True)   # trains, writes runs/lessons/lesson1/
+    print(result.table())
+
+Each lesson module has ``NUMBER``, ``TITLE``, ``variants(ctx)`` (what it trains) and
+``run(ctx) -> LessonResult``; :mod:`tfdojo.lessons.common` holds what they share.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+from tfdojo.errors import TfdojoError
+from tfdojo.lessons.common import (
+    Context,
+    LessonResult,
+    Row,
+    Variant,
+    format_table,
+    load_data,
+    markdown_table,
+    show,
+    subsample,
+    train_variant,
+    versus,
+    write_outputs,
+)
+
+__all__ = [
+    "NUMBERS",
+    "Context",
+    "LessonResult",
+    "Row",
+    "Variant",
+    "format_table",
+    "lesson_module",
+    "load_data",
+    "markdown_table",
+    "notebooks_dir",
+    "run_lesson",
+    "show",
+    "subsample",
+    "train_variant",
+    "versus",
+]
+
+NUMBERS = (1, 2, 3, 4)
+DEFAULT_OUT = Path("runs") / "lessons"
+
+
+def lesson_module(number: int | str):
+    """The module of lesson ``number``.
+
+    Raises:
+        TfdojoError: not one of 1..4 (the message lists them).
+    """
+    try:
+        n = int(number)
+    except (TypeError, ValueError):
+        n = 0
+    if n not in NUMBERS or str(number).strip() != str(n):
+        raise TfdojoError(
+            f"lesson: expected one of {', '.join(map(str, NUMBERS))}, received {number!r}"
+        )
+    return importlib.import_module(f"tfdojo.lessons.lesson{n}")
+
+
+def run_lesson(
+    number: int,
+    data: str | Path | None = None,
+    out: str | Path | None = None,
+    quick: bool = False,
+    log=print,
+) -> LessonResult:
+    """Run lesson ``number`` end to end and write its outputs into ``out/lesson<N>/``.
+
+    Args:
+        number: 1..4.
+        data: a dataset folder (default: the cache's, from ``tfdojo data build``).
+        out: the lessons' folder (default ``runs/lessons``); lessons 3 and 4 reuse the
+            runs of the lessons before them found there (same data and mode).
+        quick: a small version: at most 5,000 training images and 1-2 epochs.
+        log: where progress lines go.
+
+    Returns:
+        The result; ``result.out`` is the summary page ``index.html``.
+    """
+    module = lesson_module(number)
+    root = Path(out) if out is not None else DEFAULT_OUT
+    ctx = Context(
+        data=load_data(data, quick=quick),
+        out=root / f"lesson{module.NUMBER}",
+        quick=quick,
+        log=log,
+        root=root,
+    )
+    start = time.perf_counter()
+    log(f"Lesson {module.NUMBER}: {module.TITLE} ({'quick' if quick else 'full'})\n")
+    result = module.run(ctx)
+    result.seconds = time.perf_counter() - start
+    result.out = write_outputs(ctx, result)
+    return result
+
+
+def notebooks_dir() -> Path | None:
+    """The ``lessons/`` folder of notebooks next to the source tree, if this is a checkout."""
+    folder = Path(__file__).resolve().parents[3] / "lessons"
+    return folder if folder.is_dir() else None

@@ -1,0 +1,394 @@
+"""What every lesson shares: its data, training one variant, the results table, the outputs.
+
+A lesson trains a few *variants* (a model and its settings, on some training images),
+each into its own run folder (``tfdojo train``'s outputs and report), and collects one
+:class:`Row` per variant. Rows compare themselves with a reference variant on the same
+test images (exact McNemar, rule of 30, :mod:`tfdojo.compare`), and sit next to the
+result the Udacity course published on the *real* notMNIST test set, a different test
+set, so only the order of magnitude compares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tfdojo.atomic import ensure_dir, write_json, write_text
+from tfdojo.data.dataset import Dataset, Split
+from tfdojo.errors import TfdojoError
+
+# Training images a --quick lesson keeps at most (and evaluation uses every image).
+QUICK_TRAIN = 5000
+VERSUS_NOTE = (
+    "vs reference: test images the variant gets right net of those it loses against the "
+    "lesson's reference (its first row; lessons 1 and 2: the row above), and the exact "
+    "McNemar p-value"
+)
+COURSE_NOTE = (
+    "course: accuracy the Udacity Deep Learning course published on the real notMNIST "
+    "test set (measured on a different test set: compare orders of magnitude, not digits)"
+)
+
+
+@dataclasses.dataclass
+class Context:
+    """One lesson run: its data, its output folder, quick or full, where to print."""
+
+    data: Dataset
+    out: Path
+    quick: bool = False
+    log: Callable[[str], None] = print
+    root: Path | None = None  # the folder of every lesson (to reuse earlier lessons' runs)
+
+
+@dataclasses.dataclass
+class Variant:
+    """One thing to train: a preset model with ``--set`` overrides, on ``train_n`` images."""
+
+    key: str  # run folder name, e.g. "logistic-1000"
+    label: str  # shown in the table
+    model: str
+    sets: list[str] = dataclasses.field(default_factory=list)
+    epochs: int = 1
+    train_n: int | None = None  # None: every training image
+    course: str = ""  # the course's published result, "" when it has none
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of a lesson's results table."""
+
+    key: str
+    label: str
+    model: str
+    params: int
+    train_n: int
+    epochs: int
+    train_accuracy: float
+    valid_accuracy: float
+    test_accuracy: float
+    test_ci95: tuple[float, float]
+    seconds: float
+    run: str
+    course: str = ""
+    versus: str = ""  # vs the reference: net examples moved and McNemar p
+    versus_detail: str = ""  # the full verdict sentences
+    predictions: np.ndarray | None = dataclasses.field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d.pop("predictions")
+        return d
+
+
+def load_data(path: str | Path | None = None, quick: bool = False, seed: int = 0) -> Dataset:
+    """The lesson's dataset; ``quick`` keeps at most :data:`QUICK_TRAIN` training images.
+
+    Raises:
+        TfdojoError: no dataset (the message says to run ``tfdojo data build``).
+    """
+    from tfdojo.data import dataset
+
+    data = dataset.load(path)
+    if quick and len(data.train) > QUICK_TRAIN:
+        data = dataclasses.replace(data, train=subsample(data.train, QUICK_TRAIN, seed))
+    return data
+
+
+def subsample(split: Split, n: int, seed: int = 0) -> Split:
+    """``n`` images of ``split``, as balanced across the ten letters as it allows.
+
+    Draws ``n // 10`` per letter (letters with fewer give what they have), then fills
+    up at random; the order is shuffled. ``n >= len(split)`` returns the whole split.
+    """
+    if n >= len(split):
+        return split
+    rng = np.random.default_rng([seed, n])
+    per_class = n // 10
+    picked = []
+    for c in range(10):
+        members = np.flatnonzero(split.labels == c)
+        picked.append(rng.choice(members, size=min(per_class, len(members)), replace=False))
+    chosen = np.concatenate(picked)
+    rest = np.setdiff1d(np.arange(len(split)), chosen)
+    chosen = np.concatenate([chosen, rng.choice(rest, size=n - len(chosen), replace=False)])
+    chosen = rng.permutation(chosen)
+    return Split(split.images[chosen], split.labels[chosen], split.font_ids[chosen])
+
+
+def epochs_for_steps(n: int, batch_size: int, steps: int, cap: int = 200) -> int:
+    """Epochs that give about ``steps`` training steps on ``n`` images (1..cap)."""
+    per_epoch = max(n // min(batch_size, n), 1)
+    return int(min(max(math.ceil(steps / per_epoch), 1), cap))
+
+
+def train_variant(ctx: Context, v: Variant) -> Row:
+    """Train ``v`` into ``ctx.out/runs/<key>`` (replacing it); score it on the test split.
+
+    The batch size is cut to the training set's size when that is smaller.
+    """
+    from tfdojo import runs
+    from tfdojo.train import make_config, train
+
+    data = ctx.data
+    if v.train_n is not None and v.train_n < len(data.train):
+        data = dataclasses.replace(data, train=subsample(data.train, v.train_n))
+    n = len(data.train)
+    cfg = make_config(v.model, sets=[*v.sets, f"epochs={v.epochs}"])
+    if cfg.batch_size > n:
+        cfg = make_config(v.model, sets=[*v.sets, f"epochs={v.epochs}", f"batch_size={n}"])
+    run_dir = ctx.out / "runs" / v.key
+    runs.prepare(run_dir, overwrite=True)
+    ctx.log(f"  training {v.label}: {v.model}, {n:,} images, {cfg.epochs} epochs ...")
+    start = time.perf_counter()
+    metrics = train(cfg, data, run_dir, progress=False)
+    seconds = time.perf_counter() - start
+    history = runs.read_history(run_dir)
+    predictions = runs.load_model(run_dir).predict(ctx.data.test.images)
+    row = Row(
+        key=v.key,
+        label=v.label,
+        model=v.model,
+        params=int(metrics["params"]),
+        train_n=n,
+        epochs=int(metrics["epochs"]),
+        train_accuracy=float(history[-1]["train_accuracy"]) if history else float("nan"),
+        valid_accuracy=float(metrics["valid_accuracy"]),
+        test_accuracy=float(metrics["test_accuracy"]),
+        test_ci95=(float(metrics["test_ci95"][0]), float(metrics["test_ci95"][1])),
+        seconds=seconds,
+        run=str(run_dir.relative_to(ctx.out)),
+        course=v.course,
+        predictions=predictions,
+    )
+    ctx.log(
+        f"    test {row.test_accuracy:.2%}, valid {row.valid_accuracy:.2%}, "
+        f"train {row.train_accuracy:.2%} ({seconds:.0f} s)"
+    )
+    return row
+
+
+def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
+    """A row of an earlier lesson's results in the same root folder, if it fits this run.
+
+    It fits when that lesson ran on the same dataset in the same mode (quick or full)
+    and its run folder still holds a model. ``key=None`` picks the row with the best
+    validation accuracy (never the test accuracy: that would pick by the test set).
+    """
+    from tfdojo import runs
+
+    if ctx.root is None:
+        return None
+    folder = ctx.root / f"lesson{lesson}"
+    try:
+        saved = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if saved.get("data") != str(ctx.data.path) or saved.get("quick") != ctx.quick:
+        return None
+    rows = saved.get("rows", [])
+    if key is not None:
+        rows = [r for r in rows if r.get("key") == key]
+    if not rows:
+        return None
+    best = max(rows, key=lambda r: r["valid_accuracy"])
+    run_dir = folder / best["run"]
+    try:
+        model = runs.load_model(run_dir)
+    except TfdojoError:
+        return None
+    fields = {f.name for f in dataclasses.fields(Row)}
+    row = Row(**{k: v for k, v in best.items() if k in fields and k != "predictions"})
+    row.test_ci95 = tuple(row.test_ci95)
+    row.run = str(Path("..") / f"lesson{lesson}" / best["run"])
+    row.predictions = model.predict(ctx.data.test.images)
+    row.versus = row.versus_detail = ""
+    ctx.log(f"  reusing lesson {lesson}'s {row.label} from {run_dir}")
+    return row
+
+
+def versus(ctx: Context, reference: Row, row: Row, alpha: float = 0.05) -> None:
+    """Fill ``row.versus`` with its comparison to ``reference`` on the same test images."""
+    from tfdojo.compare import compare_predictions, verdicts
+
+    c = compare_predictions(
+        ctx.data.test.labels,
+        reference.predictions,
+        row.predictions,
+        alpha,
+        names=(reference.label, row.label),
+    )
+    row.versus = f"{c.moved:+d}, p = {_p(c.p_value)}" + (" (significant)" if c.significant else "")
+    row.versus_detail = " ".join(verdicts(c))
+
+
+def _p(p: float) -> str:
+    return f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
+
+
+# --------------------------------------------------------------------------------- output
+
+
+HEADER = (
+    "variant",
+    "train images",
+    "epochs",
+    "params",
+    "train acc",
+    "valid acc",
+    "test acc (95% CI)",
+    "vs reference**",
+    "course*",
+)
+
+
+def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
+    """The table's cells, as strings."""
+    out = []
+    for r in rows:
+        lo, hi = r.test_ci95
+        out.append(
+            (
+                r.label,
+                f"{r.train_n:,}",
+                str(r.epochs),
+                f"{r.params:,}",
+                f"{r.train_accuracy:.2%}",
+                f"{r.valid_accuracy:.2%}",
+                f"{r.test_accuracy:.2%} ({lo:.1%}–{hi:.1%})",
+                r.versus or "–",
+                r.course or "–",
+            )
+        )
+    return out
+
+
+def format_table(rows: list[Row]) -> str:
+    """The results table as aligned text (what ``tfdojo lesson N`` prints)."""
+    cells = [HEADER, *table_rows(rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + f"\n* {COURSE_NOTE}\n** {VERSUS_NOTE}"
+
+
+def markdown_table(rows: list[Row]) -> str:
+    """The results table in Markdown (for ``results.md`` and the README)."""
+    header = [h.replace("*", "\\*") for h in HEADER]
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * 6 + "---|---|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(rows)]
+    return "\n".join(lines) + f"\n\n\\* {COURSE_NOTE}  \n\\*\\* {VERSUS_NOTE}"
+
+
+@dataclasses.dataclass
+class LessonResult:
+    """What a lesson leaves: its rows, its notes (text sections) and figures, its outputs."""
+
+    number: int
+    title: str
+    rows: list[Row]
+    notes: list[tuple[str, str]]  # (heading, preformatted text)
+    figures: list[tuple[str, bytes]]  # (caption, PNG)
+    seconds: float = 0.0
+    out: Path | None = None
+
+    def table(self) -> str:
+        return format_table(self.rows)
+
+
+def write_outputs(ctx: Context, result: LessonResult) -> Path:
+    """Write ``results.json``, ``results.md`` and ``index.html`` into ``ctx.out``."""
+    ensure_dir(ctx.out)
+    write_json(
+        ctx.out / "results.json",
+        {
+            "lesson": result.number,
+            "title": result.title,
+            "quick": ctx.quick,
+            "data": str(ctx.data.path),
+            "seconds": result.seconds,
+            "rows": [r.to_dict() for r in result.rows],
+        },
+    )
+    md = [f"# Lesson {result.number}: {result.title}", ""]
+    for heading, text in result.notes:
+        md += [f"## {heading}", "", "```text", text, "```", ""]
+    md += ["## Results", "", markdown_table(result.rows), ""]
+    md += [f"- {r.label}: {r.versus_detail}" for r in result.rows if r.versus_detail]
+    md += ["", f"Total time: {result.seconds:.0f} s ({'quick' if ctx.quick else 'full'} lesson)."]
+    write_text(ctx.out / "results.md", "\n".join(md) + "\n")
+    page = ctx.out / "index.html"
+    write_text(page, render_page(ctx, result))
+    return page
+
+
+def render_page(ctx: Context, result: LessonResult) -> str:
+    """The lesson's summary page: notes, figures, the table with links to each run's report."""
+    import base64
+
+    from tfdojo.report import CSS
+
+    e = html.escape
+    body = []
+    head = "".join(f"<th>{e(h)}</th>" for h in HEADER)
+    trs = []
+    for r, cells in zip(result.rows, table_rows(result.rows)):
+        link = f'<a href="{e(r.run)}/report/report.html">{e(cells[0])}</a>'
+        tds = [link] + [f'<td class="num">{e(c)}</td>' for c in cells[1:7]]
+        tds += [f"<td>{e(c)}</td>" for c in cells[7:]]
+        trs.append("<tr><td>" + tds[0] + "</td>" + "".join(tds[1:]) + "</tr>")
+    body.append(
+        "<section><h2>Results</h2><table><tr>" + head + "</tr>" + "".join(trs) + "</table>"
+        f'<p class="caption">* {e(COURSE_NOTE)}<br>** {e(VERSUS_NOTE)}</p>'
+        + "".join(
+            f"<p>{e(r.label)}: {e(r.versus_detail)}</p>" for r in result.rows if r.versus_detail
+        )
+        + "</section>"
+    )
+    for heading, text in result.notes:
+        body.append(f"<section><h2>{e(heading)}</h2><pre><code>{e(text)}</code></pre></section>")
+    for caption, png in result.figures:
+        data = base64.b64encode(png).decode("ascii")
+        body.append(
+            f"<section><h2>{e(caption)}</h2><figure>"
+            f'<img src="data:image/png;base64,{data}" alt="{e(caption)}"></figure></section>'
+        )
+    mode = "quick" if ctx.quick else "full"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Lesson {result.number}: {e(result.title)}</title><style>{CSS}</style></head>"
+        f'<body><header><div class="wrap"><h1>Lesson {result.number}: {e(result.title)}</h1>'
+        f'<div class="sub">{e(str(ctx.data.path))} · {mode} · {result.seconds:.0f} s</div>'
+        f'</div></header><main><div class="wrap">{"".join(body)}</div></main></body></html>\n'
+    )
+
+
+def figure_png(fig) -> bytes:
+    """A matplotlib figure as PNG bytes, then closed."""
+    import matplotlib.pyplot as plt
+
+    from tfdojo.report import figure_png as render
+
+    try:
+        return render(fig)
+    finally:
+        plt.close(fig)
+
+
+def show(fig):
+    """A matplotlib figure as an inline PNG in a notebook (then closed, so it shows once).
+
+    tfdojo's plotting functions return figures and never show them; in a notebook,
+    ``lessons.show(plots.training_curves(history))`` draws one whatever the backend.
+    """
+    from IPython.display import Image
+
+    return Image(data=figure_png(fig), format="png")

@@ -1,0 +1,123 @@
+"""`tfdojo lesson N --quick` end to end on the tiny dataset; the lessons' shared pieces."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tfdojo.cli import main
+from tfdojo.data.dataset import Split
+from tfdojo.lessons import common
+
+pytestmark = pytest.mark.slow
+
+ROWS = {1: 5, 2: 3, 3: 7, 4: 5}  # table rows per lesson (3 and 4 add their reference)
+
+
+@pytest.fixture(scope="module")
+def lessons_out(tmp_path_factory):
+    """One lessons folder for the four quick lessons, so 3 and 4 reuse the earlier runs."""
+    return tmp_path_factory.mktemp("lessons")
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4])
+def test_quick_lesson_prints_its_table_and_writes_its_outputs(
+    capsys, tiny_dataset, lessons_out, number
+):
+    argv = ["lesson", str(number), "--quick", "--data", str(tiny_dataset)]
+    assert main([*argv, "--out", str(lessons_out)]) == 0
+    out = capsys.readouterr().out
+    folder = lessons_out / f"lesson{number}"
+    assert f"Lesson {number} results" in out
+    assert "test acc (95% CI)" in out and "course*" in out
+    assert "measured on a different test set" in out
+    assert f"report: {folder / 'index.html'}" in out
+
+    results = json.loads((folder / "results.json").read_text())
+    assert results["quick"] is True and results["data"] == str(tiny_dataset)
+    rows = results["rows"]
+    assert len(rows) == ROWS[number]
+    for row in rows:
+        assert 0 <= row["test_accuracy"] <= 1
+        assert (folder / row["run"] / "report" / "report.html").is_file()
+        assert row["label"] in out
+    # every row but the first is compared with a reference by McNemar
+    assert all("p = " in r["versus"] for r in rows[1:])
+    assert any(r["course"] for r in rows)
+    page = (folder / "index.html").read_text()
+    assert "<table>" in page and "report/report.html" in page
+    assert "| variant |" in (folder / "results.md").read_text()
+
+    if number == 1:
+        assert [r["params"] for r in rows] == [7850] * 5
+        assert "Is the last step (5,000 images -> all) a real gain?" in out
+        assert "exact duplicates removed" in out and "softmax" in out.lower()
+        assert "data:image/png;base64" in page  # the sample grid
+    if number == 2:
+        assert "the hand-written back-propagation and TensorFlow agree" in out
+        assert [r["params"] for r in rows] == [7850, 7850, 814090]
+    if number == 3:
+        assert "reusing lesson 2's" in out  # lesson 2's network, not trained again
+        assert rows[0]["label"] == "lesson 2's network"
+        overfit = next(r for r in rows if r["key"] == "overfit")
+        assert overfit["train_n"] == 384
+    if number == 4:
+        assert "reusing lesson 3's" in out
+        assert rows[0]["label"].startswith("best earlier")
+        assert "'VALID'       2     13      13      8     224" in out  # the deck's table
+        assert {r["model"] for r in rows[1:]} == {"cnn_course", "lenet5", "cnn"}
+
+
+@pytest.mark.parametrize("bad", ["5", "0", "one", "1.0"])
+def test_a_wrong_lesson_number_is_one_line_listing_the_lessons(capsys, bad):
+    assert main(["lesson", bad, "--quick"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"tfdojo: error: lesson: expected one of 1, 2, 3, 4, received {bad!r}"
+
+
+def test_missing_data_gives_the_build_hint(capsys, tmp_path):
+    assert main(["lesson", "1", "--quick", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "run `tfdojo data build`" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_lessons_lists_the_lessons_and_how_to_open_them(capsys):
+    assert main(["lessons"]) == 0
+    out = capsys.readouterr().out
+    for n in (1, 2, 3, 4):
+        assert f"tfdojo lesson {n} [--quick]" in out
+    assert "01-notmnist-logistic.ipynb" in out
+    assert "pip install -e '.[notebooks]'" in out and "tfdojo lessons open" in out
+
+
+def test_lessons_open_without_jupyterlab_says_how_to_install_it(capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "jupyterlab" else real(name, *a),
+    )
+    assert main(["lessons", "open"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install -e '.[notebooks]'" in err and "jupyter lab" in err
+
+
+def test_subsample_is_balanced_and_deterministic():
+    labels = np.repeat(np.arange(10), 30).astype(np.uint8)
+    split = Split(np.zeros((300, 28, 28), np.uint8), labels, np.arange(300, dtype=np.int32))
+    a = common.subsample(split, 50)
+    assert len(a) == 50 and a.class_counts() == [5] * 10
+    assert np.array_equal(a.font_ids, common.subsample(split, 50).font_ids)
+    assert len(common.subsample(split, 55)) == 55
+    assert common.subsample(split, 1000) is split
+
+
+def test_epochs_for_steps():
+    assert common.epochs_for_steps(50, 128, 300) == 200  # one full batch a step, capped
+    assert common.epochs_for_steps(1000, 128, 300) == 43  # 7 steps an epoch
+    assert common.epochs_for_steps(10**6, 128, 300) == 1
