@@ -27,6 +27,9 @@ COMMAND_MODULES = [
     "compare",
     "stats",
     "report",
+    "launch",
+    "lesson",
+    "lessons",
 ]
 
 # Commands that run TensorFlow: its thread pools are set before anything imports it.

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import math
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -416,8 +415,6 @@ def train(
     writer = tf.summary.create_file_writer(str(run_dir / "tensorboard")) if dist.is_chief else None
     epoch = int(state["epoch"].numpy())
     stopped_early = patience_exhausted(cfg, epoch, int(state["best_epoch"].numpy()))
-    # Workers whose output is piped (`tfdojo launch`) print epoch lines but no redrawn bar.
-    show_bar = progress and (dist.strategy is None or sys.stderr.isatty())
     try:
         while epoch < cfg.epochs and not stopped_early:
             start = time.perf_counter()
@@ -425,7 +422,7 @@ def train(
             steps = np.arange(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
             rates = learning_rates(cfg, steps, steps_per_epoch)
             loss_sum, correct, seen, step_seconds = 0.0, 0, 0, 0.0
-            bar = progress_bar(show_bar, epoch, cfg.epochs, steps_per_epoch * cfg.batch_size)
+            bar = progress_bar(progress, epoch, cfg.epochs, steps_per_epoch * cfg.batch_size)
             for i in range(0, steps_per_epoch, k):
                 t = time.perf_counter()
                 l, c = trainer.train_steps(batches[i : i + k], rates[i : i + k])

@@ -15,7 +15,11 @@ def register(sub) -> None:
         sub,
         "train",
         help="train a model (logistic, mlp, cnn, ...) and save the run",
-        example="tfdojo train --model mlp --set lr=0.05 --set model.hidden=512,256 --epochs 5",
+        example="tfdojo train --model mlp --set lr=0.05 --set model.hidden=512,256 --epochs 5\n"
+        "  tfdojo train --model mlp --strategy mirrored --devices 2   # 2 logical CPU devices\n"
+        "  tfdojo launch --workers 2 -- train --model mlp             # 2 local workers\n"
+        "  tfdojo train --strategy multiworker --worker-hosts hostA:2222,hostB:2222 "
+        "--task-index 0",
         description="Train a model on a dataset's train split, validate every epoch, then test "
         "it and write RUN/config.json, history.json, metrics.json, model/ (SavedModel) and "
         f"ckpt/. Models: {', '.join(names())}.",
@@ -39,7 +43,64 @@ def register(sub) -> None:
     p.add_argument("--epochs", metavar="N", help="passes over the training set")
     p.add_argument("--seed", metavar="S", help="seed of weights, shuffles and dropout")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    add_strategy_options(p)
     p.set_defaults(func=run)
+
+
+def add_strategy_options(p) -> None:
+    """``--strategy`` and the options of the distributed placements (:mod:`tfdojo.distribute`)."""
+    from tfdojo.distribute import DEFAULT_TIMEOUT, STRATEGIES
+
+    g = p.add_argument_group(
+        "distributed training",
+        "batch_size is the GLOBAL batch: with R replicas each replica gets batch_size / R "
+        "images (batch_size must be a multiple of R) and the loss is averaged over the "
+        "global batch, so R replicas follow the one-device run at the same batch_size. "
+        "Only the chief (worker 0) writes the run folder.",
+    )
+    g.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="none",
+        help="none: one device (default); mirrored: every local GPU, or --devices N logical "
+        "CPU devices; multiworker: MultiWorkerMirroredStrategy over --worker-hosts or TF_CONFIG",
+    )
+    g.add_argument("--devices", metavar="N", type=int, default=0, help="mirrored: how many devices")
+    g.add_argument(
+        "--worker-hosts",
+        metavar="HOST:PORT,...",
+        help="multiworker: every worker's address, the chief first (instead of TF_CONFIG)",
+    )
+    g.add_argument(
+        "--task-index", metavar="I", type=int, help="multiworker: this worker's position, 0.."
+    )
+    g.add_argument(
+        "--collective-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="multiworker: stop with an error when the other workers do not answer "
+        f"within this time (default {DEFAULT_TIMEOUT:g})",
+    )
+    g.add_argument(
+        "--dump-weights",
+        metavar="DIR",
+        help="debug: each worker writes its final weights to DIR/worker-<i>.npz",
+    )
+
+
+def strategy_config(args: argparse.Namespace):
+    """The :class:`tfdojo.distribute.StrategyConfig` of the parsed options."""
+    from tfdojo.distribute import StrategyConfig, parse_worker_hosts
+
+    return StrategyConfig(
+        kind=args.strategy,
+        devices=args.devices,
+        worker_hosts=parse_worker_hosts(args.worker_hosts) if args.worker_hosts else (),
+        task_index=args.task_index,
+        timeout=args.collective_timeout,
+        dump_weights=args.dump_weights,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,9 +108,13 @@ def run(args: argparse.Namespace) -> int:
 
     from tfdojo import config as config_lib
     from tfdojo import runs
+    from tfdojo.distribute import resolve_cluster
     from tfdojo.errors import TfdojoError
     from tfdojo.train import make_config
 
+    strategy = strategy_config(args)
+    cluster = resolve_cluster(strategy)  # bad hosts or TF_CONFIG: an error before any work
+    chief = cluster is None or cluster.is_chief
     if args.resume and args.overwrite:
         raise TfdojoError("--resume and --overwrite: choose one")
     if args.resume:
@@ -58,6 +123,11 @@ def run(args: argparse.Namespace) -> int:
         if args.config or args.set or args.model or args.engine or args.seed:
             raise TfdojoError(
                 "--resume continues with the run's saved config; only --epochs may change"
+            )
+        if not chief and not (Path(args.out) / "config.json").exists():
+            raise TfdojoError(
+                f"--resume: {args.out}/config.json not found on {cluster.name}; every worker "
+                "reads the chief's run folder to resume (a shared folder, or a copy)"
             )
         saved = runs.read_json(Path(args.out) / "config.json", "config")
         cfg = config_lib.replace(
@@ -79,8 +149,11 @@ def run(args: argparse.Namespace) -> int:
         if args.out
         else Path("runs") / f"{cfg.model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     )
-    runs.prepare(out, overwrite=args.overwrite, resume=args.resume)
+    if chief:  # the other workers never write the run folder
+        runs.prepare(out, overwrite=args.overwrite, resume=args.resume)
     data = _load_data(args.data)
+    if cfg.engine == "numpy" and strategy.kind != "none":
+        raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
     if cfg.engine == "numpy":
         try:
             from tfdojo.scratch.train import train
@@ -88,7 +161,18 @@ def run(args: argparse.Namespace) -> int:
             raise TfdojoError(f"--engine numpy: not available in this install ({exc})") from None
     else:
         from tfdojo.train import train
-    metrics = train(cfg, data, out, resume=args.resume, progress=args.progress)
+    if strategy.kind == "none":
+        metrics = train(cfg, data, out, resume=args.resume, progress=args.progress)
+    else:
+        metrics = train(
+            cfg, data, out, resume=args.resume, progress=args.progress, strategy=strategy
+        )
+    if not metrics.get("chief", True):
+        print(
+            f"{metrics['worker']}: trained {metrics['epochs']} epochs with the other workers "
+            f"({metrics['examples_per_second']:,.0f} ex/s in all); the chief wrote the run"
+        )
+        return 0
     lo, hi = metrics["test_ci95"]
     print(
         f"{metrics['model']}: test accuracy {metrics['test_accuracy']:.2%} "
@@ -97,6 +181,11 @@ def run(args: argparse.Namespace) -> int:
         f"{metrics['epochs']} epochs in {metrics['train_seconds']:.0f} s "
         f"({metrics['examples_per_second']:,.0f} ex/s, {metrics['threads']} threads)"
     )
+    if "replicas" in metrics:
+        print(
+            f"strategy {metrics['strategy']}: {metrics['replicas']} replicas on "
+            f"{metrics['workers']} worker(s), global batch {cfg.batch_size}"
+        )
     print(f"run saved in {out}")
     return 0
 
