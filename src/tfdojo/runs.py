@@ -127,6 +127,37 @@ def read_history(run_dir: str | os.PathLike) -> list[dict[str, Any]]:
     return list(read_json(path, "history").get("epochs", []))
 
 
+def history_row(
+    epoch: int,
+    loss_sum: float,
+    correct: float,
+    seen: int,
+    valid: tuple[float, float],
+    lr: float,
+    step_seconds: float,
+    seconds: float,
+) -> dict[str, Any]:
+    """One epoch's row of ``history.json``, the same for both engines.
+
+    Args:
+        loss_sum, correct, seen: sums over the epoch's training batches (loss summed
+            per example, correct predictions, examples seen).
+        valid: (loss, accuracy) on the validation split.
+        step_seconds: time in training steps only; seconds: since the run started.
+    """
+    return {
+        "epoch": epoch,
+        "train_loss": loss_sum / seen,
+        "train_accuracy": correct / seen,
+        "valid_loss": valid[0],
+        "valid_accuracy": valid[1],
+        "lr": lr,
+        "examples_per_second": seen / step_seconds,
+        "train_step_seconds": step_seconds,
+        "seconds": seconds,
+    }
+
+
 def write_history(run_dir: str | os.PathLike, history: list[dict[str, Any]]) -> Path:
     """``history.json``: ``{"epochs": [{"epoch", "train_loss", "train_accuracy",
     "valid_loss", "valid_accuracy", "lr", "seconds", ...}, ...]}``."""

@@ -444,17 +444,16 @@ def train(
                 bar.close()
             valid_loss, valid_acc = trainer.evaluate(data.valid.images, data.valid.labels)
             epoch += 1
-            row = {
-                "epoch": epoch,
-                "train_loss": loss_sum / seen,
-                "train_accuracy": correct / seen,
-                "valid_loss": valid_loss,
-                "valid_accuracy": valid_acc,
-                "lr": float(rates[-1]),
-                "examples_per_second": seen / step_seconds,
-                "train_step_seconds": step_seconds,
-                "seconds": time.perf_counter() - start,
-            }
+            row = runs.history_row(
+                epoch,
+                loss_sum,
+                correct,
+                seen,
+                (valid_loss, valid_acc),
+                float(rates[-1]),
+                step_seconds,
+                time.perf_counter() - start,
+            )
             history.append(row)
             if valid_acc > state["best_accuracy"].numpy():
                 state["best_accuracy"].assign(valid_acc)
