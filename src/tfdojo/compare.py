@@ -217,15 +217,9 @@ def load_test_images(path: str | os.PathLike):
     Returns:
         ``(images uint8 (N, 28, 28), labels uint8 (N,))``.
     """
-    from tfdojo.data import dataset
+    from tfdojo.data.importer import load_labelled
 
-    p = Path(path)
-    if dataset.exists(p):
-        split = dataset.load(p).test
-        return split.images, split.labels
-    from tfdojo.data.importer import load_images
-
-    images, labels, _, _ = load_images(p)
+    images, labels, _source = load_labelled(path)
     return images, labels
 
 

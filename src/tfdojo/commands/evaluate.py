@@ -24,26 +24,11 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def load_labelled(path: str, labels: str | None = None):
-    """``(images, labels, source)`` from a dataset folder (test split) or anything importable."""
-    from pathlib import Path
-
-    from tfdojo.data import dataset
-
-    p = Path(path)
-    if labels is None and (p.suffix == ".npz" or (p.is_dir() and dataset.exists(p))):
-        test = dataset.load(path).test
-        return test.images, test.labels, f"{dataset.resolve(path)} (test split)"
-    from tfdojo.data.importer import load_images
-
-    images, y, _keys, report = load_images(path, labels)
-    return images, y, str(report.get("source", path))
-
-
 def run(args: argparse.Namespace) -> int:
     import json
 
     from tfdojo import runs
+    from tfdojo.data.importer import load_labelled
 
     images, labels, source = load_labelled(args.data, args.labels)
     result = runs.evaluate(args.run, images, labels)

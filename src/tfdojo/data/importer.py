@@ -398,3 +398,23 @@ def _check_writable(out: Path) -> None:
         raise TfdojoError(f"--out: {p} is a file; expected a folder")
     if not os.access(p, os.W_OK | os.X_OK):
         raise TfdojoError(f"--out: {p}: folder is not writable")
+
+
+def load_labelled(path: str | os.PathLike, labels: str | os.PathLike | None = None):
+    """Labelled images to score a model on, whatever ``path`` is.
+
+    A dataset folder (or its ``notmnist.npz``) gives its test split; anything else goes
+    through :func:`load_images` (notMNIST tarball or folder, IDX files, with ``labels``).
+    Used by ``tfdojo evaluate``, ``compare`` and ``report``.
+
+    Returns:
+        ``(images uint8 (N, 28, 28), labels uint8 (N,), source description)``.
+    """
+    from tfdojo.data import dataset
+
+    p = Path(path)
+    if labels is None and (p.suffix == ".npz" or (p.is_dir() and dataset.exists(p))):
+        test = dataset.load(p).test
+        return test.images, test.labels, f"{dataset.resolve(p)} (test split)"
+    images, y, _keys, report = load_images(p, labels)
+    return images, y, str(report.get("source", path))
