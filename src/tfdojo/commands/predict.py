@@ -11,7 +11,7 @@ def register(sub) -> None:
     p = add_command(
         sub,
         "predict",
-        help="predict the letter in image files (any size, colour, dark- or light-on-)",
+        help="the letter in image files: any size, colour, dark-on-light or light-on-dark",
         example="tfdojo predict runs/cnn letter.png photo.jpg",
         description="Each image is framed like the dataset (inverted if dark-on-light, cropped "
         "to the ink, stretched to 28x28), then RUN's model gives the letter and probabilities.",
