@@ -1,17 +1,26 @@
 #!/bin/sh
 # Install what tfdojo needs from the system: the Debian font packages that carry
-# Latin A-J (notMNIST is rendered from them), and with --browser Debian's
-# chromium (the report tests open pages in it). Needs root on Debian/Ubuntu;
+# Latin A-J (notMNIST is rendered from them); with --browser also Debian's chromium
+# (the report tests open pages in it); with --texlive-extra also texlive-fonts-extra
+# (~4,000 more faces, a 509 MB download, hence opt-in). Needs root on Debian/Ubuntu;
 # elsewhere it says how to add fonts and exits 0: tfdojo then uses the system's
 # fonts, matplotlib's bundled ones and any `tfdojo data build --fonts DIR`.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 browser=no
-[ "${1:-}" = "--browser" ] && browser=yes
+extra=no
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=yes ;;
+    --texlive-extra) extra=yes ;;
+    *) echo "install-system-deps: unknown option '$arg'; expected --browser or --texlive-extra" >&2; exit 2 ;;
+  esac
+done
 
 pkgs=$(awk '!/^#/ && NF && $1 != "matplotlib" {print $1}' "$here/debian-latin-font-packages.txt")
 pkgs="$pkgs fontconfig"
 [ "$browser" = yes ] && pkgs="$pkgs chromium"
+[ "$extra" = yes ] && pkgs="$pkgs texlive-fonts-extra"
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-system-deps: not a Debian/Ubuntu system; using the fonts already installed."
@@ -28,11 +37,11 @@ fi
 if [ "$(id -u)" != 0 ]; then
   n=$(echo $missing | wc -w)
   echo "install-system-deps: $n Debian packages missing and not root; to install them:"
-  echo "  sudo sh scripts/install-system-deps.sh${1:+ $1}"
+  echo "  sudo sh scripts/install-system-deps.sh $*"
   echo "  (continuing with the fonts already installed)"
   exit 0
 fi
-echo "install-system-deps: installing$(echo $missing | wc -w | sed 's/^/ /') Debian packages (fonts${browser:+, browser})..."
+echo "install-system-deps: installing $(echo $missing | wc -w) Debian packages..."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
