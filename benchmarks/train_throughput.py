@@ -83,34 +83,11 @@ def bench_tfdojo(name: str, batch: int, seconds: float) -> float:
 
 
 def keras_model(name: str):
-    """The preset's architecture in Keras layers (NHWC, same shapes and initialisers' kinds)."""
-    import keras
+    """The preset's architecture in Keras layers (:mod:`tfdojo.models.keras_twin`)."""
+    from tfdojo import models
+    from tfdojo.models.keras_twin import keras_model as twin
 
-    from tfdojo import models, shapes
-
-    cfg = models.get(name).model
-    layers = [keras.Input((28, 28, 1))]
-    for spec in shapes.layers(cfg):
-        if spec.kind == "conv":
-            layers.append(
-                keras.layers.Conv2D(
-                    spec.output_shape[-1],
-                    spec.size,
-                    spec.stride,
-                    spec.padding.lower(),
-                    activation="relu",
-                )
-            )
-        elif spec.kind == "pool":
-            layers.append(keras.layers.MaxPool2D(spec.size, spec.stride, "same"))
-        elif spec.kind == "flatten":
-            layers.append(keras.layers.Flatten())
-        else:
-            if len(layers) == 1:
-                layers.append(keras.layers.Flatten())
-            act = "relu" if spec.relu else None
-            layers.append(keras.layers.Dense(spec.output_shape[0], activation=act))
-    return keras.Sequential(layers)
+    return twin(models.get(name).model)
 
 
 def bench_keras(name: str, batch: int, seconds: float) -> float:

@@ -7,6 +7,7 @@ import pytest
 
 from tfdojo import models, shapes
 from tfdojo.errors import TfdojoError
+from tfdojo.models.keras_twin import keras_model
 from tfdojo.models.layers import normalize
 
 
@@ -32,45 +33,12 @@ def test_logistic_is_xw_plus_b():
     np.testing.assert_allclose(model(normalize(images)).numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
-def keras_twin(model):
-    """The same architecture in Keras layers, holding the same weights (an independent oracle)."""
-    import keras
-
-    layers = [keras.Input((28, 28, 1))]
-    for spec in model.specs:
-        if spec.kind == "conv":
-            layers.append(
-                keras.layers.Conv2D(
-                    spec.output_shape[-1],
-                    spec.size,
-                    spec.stride,
-                    spec.padding.lower(),
-                    activation="relu",
-                )
-            )
-        elif spec.kind == "pool":
-            layers.append(keras.layers.MaxPool2D(spec.size, spec.stride, "same"))
-        elif spec.kind == "flatten":
-            layers.append(keras.layers.Flatten())
-        else:
-            if len(layers) == 1:
-                layers.append(keras.layers.Flatten())
-            layers.append(
-                keras.layers.Dense(spec.output_shape[0], activation="relu" if spec.relu else None)
-            )
-    twin = keras.Sequential(layers)
-    weights = model.get_weights()
-    names = [s.name for s in model.specs if s.weights]
-    twin.set_weights([weights[f"{n}.{k}"] for n in names for k in ("w", "b")])
-    return twin
-
-
 @pytest.mark.parametrize("name", ["mlp", "cnn_course", "lenet5", "cnn"])
 def test_forward_matches_keras(name):
     model = models.build(models.get(name).model, seed=2)
     images = np.random.default_rng(1).integers(0, 256, (4, 28, 28), dtype=np.uint8)
     x = normalize(images)
-    twin = keras_twin(model)
+    twin = keras_model(model.cfg, model.get_weights())  # an independent implementation
     np.testing.assert_allclose(model(x).numpy(), twin(x[..., None]).numpy(), rtol=1e-4, atol=1e-5)
 
 
