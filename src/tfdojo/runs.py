@@ -158,6 +158,22 @@ def history_row(
     }
 
 
+def history_summary(history: list[dict[str, Any]], epochs: int, stopped_early: bool):
+    """The run-level numbers both engines derive from their epochs' rows.
+
+    ``examples_per_second`` counts training steps only (all epochs' examples over all
+    epochs' step time); ``train_seconds`` is the epochs' wall time.
+    """
+    step_seconds = sum(r["train_step_seconds"] for r in history)
+    examples = sum(r["examples_per_second"] * r["train_step_seconds"] for r in history)
+    return {
+        "epochs": len(history),
+        "stopped_early": stopped_early and len(history) < epochs,
+        "train_seconds": sum(r["seconds"] for r in history),
+        "examples_per_second": examples / step_seconds if step_seconds else 0.0,
+    }
+
+
 def write_history(run_dir: str | os.PathLike, history: list[dict[str, Any]]) -> Path:
     """``history.json``: ``{"epochs": [{"epoch", "train_loss", "train_accuracy",
     "valid_loss", "valid_accuracy", "lr", "seconds", ...}, ...]}``."""

@@ -475,16 +475,11 @@ def train(
     if cfg.restore_best and history:
         best.restore()
     dist.dump_weights(model)
-    step_seconds = sum(r["train_step_seconds"] for r in history)
-    examples = sum(r["examples_per_second"] * r["train_step_seconds"] for r in history)
     summary = {
         "engine": "tensorflow",
         "threads": threads(),
-        "epochs": len(history),
+        **runs.history_summary(history, cfg.epochs, stopped_early),
         "best_epoch": int(state["best_epoch"].numpy()),
-        "stopped_early": stopped_early and len(history) < cfg.epochs,
-        "train_seconds": sum(r["seconds"] for r in history),
-        "examples_per_second": examples / step_seconds if step_seconds else 0.0,
         "steps_per_call": k,
         **dist.summary(),
     }

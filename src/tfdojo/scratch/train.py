@@ -187,16 +187,11 @@ def train(
 
     if cfg.restore_best and history:
         model.set_weights(best)
-    step_seconds = sum(r["train_step_seconds"] for r in history)
-    examples = sum(r["examples_per_second"] * r["train_step_seconds"] for r in history)
     summary = {
         "engine": "numpy",
         "threads": threads(),
-        "epochs": len(history),
+        **runs.history_summary(history, cfg.epochs, stopped_early),
         "best_epoch": state["best_epoch"],
-        "stopped_early": stopped_early and len(history) < cfg.epochs,
-        "train_seconds": sum(r["seconds"] for r in history),
-        "examples_per_second": examples / step_seconds if step_seconds else 0.0,
         "steps_per_call": 1,
     }
     write_tensorboard(run_dir, history)
