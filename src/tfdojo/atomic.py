@@ -98,11 +98,11 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Atomically write ``obj`` as indented, key-sorted JSON."""
-    return write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+    return write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=json_default) + "\n")
 
 
-def _json_default(obj: Any) -> Any:
-    # NumPy scalars and paths appear in manifests and metrics.
+def json_default(obj: Any) -> Any:
+    """JSON form of what manifests and metrics hold besides plain data: NumPy, paths."""
     if hasattr(obj, "item"):
         return obj.item()
     if hasattr(obj, "tolist"):

@@ -96,7 +96,7 @@ def run_build(args) -> int:
         print(f"dataset already built in {out} ({len(ds.train):,} training images); kept")
         return 0
     manifest = build(out, cfg, args.fonts, not args.no_system_fonts, progress=not args.quiet)
-    print(describe(load(out, verify=False)))
+    print(describe(manifest, out))
     print(
         f"\nbuilt in {manifest['timing_seconds']['total']:.1f} s "
         f"with {manifest['processes']} processes -> {out}"
@@ -108,7 +108,8 @@ def run_info(args) -> int:
     from tfdojo.data.dataset import load
     from tfdojo.data.summary import describe
 
-    print(describe(load(args.dir)))
+    ds = load(args.dir)  # verifies the arrays against the manifest
+    print(describe(ds.manifest, ds.path))
     return 0
 
 

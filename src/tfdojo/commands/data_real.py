@@ -93,13 +93,12 @@ def run_import(args) -> int:
 
 
 def _import(path, out, seed, labels, quiet) -> int:
-    from tfdojo.data.dataset import load
     from tfdojo.data.importer import SKIP_REASONS, import_dataset
     from tfdojo.data.summary import describe
 
     manifest = import_dataset(path, out, seed=seed, labels=labels, progress=not quiet)
     report = manifest["import"]
-    print(describe(load(out, verify=False)))
+    print(describe(manifest, out))
     print(f"\nread {report['images']:,} images ({report['format']}) from {report['source']}")
     for reason, n in report["skipped"].items():
         examples = ", ".join(report["skipped_examples"].get(reason, [])[:3])

@@ -18,7 +18,6 @@ order in which processes finish, so any number of processes gives identical arra
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -31,7 +30,7 @@ import numpy as np
 from tfdojo import LETTERS, __version__
 from tfdojo.atomic import ensure_dir
 from tfdojo.data import curate
-from tfdojo.data.dataset import MANIFEST_NAME, make_split, save
+from tfdojo.data.dataset import make_split, save
 from tfdojo.data.fonts import find_font_files
 from tfdojo.data.render import RENDER_SIZE, Face, draw_glyph, load_font, render_file, unlike_letters
 from tfdojo.errors import TfdojoError
@@ -270,8 +269,7 @@ def build(
         },
         "processes": processes,
     }
-    npz = save(out_dir, splits, manifest)
-    return json.loads((npz.parent / MANIFEST_NAME).read_text(encoding="utf-8"))
+    return save(out_dir, splits, manifest)
 
 
 def _select_faces(faces: list[Face]) -> tuple[list[Face], list[dict[str, Any]]]:

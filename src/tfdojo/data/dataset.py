@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tfdojo import LETTERS
-from tfdojo.atomic import atomic_open, ensure_dir, write_json
+from tfdojo.atomic import atomic_open, ensure_dir, json_default, write_json
 from tfdojo.errors import TfdojoError
 
 SPLITS = ("train", "valid", "test")
@@ -92,11 +92,13 @@ def make_split(images: Any, labels: Any, font_ids: Any | None = None) -> Split:
     return Split(images, labels.astype(np.uint8), np.asarray(font_ids, np.int32))
 
 
-def save(directory: str | os.PathLike, splits: dict[str, Split], manifest: dict[str, Any]) -> Path:
+def save(
+    directory: str | os.PathLike, splits: dict[str, Split], manifest: dict[str, Any]
+) -> dict[str, Any]:
     """Write ``notmnist.npz`` and ``manifest.json`` into ``directory`` atomically.
 
     The manifest gains ``counts`` (per split and class) and ``sha256`` (per array).
-    Returns the npz path.
+    Returns the manifest as written (a copy; the argument is not changed).
     """
     directory = ensure_dir(directory)
     arrays: dict[str, np.ndarray] = {}
@@ -118,7 +120,7 @@ def save(directory: str | os.PathLike, splits: dict[str, Split], manifest: dict[
     with atomic_open(npz, "wb") as f:
         np.savez_compressed(f, **arrays)
     write_json(directory / MANIFEST_NAME, manifest)
-    return npz
+    return json.loads(json.dumps(manifest, default=json_default))  # exactly what was written
 
 
 def resolve(path: str | os.PathLike | None) -> Path:

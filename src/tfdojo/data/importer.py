@@ -385,8 +385,7 @@ def import_dataset(
         "curation": curation,
         "fonts": fonts,
     }
-    dataset.save(out, splits, manifest)
-    return manifest
+    return dataset.save(out, splits, manifest)
 
 
 def _check_writable(out: Path) -> None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import numpy as np
 
 from tfdojo import LETTERS
 from tfdojo.data.dataset import SPLITS, Dataset
 
 
-def describe(ds: Dataset) -> str:
-    """A few lines: source, sizes per split and class, fonts, duplicates removed."""
-    m = ds.manifest
+def describe(m: dict[str, Any], path: str | os.PathLike) -> str:
+    """A few lines from a dataset's manifest: source, sizes per split and class, fonts,
+    duplicates removed. The counts are the ones ``save`` recorded from the arrays, so a
+    command that has just written a dataset need not read it back to describe it."""
     lines = [
-        f"dataset: {ds.path}",
+        f"dataset: {path}",
         f"source: {m.get('source', '?')} (tfdojo {m.get('tfdojo_version', '?')})",
     ]
     if "faces_used" in m:
@@ -25,9 +29,11 @@ def describe(ds: Dataset) -> str:
     header = "split  " + " ".join(f"{c:>6}" for c in LETTERS) + "   total"
     lines += ["", header]
     for name in SPLITS:
-        s = ds.split(name)
-        counts = s.class_counts()
-        lines.append(f"{name:6} " + " ".join(f"{n:6d}" for n in counts) + f" {len(s):7d}")
+        counts = m["counts"][name]
+        per_class = [counts["per_class"][c] for c in LETTERS]
+        lines.append(
+            f"{name:6} " + " ".join(f"{n:6d}" for n in per_class) + f" {counts['total']:7d}"
+        )
     cur = m.get("curation", {})
     if cur:
         near = cur.get("near_duplicates_removed", {})
