@@ -33,12 +33,14 @@ def image_digests(images: np.ndarray) -> list[bytes]:
     return [hashlib.blake2b(im.tobytes(), digest_size=16).digest() for im in images]
 
 
-def exact_duplicates(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
+def exact_duplicates(
+    images: np.ndarray, labels: np.ndarray, digests: list[bytes] | None = None
+) -> tuple[np.ndarray, dict[str, int]]:
     """Indices to keep (first copy of each image) and counts of what was removed.
 
     An image that appears under two different labels is ambiguous and removed entirely.
     """
-    digests = image_digests(images)
+    digests = image_digests(images) if digests is None else digests
     first: dict[bytes, int] = {}
     label_sets: dict[bytes, set[int]] = {}
     for i, d in enumerate(digests):
@@ -49,7 +51,9 @@ def exact_duplicates(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray
     return keep, {"exact_duplicates": len(images) - len(first), "ambiguous_images": ambiguous}
 
 
-def merge_groups(groups: Sequence[str], images: np.ndarray) -> np.ndarray:
+def merge_groups(
+    groups: Sequence[str], images: np.ndarray, digests: list[bytes] | None = None
+) -> np.ndarray:
     """Cluster id per image: groups that share an identical image are merged (union-find)."""
     names = sorted(set(groups))
     index = {g: i for i, g in enumerate(names)}
@@ -62,7 +66,8 @@ def merge_groups(groups: Sequence[str], images: np.ndarray) -> np.ndarray:
         return x
 
     owner: dict[bytes, int] = {}
-    for g, d in zip(groups, image_digests(images)):
+    digests = image_digests(images) if digests is None else digests
+    for g, d in zip(groups, digests):
         gi = index[g]
         if d in owner:
             a, b = find(owner[d]), find(gi)
@@ -145,9 +150,10 @@ def curate_indices(
     """
     labels = np.asarray(labels)
     report: dict = {"input_images": len(images)}
-    keep, counts = exact_duplicates(images, labels)
+    digests = image_digests(images)  # hashed once, used by both steps below
+    keep, counts = exact_duplicates(images, labels, digests)
     report.update(counts)
-    clusters = merge_groups([groups[i] for i in range(len(groups))], images)
+    clusters = merge_groups(groups, images, digests)
     report["groups"] = len(set(groups))
     report["clusters"] = len(np.unique(clusters))
     split_id = assign_clusters(clusters[keep], seed, valid_fraction, test_fraction)
