@@ -151,13 +151,12 @@ def check_fonts(
 ) -> Check:
     """Font files and faces found, and how many faces are usable for A-J.
 
-    A face is usable when ``tfdojo data build`` would use it: every letter renders
-    (not blank, not the .notdef box), the letters differ, and it is not a copy of a
-    face already counted. Rendering ~2,000 faces takes a few seconds.
+    A face is usable when ``tfdojo data build`` would use it
+    (:func:`tfdojo.data.build.select_faces`). Rendering ~2,000 faces takes a few seconds.
     """
-    from tfdojo.data.build import parallel_map
+    from tfdojo.data.build import parallel_map, select_faces
     from tfdojo.data.fonts import find_font_files
-    from tfdojo.data.render import render_file, unlike_letters
+    from tfdojo.data.render import render_file
     from tfdojo.errors import TfdojoError
 
     fix = FIX_SYSTEM + "   (or: tfdojo data build --fonts DIR)"
@@ -167,9 +166,7 @@ def check_fonts(
         return Check("fonts", PROBLEM, str(exc), fix)
     rendered = parallel_map(render_file, [str(f) for f in files], processes, "fonts", False)
     faces = [face for group in rendered for face in group]
-    unique = {f.key: f for f in faces if f.reason is None}
-    usable = [unique[k] for k in sorted(unique)]
-    n_usable = len(usable) - len(unlike_letters(usable))
+    n_usable = len(select_faces(faces)[0])
     data = {"files": len(files), "faces": len(faces), "usable_faces": n_usable}
     detail = f"{len(files)} font files, {len(faces)} faces, {n_usable} usable for A-J"
     if n_usable == 0:

@@ -167,19 +167,7 @@ def build(
         _render_task, [(str(f), cfg.render_size) for f in files], processes, "render", progress
     )
     faces = [face for group in rendered for face in group]
-    used, skipped = _select_faces(faces)
-    unlike = set(unlike_letters(used))
-    for i in sorted(unlike):
-        f = used[i]
-        skipped.append(
-            {
-                "path": f.path,
-                "index": f.index,
-                "family": f.family,
-                "reason": "letters do not resemble A-J (none nearest its letter's median)",
-            }
-        )
-    used = [f for i, f in enumerate(used) if i not in unlike]
+    used, skipped = select_faces(faces)
     if not used:
         raise TfdojoError(
             f"no usable font face among {len(faces)} in {len(files)} files "
@@ -272,35 +260,33 @@ def build(
     return save(out_dir, splits, manifest)
 
 
-def _select_faces(faces: list[Face]) -> tuple[list[Face], list[dict[str, Any]]]:
-    """Usable faces sorted by content key (one per identical file), and the skipped ones."""
+def select_faces(faces: list[Face]) -> tuple[list[Face], list[dict[str, Any]]]:
+    """The faces the build uses, sorted by content key, and the skipped ones with reasons.
+
+    Skipped: faces the renderer refused (``face.reason``), second copies of an identical
+    file, and faces whose letters do not resemble A-J (:func:`unlike_letters`).
+    ``tfdojo doctor`` counts usable faces with this same function.
+    """
+
+    def skip(face: Face, reason: str) -> dict[str, Any]:
+        return {"path": face.path, "index": face.index, "family": face.family, "reason": reason}
+
     skipped: list[dict[str, Any]] = []
     first_path: dict[str, str] = {}
     used: list[Face] = []
     for face in faces:
         if face.reason is not None:
-            skipped.append(
-                {
-                    "path": face.path,
-                    "index": face.index,
-                    "family": face.family,
-                    "reason": face.reason,
-                }
-            )
+            skipped.append(skip(face, face.reason))
         elif face.key in first_path:
-            skipped.append(
-                {
-                    "path": face.path,
-                    "index": face.index,
-                    "family": face.family,
-                    "reason": f"same file as {first_path[face.key]}",
-                }
-            )
+            skipped.append(skip(face, f"same file as {first_path[face.key]}"))
         else:
             first_path[face.key] = face.path
             used.append(face)
     used.sort(key=lambda f: f.key)
-    return used, skipped
+    unlike = set(unlike_letters(used))
+    reason = "letters do not resemble A-J (none nearest its letter's median)"
+    skipped += [skip(used[i], reason) for i in sorted(unlike)]
+    return [f for i, f in enumerate(used) if i not in unlike], skipped
 
 
 def _reason_counts(skipped: list[dict[str, Any]]) -> dict[str, int]:
