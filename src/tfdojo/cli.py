@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from tfdojo import __version__
+from tfdojo.commands import HelpFormatter, add_threads_option
 from tfdojo.errors import TfdojoError
 
 # Order = order in `tfdojo --help`.
@@ -36,10 +37,6 @@ COMMAND_MODULES = [
 TENSORFLOW_COMMANDS = {"train", "evaluate", "predict", "compare", "report", "lesson", "launch"}
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the examples in epilogs as written."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tfdojo",
@@ -55,29 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         importlib.import_module(f"tfdojo.commands.{name}").register(sub)
     return parser
-
-
-def add_threads_option(parser: argparse.ArgumentParser) -> None:
-    """``--threads N``: accepted before or after the subcommand."""
-    parser.add_argument(
-        "--threads",
-        metavar="N",
-        default=argparse.SUPPRESS,
-        help="threads/processes to compute with (default: $TFDOJO_THREADS or every core)",
-    )
-
-
-def add_command(sub, name: str, help: str, example: str, description: str | None = None):
-    """Add a subcommand parser with the shared options and an example epilog."""
-    p = sub.add_parser(
-        name,
-        help=help,
-        description=description or help,
-        epilog=f"Example:\n  {example}",
-        formatter_class=HelpFormatter,
-    )
-    add_threads_option(p)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

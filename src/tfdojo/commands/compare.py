@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tfdojo.cli import add_command
+from tfdojo.commands import add_command
 
 
 def register(sub) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tfdojo.cli import add_command
-from tfdojo.commands import data_fonts, data_real
+from tfdojo.commands import add_command, data_fonts, data_real
 
 
 def register(sub) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfdojo.cli import add_command
+from tfdojo.commands import add_command
 
 
 def register(group) -> None:

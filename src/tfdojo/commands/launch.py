@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 
-from tfdojo.cli import add_command
+from tfdojo.commands import add_command
 from tfdojo.errors import TfdojoError
 
 # Options launch sets for every worker itself.
