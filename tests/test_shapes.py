@@ -29,9 +29,11 @@ def test_formulas_by_hand():
     assert shapes.conv_output_size(28, 5, 1, "VALID") == 24  # 28-5+1
     assert shapes.conv_output_size(28, 5, 2, "VALID") == 12  # ceil(24/2)
     assert shapes.same_padding(28, 5, 2) == (1, 2)  # total (14-1)*2+5-28 = 3, extra after
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(
+        ValueError, match=r"^patch: .* must fit in the input \(patch <= 4\), received 5$"
+    ):
         shapes.conv_output_size(4, 5, 1, "VALID")
-    with pytest.raises(ValueError, match="padding"):
+    with pytest.raises(ValueError, match="^padding: expected one of SAME, VALID, received 'FULL'$"):
         shapes.conv_output_size(4, 3, 1, "FULL")
 
 
@@ -77,7 +79,8 @@ def test_pooling_and_per_conv_settings():
 
 def test_weight_shapes_and_flops():
     cfg = models.get("logistic").model
-    assert shapes.weight_shapes(cfg) == {"logits.w": (784, 10), "logits.b": (10,)}
+    (layer,) = shapes.layers(cfg)
+    assert (layer.name, layer.weights) == ("logits", {"w": (784, 10), "b": (10,)})
     assert shapes.forward_flops(cfg) == 2 * 7840
 
 
@@ -94,7 +97,7 @@ def test_invalid_model_configs_are_refused():
         replace(base, {"conv_patches": "3,3,3"})
     with pytest.raises(TfdojoError, match="hidden: expected whole numbers >= 1"):
         replace(base, {"hidden": "0"})
-    with pytest.raises(TfdojoError, match="does not fit"):
+    with pytest.raises(TfdojoError, match=r"^model: conv2: patch: .*\(patch <= 5\), received 9$"):
         replace(
             base, {"conv_patches": "9", "conv_padding": "VALID", "conv_strides": "1", "pools": "4"}
         )

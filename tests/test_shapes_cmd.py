@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tfdojo import explain
+from tfdojo import shapes
 from tfdojo.cli import main
-from tfdojo.errors import TfdojoError
 from tfdojo.scratch import layers as L
 
 
@@ -70,10 +69,10 @@ def test_valid_formula_is_shown(capsys):
 )
 def test_output_size_and_params_match_window_counting(n, k, s, padding, c, d):
     if padding == "VALID" and k > n:
-        with pytest.raises(TfdojoError, match=rf"--patch: .*patch <= {n}\), received {k}"):
-            explain.conv_shape((n, n, c), k, d, s, padding)
+        with pytest.raises(ValueError, match=rf"^patch: .*patch <= {n}\), received {k}"):
+            shapes.conv_shape((n, n, c), k, d, s, padding)
         return
-    r = explain.conv_shape((n, n, c), k, d, s, padding)
+    r = shapes.conv_shape((n, n, c), k, d, s, padding)
     assert r["output"] == (windows(n, k, s, padding), windows(n, k, s, padding), d)
     assert r["params"] == k * k * c * d + d
 
@@ -91,7 +90,7 @@ def test_the_engine_produces_the_calculated_shapes(h, w, k, s, padding):
         return
     x = np.zeros((1, h, w, 2))
     out, _ = L.conv2d_forward(x, {"W": np.zeros((k, k, 2, 3)), "b": np.zeros(3)}, s, padding)
-    expected = explain.conv_shape((h, w, 2), k, 3, s, padding)["output"]
+    expected = shapes.conv_shape((h, w, 2), k, 3, s, padding)["output"]
     assert out.shape[1:] == expected
 
 
@@ -102,7 +101,7 @@ def test_the_engine_produces_the_calculated_shapes(h, w, k, s, padding):
 )
 def test_input_parser_reads_every_well_formed_shape(dims, sep, pad):
     text = pad + sep.join(str(d) for d in dims) + pad
-    assert explain.parse_input_shape(text) == tuple(dims + [1] * (3 - len(dims)))
+    assert shapes.parse_input_shape(text) == tuple(dims + [1] * (3 - len(dims)))
 
 
 @given(st.text(max_size=12))
@@ -113,9 +112,9 @@ def test_input_parser_refuses_anything_else_naming_it(text):
     )
     if well_formed:
         return
-    with pytest.raises(TfdojoError) as info:
-        explain.parse_input_shape(text)
-    assert str(info.value).startswith("--input: expected HEIGHTxWIDTH")
+    with pytest.raises(ValueError) as info:
+        shapes.parse_input_shape(text)
+    assert str(info.value).startswith("input: expected HEIGHTxWIDTH")
     assert str(info.value).endswith(f"received {text!r}")
 
 
@@ -153,7 +152,8 @@ def test_model_layers_come_from_the_shared_calculator(capsys):
 
     code, out, _ = run(capsys, "shapes", "--model", "cnn_course")
     assert code == 0
-    assert out.strip() == format_table(models.get("cnn_course").model)
+    assert out.strip().endswith(format_table(models.get("cnn_course").model))
+    assert run(capsys, "params", "--model", "cnn_course") == (0, out, "")  # one code path
     assert re.search(r"conv1 .*\(14, 14, 16\)", out) and re.search(r"conv2 .*\(7, 7, 16\)", out)
     assert out.split()[-1] == f"{count_params(models.get('cnn_course').model):,}" == "57,722"
 
@@ -175,4 +175,7 @@ def test_model_override_that_gives_no_shape_is_refused(capsys):
         "--set", "conv_patches=9", "--set", "conv_strides=4",
     )  # fmt: skip
     assert code == 2
-    assert err.startswith("tfdojo: error: ") and "9x9 VALID window does not fit" in err
+    assert err == (
+        "tfdojo: error: model: conv2: patch: with 'VALID' padding the patch must fit in the "
+        "input (patch <= 5), received 9\n"
+    )

@@ -1,19 +1,17 @@
-"""The deck's concepts, computed and printed: softmax, cross-entropy, back-propagation, shapes.
+"""The deck's concepts, computed and printed: softmax, cross-entropy, back-propagation.
 
-Each ``explain_*`` function returns the text that ``tfdojo explain ...`` / ``tfdojo shapes``
-print; the numbers come from the NumPy engine (:mod:`tfdojo.scratch.layers`), TensorFlow
-and the shape calculator (:mod:`tfdojo.shapes`), never typed in by hand.
+Each ``explain_*`` function returns the text that ``tfdojo explain ...`` prints; the
+numbers come from the NumPy engine (:mod:`tfdojo.scratch.layers`) and TensorFlow, never
+typed in by hand. Shapes of convolutions are :mod:`tfdojo.shapes`' (``tfdojo shapes``).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from tfdojo import shapes
 from tfdojo.errors import TfdojoError
 from tfdojo.scratch import layers as L
 
@@ -261,131 +259,6 @@ def explain_backprop(with_tensorflow: bool = True) -> str:
         f"max difference over loss and gradients: {worst:.1e} (float64)"
     )
     return "\n".join(lines)
-
-
-# ----------------------------------------------------------------------------- shapes
-def parse_input_shape(text: str) -> tuple[int, int, int]:
-    """``"28x28x3"`` -> (28, 28, 3) (height, width, depth); ``"28x28"`` means depth 1.
-
-    ``x``, ``X``, ``×`` and ``,`` separate the numbers; each must be a whole number >= 1.
-
-    Raises:
-        TfdojoError: anything else, echoing the text received.
-    """
-    parts = [p.strip() for p in re.split(r"[xX×,]", str(text).strip())]
-    rule = "expected HEIGHTxWIDTH or HEIGHTxWIDTHxDEPTH, whole numbers >= 1 (e.g. 28x28x3)"
-    if len(parts) not in (2, 3) or not all(re.fullmatch(r"[0-9]+", p) for p in parts):
-        raise TfdojoError(f"--input: {rule}, received {text!r}")
-    dims = [int(p) for p in parts]
-    if min(dims) < 1:
-        raise TfdojoError(f"--input: {rule}, received {text!r}")
-    if len(dims) == 2:
-        dims.append(1)
-    return dims[0], dims[1], dims[2]
-
-
-def check_window(size: int, patch: int, stride: int, padding: str) -> None:
-    """Refuse a window that gives no output, naming the value and the rule."""
-    if padding not in shapes.PADDINGS:
-        raise TfdojoError(
-            f"--padding: expected one of {', '.join(shapes.PADDINGS)}, received {padding!r}"
-        )
-    if patch < 1:
-        raise TfdojoError(f"--patch: expected a whole number >= 1, received {patch}")
-    if stride < 1:
-        raise TfdojoError(f"--stride: expected a whole number >= 1, received {stride}")
-    if padding == "VALID" and patch > size:
-        raise TfdojoError(
-            f"--patch: with 'VALID' padding the patch must fit in the input "
-            f"(patch <= {size}), received {patch}"
-        )
-
-
-def conv_shape(
-    input_shape: tuple[int, int, int], patch: int, depth: int, stride: int, padding: str
-) -> dict:
-    """Output shape and parameter count of one convolution, with the formulas used.
-
-    Returns:
-        ``output`` (H, W, depth), ``params``, ``weights`` k*k*C*depth, ``biases`` depth.
-    """
-    h, w, c = input_shape
-    if depth < 1:
-        raise TfdojoError(f"--depth: expected a whole number >= 1, received {depth}")
-    for size in (h, w):
-        check_window(size, patch, stride, padding)
-    ho = shapes.conv_output_size(h, patch, stride, padding)
-    wo = shapes.conv_output_size(w, patch, stride, padding)
-    weights = patch * patch * c * depth
-    return {
-        "output": (ho, wo, depth),
-        "weights": weights,
-        "biases": depth,
-        "params": weights + depth,
-    }
-
-
-def _formula(n: int, k: int, s: int, padding: str) -> str:
-    out = shapes.conv_output_size(n, k, s, padding)
-    if padding == "SAME":
-        return f"ceil({n} / {s}) = {out}"
-    return f"ceil(({n} - {k} + 1) / {s}) = {out}"
-
-
-def explain_conv(
-    input_shape: tuple[int, int, int], patch: int, depth: int, stride: int, padding: str
-) -> str:
-    """``tfdojo shapes --input ...``: one convolution's output size and parameters."""
-    r = conv_shape(input_shape, patch, depth, stride, padding)
-    h, w, c = input_shape
-    ho, wo, _ = r["output"]
-    rule = "ceil(n / s)" if padding == "SAME" else "ceil((n - k + 1) / s)"
-    return "\n".join(
-        [
-            f"input {h}x{w}x{c}, patch {patch}x{patch}, depth {depth}, stride {stride}, "
-            f"padding '{padding}'",
-            f"output size with '{padding}': {rule}",
-            f"  height: {_formula(h, patch, stride, padding)}",
-            f"  width:  {_formula(w, patch, stride, padding)}",
-            f"  depth:  {depth} (one per filter)",
-            f"output: {ho}x{wo}x{depth}",
-            f"parameters: {patch}x{patch}x{c}x{depth} weights + {depth} biases = {r['params']:,}",
-        ]
-    )
-
-
-DECK_TABLE = (("SAME", 1), ("VALID", 1), ("VALID", 2))
-"""The rows of the deck's "strides, depth & padding" slide (28x28x3 input, 3x3 patch, depth 8)."""
-
-
-def explain_deck_table(
-    input_shape: tuple[int, int, int] = (28, 28, 3), patch: int = 3, depth: int = 8
-) -> str:
-    """The deck's table: for each (padding, stride), the output width, height and depth."""
-    h, w, c = input_shape
-    lines = [f"input {h}x{w}x{c} (depth {c}), patch {patch}x{patch}, output depth {depth}", ""]
-    rows = [("padding", "stride", "width", "height", "depth", "params")]
-    for padding, stride in DECK_TABLE:
-        r = conv_shape(input_shape, patch, depth, stride, padding)
-        ho, wo, d = r["output"]
-        rows.append((f"'{padding}'", str(stride), str(wo), str(ho), str(d), f"{r['params']:,}"))
-    lines += _table(rows)
-    lines.append("")
-    lines.append("SAME: ceil(n / s); VALID: ceil((n - k + 1) / s)")
-    lines.append(
-        f"params = {patch}x{patch}x{c}x{depth} weights + {depth} biases, whatever the padding "
-        "and stride"
-    )
-    return "\n".join(lines)
-
-
-def explain_model(cfg) -> str:
-    """``tfdojo shapes --model NAME``: the model's layers from the shared calculator."""
-    try:
-        table = shapes.format_table(cfg)
-    except ValueError as exc:
-        raise TfdojoError(f"--set: {exc}") from None
-    return table
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -27,13 +27,28 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def model_config(name: str, toml_path=None, sets: list[str] | None = None):
+    """The architecture of preset ``name`` with the file's and ``--set``'s changes.
+
+    ``--set`` takes the training config's keys (``model.hidden=512``) or, for short,
+    the model's own (``hidden=512``).
+    """
+    import dataclasses
+
+    from tfdojo.models import ModelConfig
+    from tfdojo.settings import make_config
+
+    own = {f.name for f in dataclasses.fields(ModelConfig)}
+    sets = [f"model.{s}" if s.split("=", 1)[0].strip() in own else s for s in sets or []]
+    return make_config(name, toml_path, sets).model
+
+
 def run(args: argparse.Namespace) -> int:
     import json
 
     from tfdojo import shapes
-    from tfdojo.train import make_config
 
-    cfg = make_config(args.model, args.config, args.set).model
+    cfg = model_config(args.model, args.config, args.set)
     if args.json:
         layers = [
             {
@@ -47,9 +62,5 @@ def run(args: argparse.Namespace) -> int:
         ]
         print(json.dumps({"model": cfg.name, "params": shapes.count_params(cfg), "layers": layers}))
         return 0
-    print(
-        f"{cfg.name}: {shapes.count_params(cfg):,} parameters, "
-        f"{shapes.forward_flops(cfg) / 1e6:.2f} MFLOP per image (forward)\n"
-    )
-    print(shapes.format_table(cfg))
+    print(shapes.describe_model(cfg))
     return 0

@@ -41,27 +41,22 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from tfdojo import explain
+    from tfdojo import shapes
+    from tfdojo.commands.params import model_config
     from tfdojo.errors import TfdojoError
 
     if args.model:
-        print(explain.explain_model(model_config(args.model, args.set)))
+        print(shapes.describe_model(model_config(args.model, sets=args.set)))
         return 0
     if args.set:
         raise TfdojoError(f"--set: only used with --model, received {args.set[0]!r}")
-    shape = explain.parse_input_shape(args.input)
     padding = args.padding.upper() if args.padding.upper() in ("SAME", "VALID") else args.padding
-    if args.table:
-        print(explain.explain_deck_table(shape, args.patch, args.depth))
-    else:
-        print(explain.explain_conv(shape, args.patch, args.depth, args.stride, padding))
+    try:
+        shape = shapes.parse_input_shape(args.input)
+        if args.table:
+            print(shapes.deck_table(shape, args.patch, args.depth))
+        else:
+            print(shapes.describe_conv(shape, args.patch, args.depth, args.stride, padding))
+    except ValueError as exc:
+        raise TfdojoError(f"--{exc}") from None  # "patch: ..." names the --patch option
     return 0
-
-
-def model_config(name: str, sets: list[str] | None):
-    """The preset's architecture with ``--set`` overrides (``hidden=8`` or ``model.hidden=8``)."""
-    from tfdojo import config, models
-
-    cfg = models.get(name).model
-    overrides = {k.removeprefix("model."): v for k, v in config.parse_sets(sets).items()}
-    return config.replace(cfg, overrides, where="--set") if overrides else cfg
