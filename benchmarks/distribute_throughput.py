@@ -3,7 +3,7 @@
 On one 2-core machine, three placements of the same training (same global batch,
 same data, SGD with momentum, dropout off):
 
-- ``1 process, 2 threads``: today's single-device trainer using the whole machine;
+- ``1 process, 2 threads``: the single-device trainer using the whole machine;
 - ``1 process, 1 thread``:  the same with one core (what each worker gets below);
 - ``2 workers, 1 thread``:  ``tfdojo launch --workers 2`` (each replica computes half
   of each batch, then the gradients are all-reduced over gRPC on 127.0.0.1).

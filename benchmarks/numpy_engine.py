@@ -27,9 +27,11 @@ def worker(engine: str, model_name: str, seconds: float) -> float:
     import numpy as np
 
     from tfdojo import models
-    from tfdojo.train import TrainConfig, learning_rates
+    from tfdojo.settings import TrainConfig, learning_rates
 
-    cfg = TrainConfig(model=models.get(model_name).model, engine=engine, batch_size=BATCH)
+    cfg = TrainConfig(
+        model=models.get(model_name).model, engine=engine, batch_size=BATCH, dropout=0.0
+    )
     rng = np.random.default_rng(0)
     n = 16 * BATCH
     images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
@@ -37,31 +39,22 @@ def worker(engine: str, model_name: str, seconds: float) -> float:
     batches = rng.permutation(n).reshape(-1, BATCH).astype(np.int32)
     rates = learning_rates(cfg, np.arange(len(batches)), len(batches))
 
+    # The two engines' Trainers have the same methods: only the engine differs.
     if engine == "numpy":
-        from tfdojo.scratch.models import Model, normalize
-        from tfdojo.scratch.optim import SGD
+        from tfdojo.scratch.step import Trainer
 
-        model = Model(cfg.model)
-        opt = SGD(model.params, cfg.momentum)
-        y_all = labels.astype(np.int64)
-
-        def run_epoch() -> None:
-            for idx, lr in zip(batches, rates):
-                _, grads, _ = model.loss_and_grads(normalize(images[idx]), y_all[idx])
-                opt.step(model.params, grads, float(lr))
-
+        trainer, k = Trainer(cfg, images, labels), 1
     else:
         from tfdojo.runtime import configure_tensorflow
-        from tfdojo.train import Trainer, auto_steps_per_call
+        from tfdojo.settings import auto_steps_per_call
+        from tfdojo.step import Trainer
 
         configure_tensorflow()
-        trainer = Trainer(cfg, models.build(cfg.model), images, labels)
-        k = auto_steps_per_call(cfg)
+        trainer, k = Trainer(cfg, models.build(cfg.model), images, labels), auto_steps_per_call(cfg)
 
-        def run_epoch() -> None:
-            for i in range(0, len(batches), k):
-                loss, _ = trainer.train_steps(batches[i : i + k], rates[i : i + k])
-                float(loss)  # wait for the steps
+    def run_epoch() -> None:
+        for i in range(0, len(batches), k):
+            trainer.train_steps(batches[i : i + k], rates[i : i + k])  # returns once done
 
     run_epoch()  # warm-up (tracing, caches)
     done, start = 0, time.perf_counter()

@@ -60,15 +60,15 @@ def matmul_peak(tf, n: int = 2048) -> float:
 
 
 def bench_tfdojo(name: str, batch: int, seconds: float) -> float:
-    from tfdojo import models, train
+    from tfdojo import models, settings, step
 
     images, labels = make_data(N_IMAGES)
-    cfg = train.make_config(name, sets=[f"batch_size={batch}", "dropout=0", "weight_decay=0"])
+    cfg = settings.make_config(name, sets=[f"batch_size={batch}", "dropout=0", "weight_decay=0"])
     model = models.build(cfg.model, seed=0)
-    trainer = train.Trainer(cfg, model, images, labels)
-    k = train.auto_steps_per_call(cfg)
-    batches = train.epoch_batches(0, 0, N_IMAGES, batch)
-    rates = train.learning_rates(cfg, range(len(batches)), len(batches))
+    trainer = step.Trainer(cfg, model, images, labels)
+    k = settings.auto_steps_per_call(cfg)
+    batches = settings.epoch_batches(0, 0, N_IMAGES, batch)
+    rates = settings.learning_rates(cfg, range(len(batches)), len(batches))
     pos = [0]
 
     def once() -> int:

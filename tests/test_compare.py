@@ -7,7 +7,6 @@ import io
 import json
 import re
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,19 +112,33 @@ def two_runs(tiny_dataset, tmp_path_factory):
     return runs
 
 
+def outcomes(two_runs) -> tuple[int, int, int]:
+    """``(a_only, b_only, n)`` counted from each run's own predictions on its test split."""
+    from tfdojo import runs
+
+    ra, rb = (runs.open_run(r) for r in two_runs)
+    images, labels, _ = ra.test_set()
+    hit_a = ra.model().predict(images) == labels
+    hit_b = rb.model().predict(images) == labels
+    return int((hit_a & ~hit_b).sum()), int((hit_b & ~hit_a).sum()), len(labels)
+
+
 def test_cli_compare_json(two_runs, capsys):
+    from scipy.stats import binomtest
+
     a, b = two_runs
     assert main(["compare", str(a), str(b), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    n = json.loads((a / "metrics.json").read_text())["test_n"]
-    assert out["n"] == n
-    assert out["a_accuracy"] == pytest.approx(
-        json.loads((a / "metrics.json").read_text())["test_accuracy"]
-    )
-    assert out["b_accuracy"] - out["a_accuracy"] == pytest.approx(
-        (out["b_only"] - out["a_only"]) / n
-    )
-    assert isinstance(out["significant"], bool) and 0 <= out["p_value"] <= 1
+    a_only, b_only, n = outcomes(two_runs)
+    assert (out["a_only"], out["b_only"], out["n"]) == (a_only, b_only, n)
+    assert n == json.loads((a / "metrics.json").read_text())["test_n"]
+    assert out["a_accuracy"] == json.loads((a / "metrics.json").read_text())["test_accuracy"]
+    assert out["b_accuracy"] == json.loads((b / "metrics.json").read_text())["test_accuracy"]
+    assert out["moved"] == b_only - a_only
+    expected_p = binomtest(min(a_only, b_only), a_only + b_only, 0.5).pvalue
+    assert out["p_value"] == pytest.approx(min(expected_p, 1.0), rel=1e-9)
+    assert out["significant"] == (out["p_value"] < 0.05)
+    assert out["rule_of_30"] == (abs(b_only - a_only) >= 30)
 
 
 def test_cli_compare_text_and_report(two_runs, tmp_path, capsys):
@@ -135,7 +148,9 @@ def test_cli_compare_text_and_report(two_runs, tmp_path, capsys):
     out = tmp_path / "pair" / "compare.html"
     assert main(["compare", str(a), str(b), "--report", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "right only by A" in text and "rule of 30" in text and "McNemar" in text
+    a_only, b_only, n = outcomes(two_runs)
+    assert f"right only by A: {a_only}   right only by B: {b_only}   " in text
+    assert f"on {a_only + b_only} disagreement" in text and text.startswith(f"{n:,} test images")
     page = out.read_text()
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(images) == 2
@@ -200,5 +215,7 @@ def test_refuses_run_whose_dataset_changed(two_runs, tmp_path, capsys):
 def test_refuses_missing_run(two_runs, tmp_path, capsys):
     a, _ = two_runs
     assert main(["compare", str(a), str(tmp_path / "nope")]) == 2
-    err = capsys.readouterr().err
-    assert "no such run folder" in err and str(Path(tmp_path / "nope")) in err
+    assert capsys.readouterr().err == (
+        f"tfdojo: error: RUN: {tmp_path / 'nope'} is not a folder; "
+        "expected a run made by `tfdojo train`\n"
+    )

@@ -340,7 +340,7 @@ def _debian_fonts_installed() -> bool:
 
 @pytest.mark.slow
 def test_default_build_over_debian_fonts(tmp_path):
-    """Done-when of the data issue: >= 1,500 faces, >= 150,000 training images, no leaks."""
+    """The default build: >= 1,500 faces, >= 150,000 training images, no leaks across splits."""
     if not _debian_fonts_installed():
         if os.environ.get("TFDOJO_REQUIRE_FONTS"):
             pytest.fail(

@@ -21,9 +21,9 @@ import pytest
 
 from tfdojo import runs, train
 from tfdojo.cli import main
-from tfdojo.commands import launch as launch_cmd
 from tfdojo.distribute import (
     StrategyConfig,
+    launcher,
     parse_tf_config,
     parse_worker_hosts,
     resolve_cluster,
@@ -158,14 +158,14 @@ def test_cli_bad_cluster_is_one_line(
 
 def test_launch_refuses_options_it_sets_itself():
     with pytest.raises(TfdojoError, match="expected `-- train"):
-        launch_cmd.worker_commands(["evaluate", "runs/x"], 2, 1, [1, 2])
+        launcher.worker_commands(["evaluate", "runs/x"], 2, 1, [1, 2])
     with pytest.raises(TfdojoError, match="--task-index is set by launch"):
-        launch_cmd.worker_commands(["train", "--task-index", "0"], 2, 1, [1, 2])
+        launcher.worker_commands(["train", "--task-index", "0"], 2, 1, [1, 2])
     with pytest.raises(
         TfdojoError, match="runs --strategy multiworker, received --strategy mirrored"
     ):
-        launch_cmd.worker_commands(["train", "--strategy", "mirrored"], 2, 1, [1, 2])
-    (argv, env), (_, env1) = launch_cmd.worker_commands(["train"], 2, 3, [1001, 1002])
+        launcher.worker_commands(["train", "--strategy", "mirrored"], 2, 1, [1, 2])
+    (argv, env), (_, env1) = launcher.worker_commands(["train"], 2, 3, [1001, 1002])
     assert argv[-5:] == ["--threads", "3", "train", "--strategy", "multiworker"]
     assert json.loads(env1["TF_CONFIG"]) == {
         "cluster": {"worker": ["127.0.0.1:1001", "127.0.0.1:1002"]},
@@ -177,9 +177,9 @@ def test_launch_stops_everyone_when_one_worker_fails(monkeypatch, capsys):
     """Worker 1 exits with 3 while worker 0 would sleep a minute: all stop at once."""
     sleeper = [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"]
     failer = [sys.executable, "-c", "import sys; print('failing', flush=True); sys.exit(3)"]
-    monkeypatch.setattr(launch_cmd, "worker_commands", lambda *a: [(sleeper, {}), (failer, {})])
+    monkeypatch.setattr(launcher, "worker_commands", lambda *a: [(sleeper, {}), (failer, {})])
     start = time.monotonic()
-    assert launch_cmd.launch(["train"], workers=2, grace=5) == 1
+    assert launcher.launch(["train"], workers=2, grace=5) == 1
     assert time.monotonic() - start < 30
     captured = capsys.readouterr()
     assert "[w1] failing" in captured.out
@@ -259,7 +259,7 @@ def stop(procs) -> None:
 
 def test_workers_with_different_settings_refuse_to_train(tiny_dataset, tmp_path):
     """Each worker gathers from its own copy of the data: a mismatch must not train."""
-    hosts = ",".join(f"127.0.0.1:{p}" for p in launch_cmd.free_ports(2))
+    hosts = ",".join(f"127.0.0.1:{p}" for p in launcher.free_ports(2))
     logs = [tmp_path / "w0.log", tmp_path / "w1.log"]
     args_of = [
         [
@@ -290,7 +290,7 @@ def test_workers_with_different_settings_refuse_to_train(tiny_dataset, tmp_path)
 def test_a_dead_worker_stops_the_other_and_resume_finishes(tiny_dataset, tmp_path):
     epochs = 10
     run, logs = tmp_path / "run", [tmp_path / "w0.log", tmp_path / "w1.log"]
-    ports = launch_cmd.free_ports(2)
+    ports = launcher.free_ports(2)
     hosts = ",".join(f"127.0.0.1:{p}" for p in ports)
     base = ["--threads", "1", *train_args(tiny_dataset, run), "--epochs", str(epochs)]
     base += ["--strategy", "multiworker", "--worker-hosts", hosts, "--collective-timeout", "30"]

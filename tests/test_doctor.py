@@ -116,10 +116,11 @@ def test_browser_found_or_fix_given(tmp_path, monkeypatch):
     assert c.status == "ok" and c.detail == str(fake)
 
 
-def test_too_many_threads_warns(monkeypatch):
-    monkeypatch.setenv("TFDOJO_THREADS", str((os.cpu_count() or 1) + 1))
-    c = doctor.check_threads()
-    assert c.status == "warning" and c.fix.startswith("tfdojo --threads")
+def test_too_many_threads_warns():
+    cores = os.cpu_count() or 1
+    c = doctor.check_threads(cores + 1)
+    assert (c.status, c.fix) == ("warning", f"tfdojo --threads {cores} ...")
+    assert doctor.check_threads(cores).status == "ok"
 
 
 @pytest.mark.parametrize("manifest", ["{not json", '{"counts": {}}'])

@@ -73,9 +73,13 @@ def test_evaluate_with_explicit_labels_and_dataset_folder(trained, tiny_dataset,
     assert "test split" in out and "95% CI" in out and "per class: A " in out
 
 
-def test_wilson_interval_by_hand():
-    low, high = runs.wilson(90, 100)  # p = 0.9, z = 1.96: 0.8256 .. 0.9448
-    assert (round(low, 4), round(high, 4)) == (0.8256, 0.9448)
+def test_accuracy_summary_by_hand():
+    y = np.arange(100) % 10
+    pred = np.where(np.arange(100) < 90, y, (y + 1) % 10)  # the last 10 wrong: 9 ... 0 -> +1
+    s = runs.accuracy_summary(y, pred)
+    assert (s["n"], s["correct"], s["accuracy"]) == (100, 90, 0.9)
+    assert [round(v, 4) for v in s["ci95"]] == [0.8256, 0.9448]  # Wilson, z = 1.96
+    assert s["per_class"] == {letter: 0.9 for letter in "ABCDEFGHIJ"}
 
 
 def test_evaluate_refuses_what_tfdojo_did_not_make(trained, tiny_dataset, tmp_path, capsys):

@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from tfdojo import runs, stats
 from tfdojo.cli import main
+from tfdojo.data import dataset
 from tfdojo.data.dataset import Split
 from tfdojo.lessons import common
 
@@ -39,8 +41,13 @@ def test_quick_lesson_prints_its_table_and_writes_its_outputs(
     assert results["quick"] is True and results["data"] == str(tiny_dataset)
     rows = results["rows"]
     assert len(rows) == ROWS[number]
+    test = dataset.load(tiny_dataset).test
     for row in rows:
-        assert 0 <= row["test_accuracy"] <= 1
+        # the table's accuracy is the run's model's, on the dataset's whole test split
+        run = runs.open_run(folder / row["run"])
+        correct = int((run.model().predict(test.images) == test.labels).sum())
+        assert row["test_accuracy"] == correct / len(test) == run.metrics["test_accuracy"]
+        assert row["test_ci95"] == pytest.approx(stats.wilson_interval(correct, len(test)))
         assert (folder / row["run"] / "report" / "report.html").is_file()
         assert row["label"] in out
     # every row but the first is compared with a reference by McNemar

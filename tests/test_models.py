@@ -16,7 +16,7 @@ def test_variables_follow_the_shape_calculator(name):
     cfg = models.get(name).model
     model = models.build(cfg, seed=0)
     got = {k: tuple(v.shape) for k, v in model.named_variables().items()}
-    assert got == shapes.weight_shapes(cfg)
+    assert got == {f"{l.name}.{k}": s for l in shapes.layers(cfg) for k, s in l.weights.items()}
     assert model.num_params == shapes.count_params(cfg)
     assert len(model.trainable_variables) == len(got)
     logits = model(normalize(np.zeros((3, 28, 28), np.uint8)))
@@ -74,6 +74,8 @@ def test_set_weights_roundtrip_and_errors():
 def test_dropout_is_seeded_and_inverted():
     import tensorflow as tf
 
+    from tfdojo.models.layers import dropout
+
     model = models.build(models.get("mlp").model, seed=0)
     x = normalize(np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8))
     seed = tf.constant([7, 1], tf.int64)
@@ -81,8 +83,17 @@ def test_dropout_is_seeded_and_inverted():
     assert np.array_equal(a, model(x, 0.5, seed).numpy())
     assert not np.array_equal(a, model(x, 0.5, tf.constant([7, 2], tf.int64)).numpy())
     assert not np.array_equal(a, model(x).numpy())
-    # Inverted dropout keeps the expected pre-logit activation: compare mean logits loosely.
-    assert abs(a.mean() - model(x).numpy().mean()) < 0.5
+
+    # Each unit is dropped (0) or kept and scaled by 1 / (1 - rate), exactly.
+    h = tf.ones((200, 1000)) * 3.0
+    out = dropout(h, 0.25, seed, 0).numpy()
+    assert set(np.unique(out)) == {0.0, np.float32(3.0 / 0.75)}
+    dropped = (out == 0).mean()  # 200,000 draws: 0.25 +- 5 sigma (0.0048)
+    assert abs(dropped - 0.25) < 0.005
+    # ... and the model's hidden layer is what goes through it: logits = dropout(h) W2 + b2.
+    hidden, out_layer = model.layers
+    expected = out_layer(dropout(hidden(tf.reshape(x, [-1, 784])), 0.5, seed, 0)).numpy()
+    np.testing.assert_array_equal(a, expected)
 
 
 def test_predict_proba_checks_shape():

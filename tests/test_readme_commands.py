@@ -48,7 +48,7 @@ def tiny_numbers_equal(text: str) -> str:
     return re.sub(r"\d\.\de[+-]\d\d", repl, text)
 
 
-def test_the_section_has_the_issues_commands():
+def test_the_sections_show_every_teaching_command():
     commands = [cmd for cmd, _ in console_blocks()]
     for wanted in (
         "explain softmax",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -80,11 +81,14 @@ def fake_predictions():
 
 
 def test_figures_are_figures_not_pyplot(fake_predictions):
+    import matplotlib
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
     images, y, proba = fake_predictions
     pred = proba.argmax(1)
-    history = {"epochs": [{"epoch": 1, "train_loss": 1.0, "valid_loss": 1.1}]}
+    history = [{"epoch": 1, "train_loss": 1.0, "valid_loss": 1.1}]
+    backend, open_figures = matplotlib.get_backend(), plt.get_fignums()
     figs = [
         plots.training_curves(history),
         plots.confusion_matrix(y, pred),
@@ -97,13 +101,20 @@ def test_figures_are_figures_not_pyplot(fake_predictions):
         plots.compare_accuracies(("a", "b"), (0.8, 0.81), ((0.78, 0.82), (0.79, 0.83)), 4, 7),
         plots.disagreement_examples(images, y, proba, np.roll(proba, 1, axis=0)),
     ]
+    figs.append(plots.sample_grid(_FakeDataset(images, y), per_class=3))
     assert all(isinstance(f, Figure) for f in figs)
-    # built on Figure directly: no pyplot registry, nothing shown (other modules may import it)
-    import tfdojo.report
+    # built on Figure directly: nothing joins pyplot's registry, the backend is left alone
+    assert plt.get_fignums() == open_figures and matplotlib.get_backend() == backend
 
-    for module in (plots, tfdojo.report):
-        source = Path(module.__file__).read_text()
-        assert "import pyplot" not in source and "matplotlib.pyplot" not in source
+
+class _FakeDataset:
+    def __init__(self, images, labels):
+        from tfdojo.data.dataset import make_split
+
+        self.test = make_split(images, labels.astype(np.uint8))
+
+    def split(self, name):
+        return self.test
 
 
 def test_confusion_counts_and_most_confused():
@@ -114,12 +125,17 @@ def test_confusion_counts_and_most_confused():
     assert plots.most_confused(y, p) == [(0, 1, 2), (1, 0, 1)]
 
 
-def test_history_series_accepts_rows_and_columns():
-    rows = [{"epoch": 1, "train_loss": 2.0}, {"epoch": 2, "train_loss": 1.0}]
-    assert plots.history_series({"epochs": rows})["train_loss"] == [2.0, 1.0]
-    cols = {"loss": [2.0, 1.0], "val_loss": [2.5, 1.5]}
-    s = plots.history_series(cols)
-    assert s["valid_loss"] == [2.5, 1.5] and s["epoch"] == [1.0, 2.0]
+def test_history_series_from_history_rows():
+    rows = [
+        {"epoch": 1, "train_loss": 2.0, "valid_loss": 2.5},
+        {"epoch": 2, "train_loss": 1.0, "valid_loss": 1.5},
+    ]
+    assert plots.history_series(rows) == {
+        "epoch": [1.0, 2.0],
+        "train_loss": [2.0, 1.0],
+        "valid_loss": [2.5, 1.5],
+    }
+    assert plots.history_series([]) == {"epoch": []}
 
 
 def test_no_mistakes_gives_a_message_figure(fake_predictions):
@@ -162,7 +178,13 @@ def test_training_writes_the_report(runs_by_kind, kind):
     page = (report / "report.html").read_text()
     images = decode_embedded(page)
     assert len(images) == len(FIGURES)
-    assert "Resolved config" in page and "test accuracy" in page.lower()
+    # the page's numbers are metrics.json's
+    m = json.loads((runs_by_kind[kind] / "metrics.json").read_text())
+    lo, hi = m["test_ci95"]
+    assert f'<div class="value">{m["test_accuracy"]:.2%}</div>' in page
+    assert f"95% interval {lo:.2%} – {hi:.2%}<br>{m['test_correct']:,} of {m['test_n']:,}" in page
+    assert f"{m['valid_accuracy']:.2%}" in page and f"{m['params']:,} parameters" in page
+    assert f"{m['test_n']:,} test images" in page and "Resolved config" in page
     title = {
         "logistic": "What the logistic model looks for",
         "mlp": "What the first hidden units look for",

@@ -1,4 +1,4 @@
-"""The NumPy training loop: update rules, overfitting, run outputs, parity with the TF engine.
+"""The NumPy engine: update rules, overfitting, run outputs, parity with the TF engine.
 
 Data: small synthetic letters (class k = a bright bar at rows 2k..2k+3, plus noise), so a run
 takes a second and every number below is deterministic.
@@ -11,12 +11,13 @@ import json
 import numpy as np
 import pytest
 
+from tfdojo import train
 from tfdojo.data.dataset import make_split
 from tfdojo.errors import TfdojoError
 from tfdojo.models import ModelConfig
 from tfdojo.scratch import optim
-from tfdojo.scratch import train as scratch_train
 from tfdojo.scratch.models import Model, normalize
+from tfdojo.scratch.step import CHECKPOINT
 
 
 def synthetic_split(n: int, seed: int):
@@ -48,9 +49,9 @@ def tf():
 
 
 def config(model: ModelConfig, **kw):
-    from tfdojo.train import TrainConfig
+    from tfdojo.settings import TrainConfig
 
-    base = dict(epochs=2, batch_size=32, lr=0.1, momentum=0.9, lr_schedule="cosine", engine="numpy")
+    base = dict(epochs=2, batch_size=32, lr=0.1, momentum=0.9, dropout=0.0, engine="numpy")
     base.update(kw)
     return TrainConfig(model=model, **base)
 
@@ -72,26 +73,25 @@ def test_sgd_momentum_follows_its_update_rule():
 
 @pytest.mark.parametrize("name, momentum", [("sgd", 0.9), ("sgd", 0.0), ("adam", 0.0)])
 def test_optimisers_match_the_tensorflow_trainers(tf, name, momentum):
-    from tfdojo.train import make_optimizer
+    from tfdojo import step
 
     r = np.random.default_rng(0)
     start = {"a": r.standard_normal((3, 2)).astype(np.float32), "b": np.ones(2, np.float32)}
     grads = [{k: r.standard_normal(v.shape).astype(np.float32) for k, v in start.items()}]
     grads = grads * 3 + [{k: -g for k, g in grads[0].items()}]
-    cfg = config(MLP, optimizer=name, momentum=momentum)
 
     mine = {k: v.copy() for k, v in start.items()}
     opt = optim.make_optimizer(name, mine, momentum)
-    variables = [tf.Variable(v) for v in start.values()]
-    theirs = make_optimizer(cfg, variables)
+    variables = {k: tf.Variable(v) for k, v in start.items()}
+    theirs = step.make_optimizer(name, variables, momentum)  # same names, same step()
     for i, g in enumerate(grads):
         lr = 0.1 / (i + 1)
         opt.step(mine, g, lr)
-        theirs.apply([tf.constant(v) for v in g.values()], tf.constant(lr))
+        theirs.step(variables, {k: tf.constant(v) for k, v in g.items()}, tf.constant(lr))
     # Adam: TF computes 1 - 0.999**t in float32 (relative error ~6e-5 at t = 1), we in float64.
     tol = 1e-4 if name == "adam" else 1e-6
-    for (k, v), var in zip(mine.items(), variables):
-        np.testing.assert_allclose(v, var.numpy(), rtol=tol, atol=tol, err_msg=k)
+    for k, v in mine.items():
+        np.testing.assert_allclose(v, variables[k].numpy(), rtol=tol, atol=tol, err_msg=k)
 
 
 # ----------------------------------------------------------------------------- learning
@@ -112,7 +112,7 @@ def test_overfits_one_small_batch(data):
 def test_diverging_loss_names_the_learning_rate(data, tmp_path):
     cfg = config(MLP, lr=1e30, lr_schedule="constant", epochs=1)
     with pytest.raises(TfdojoError, match=r"diverged.*lr=1e\+30"):
-        scratch_train.train(cfg, data, tmp_path / "run", progress=False)
+        train.train(cfg, data, tmp_path / "run", progress=False)
 
 
 # ----------------------------------------------------------------------------- run outputs
@@ -120,7 +120,7 @@ def test_run_outputs_load_and_agree_with_the_numpy_model(data, tmp_path, tf):
     from tfdojo import runs
 
     cfg = config(MLP, dropout=0.2, weight_decay=1e-4, epochs=3)
-    metrics = scratch_train.train(cfg, data, tmp_path / "run", progress=False)
+    metrics = train.train(cfg, data, tmp_path / "run", progress=False)
     run = tmp_path / "run"
     for name in ("config.json", "history.json", "metrics.json", "model/saved_model.pb"):
         assert (run / name).is_file(), name
@@ -131,7 +131,7 @@ def test_run_outputs_load_and_agree_with_the_numpy_model(data, tmp_path, tf):
 
     # The exported SavedModel gives the probabilities of the NumPy weights it was made from.
     numpy_model = Model(cfg.model)
-    with np.load(run / scratch_train.CHECKPOINT) as z:
+    with np.load(run / "ckpt" / CHECKPOINT) as z:
         numpy_model.set_weights({k: z[f"best/{k}"] for k in numpy_model.params})
     loaded = runs.load_model(run)
     np.testing.assert_allclose(
@@ -149,11 +149,9 @@ def test_same_outputs_and_trajectory_as_the_tensorflow_engine(data, tmp_path, tf
     Logistic, no dropout: both start from the same weights and see the same batches and
     learning rates, so only float32 rounding separates them (measured: losses within 1e-5).
     """
-    from tfdojo import train as tf_train
-
     cfg = config(LOGISTIC, lr=0.5, momentum=0.0, epochs=2)
-    mine = scratch_train.train(cfg, data, tmp_path / "np", progress=False)
-    theirs = tf_train.train(
+    mine = train.train(cfg, data, tmp_path / "np", progress=False)
+    theirs = train.train(
         config(LOGISTIC, lr=0.5, momentum=0.0, epochs=2, engine="tensorflow"),
         data,
         tmp_path / "tf",
@@ -181,9 +179,9 @@ def test_resume_gives_the_uninterrupted_result(data, tmp_path):
     # exponential decay does not depend on the number of epochs, so 1 + 1 epochs = 2 epochs
     kw = dict(dropout=0.3, lr_schedule="exponential")
     cfg = config(MLP, epochs=2, **kw)
-    whole = scratch_train.train(cfg, data, tmp_path / "whole", progress=False)
-    scratch_train.train(config(MLP, epochs=1, **kw), data, tmp_path / "cut", progress=False)
-    resumed = scratch_train.train(cfg, data, tmp_path / "cut", resume=True, progress=False)
+    whole = train.train(cfg, data, tmp_path / "whole", progress=False)
+    train.train(config(MLP, epochs=1, **kw), data, tmp_path / "cut", progress=False)
+    resumed = train.train(cfg, data, tmp_path / "cut", resume=True, progress=False)
     assert resumed["epochs"] == 2
     h1 = json.loads((tmp_path / "whole" / "history.json").read_text())["epochs"]
     h2 = json.loads((tmp_path / "cut" / "history.json").read_text())["epochs"]
@@ -193,15 +191,18 @@ def test_resume_gives_the_uninterrupted_result(data, tmp_path):
 
 def test_corrupt_checkpoint_is_a_clear_error(data, tmp_path):
     cfg = config(MLP, epochs=1)
-    scratch_train.train(cfg, data, tmp_path / "run", progress=False)
-    (tmp_path / "run" / scratch_train.CHECKPOINT).write_bytes(b"not a zip")
+    train.train(cfg, data, tmp_path / "run", progress=False)
+    (tmp_path / "run" / "ckpt" / CHECKPOINT).write_bytes(b"not a zip")
     with pytest.raises(TfdojoError, match="checkpoint is corrupt"):
-        scratch_train.train(config(MLP, epochs=2), data, tmp_path / "run", resume=True)
+        train.train(config(MLP, epochs=2), data, tmp_path / "run", resume=True)
 
 
-def test_refuses_the_tensorflow_engine(data, tmp_path):
-    with pytest.raises(TfdojoError, match="engine"):
-        scratch_train.train(config(MLP, engine="tensorflow"), data, tmp_path / "run")
+def test_refuses_a_distribution_strategy(data, tmp_path):
+    from tfdojo.distribute import StrategyConfig
+
+    with pytest.raises(TfdojoError, match="--strategy mirrored: only with --engine tensorflow"):
+        train.train(config(MLP), data, tmp_path / "run", strategy=StrategyConfig("mirrored"))
+    assert not (tmp_path / "run").exists()
 
 
 def test_cli_train_engine_numpy_then_evaluate(tiny_dataset, tmp_path, capsys):
@@ -227,9 +228,7 @@ def test_cli_train_engine_numpy_then_evaluate(tiny_dataset, tmp_path, capsys):
 
 def test_a_small_cnn_learns(data, tmp_path):
     cnn = ModelConfig(name="cnn", conv_depths=(4,), conv_patches=(3,), pools=(2,), hidden=(16,))
-    metrics = scratch_train.train(
-        config(cnn, epochs=3, lr=0.05), data, tmp_path / "run", progress=False
-    )
+    metrics = train.train(config(cnn, epochs=3, lr=0.05), data, tmp_path / "run", progress=False)
     losses = [
         r["train_loss"]
         for r in json.loads((tmp_path / "run" / "history.json").read_text())["epochs"]

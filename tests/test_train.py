@@ -41,6 +41,19 @@ def test_config_layers_presets_toml_sets_and_options(tmp_path):
     assert train.make_config().model == train.default_config("cnn").model
 
 
+def test_presets_state_only_what_differs_from_the_defaults():
+    from tfdojo import models
+    from tfdojo.settings import TrainConfig
+
+    assert TrainConfig() == train.default_config("cnn") == train.make_config()
+    defaults = to_dict(TrainConfig())
+    for name in models.names():
+        changes = models.get(name).train
+        assert all(defaults[k] != v for k, v in changes.items()), (name, changes)
+    assert train.default_config("logistic").dropout == 0.0  # stated: logistic has no dropout
+    assert train.default_config("mlp").dropout == TrainConfig().dropout  # not stated: inherited
+
+
 @pytest.mark.parametrize(
     "sets,message",
     [
@@ -158,7 +171,7 @@ def test_run_folder_contents(data, tmp_path):
 
 
 def test_saved_model_gives_identical_probabilities(data, tmp_path):
-    """Export as both engines do (runs.finish), reload: identical probabilities, bit for bit."""
+    """Save as both engines do (runs.finish), rebuild from the run: identical probabilities."""
     from tfdojo import models
 
     cfg = small("cnn_course")
@@ -171,7 +184,7 @@ def test_saved_model_gives_identical_probabilities(data, tmp_path):
         "train_seconds": 0.0,
         "examples_per_second": 0.0,
     }
-    metrics = runs.finish(tmp_path / "run", model, cfg, data, [], summary)
+    metrics = runs.finish(tmp_path / "run", model, cfg, data, summary)
     loaded = runs.load_model(tmp_path / "run")
     images = data.test.images
     np.testing.assert_array_equal(loaded.predict_proba(images), model.predict_proba(images))

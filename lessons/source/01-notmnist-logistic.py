@@ -15,11 +15,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tfdojo import kata, lessons, models, plots, shapes
-from tfdojo.data.summary import sample_grid
+from tfdojo import kata, lessons, models, plots, runs, shapes
 from tfdojo.explain import explain_softmax
 from tfdojo.lessons import lesson1
-from tfdojo.report import first_layer_weights, saved_weights
+from tfdojo.plots import sample_grid
 
 QUICK = os.environ.get("TFDOJO_QUICK") == "1"  # a small, fast version (what CI runs)
 DATA = os.environ.get("TFDOJO_LESSON_DATA")  # None: the dataset `tfdojo data build` made
@@ -126,7 +125,7 @@ lessons.show(fig)
 # for the letter, blue against).
 
 # %%
-w = first_layer_weights(saved_weights(ctx.out / rows[-1].run), "logistic")
+w = runs.load_model(ctx.out / rows[-1].run).get_weights()["logits.w"]  # (784, 10)
 lessons.show(plots.weight_templates(w))
 
 # %% [markdown]

@@ -11,11 +11,10 @@ import math
 import os
 from pathlib import Path
 
-from tfdojo import kata, lessons, plots
-from tfdojo.explain import explain_deck_table
+from tfdojo import kata, lessons, plots, runs
 from tfdojo.lessons import lesson4
-from tfdojo.report import first_layer_weights, saved_weights
 from tfdojo.runtime import configure_tensorflow
+from tfdojo.shapes import deck_table
 
 QUICK = os.environ.get("TFDOJO_QUICK") == "1"  # a small, fast version (what CI runs)
 DATA = os.environ.get("TFDOJO_LESSON_DATA")  # None: the dataset `tfdojo data build` made
@@ -74,7 +73,7 @@ kata.check_conv_params(my_conv_params)
 # The deck's table, computed:
 
 # %%
-print(explain_deck_table())
+print(deck_table())
 
 # %% [markdown]
 # ## Convnets against the best earlier model
@@ -95,7 +94,7 @@ print(lessons.format_table(rows))
 # The first layer's filters of the course's convnet:
 
 # %%
-kernel = first_layer_weights(saved_weights(ctx.out / rows[1].run), "cnn")
+kernel = runs.load_model(ctx.out / rows[1].run).get_weights()["conv1.w"]  # (5, 5, 1, 16)
 lessons.show(plots.conv_filters(kernel))
 
 # %%

@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         from tfdojo.runtime import parse_threads, set_threads
 
         n = parse_threads(getattr(args, "threads", None))
-        set_threads(n)
+        set_threads(n)  # BLAS pools and child processes
+        args.threads_given = getattr(args, "threads", None) is not None
+        args.threads = n  # every handler passes it on explicitly
         if args.command in TENSORFLOW_COMMANDS:
             from tfdojo.runtime import configure_tensorflow
 

@@ -15,12 +15,11 @@ disagree move the score. That signed count is what the deck's rule of 30 judges
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from tfdojo import stats
+from tfdojo import LETTERS, stats
 from tfdojo.errors import TfdojoError
 
 
@@ -210,96 +209,6 @@ def format_comparison(c: Comparison) -> str:
 # --------------------------------------------------------------------------- runs
 
 
-def load_test_images(path: str | os.PathLike):
-    """Labelled test images from ``path``: a dataset folder's test split, or anything
-    :func:`tfdojo.data.importer.load_images` reads (notMNIST tarball/folder, IDX files).
-
-    Returns:
-        ``(images uint8 (N, 28, 28), labels uint8 (N,))``.
-    """
-    from tfdojo.data.importer import load_labelled
-
-    images, labels, _source = load_labelled(path)
-    return images, labels
-
-
-def run_test_set(run_dir: str | os.PathLike):
-    """The test images a run was evaluated on: the test split of the dataset it recorded."""
-    from tfdojo.data import dataset
-
-    run_dir = Path(run_dir)
-    data = run_data_path(run_dir)
-    split = dataset.load(data).test
-    return split.images, split.labels, data
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    """A run file as a dict; a clear error when it is missing or malformed."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TfdojoError(
-            f"{path}: missing; expected a finished run folder made by `tfdojo train`"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TfdojoError(f"{path}: not valid JSON ({exc})") from None
-
-
-def check_run(run_dir: str | os.PathLike) -> Path:
-    """``run_dir`` as a Path if it looks like a finished run folder; a clear error otherwise."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise TfdojoError(
-            f"{run_dir}: no such run folder; expected a folder made by `tfdojo train`"
-        )
-    for name in ("config.json", "metrics.json"):
-        if not (run_dir / name).is_file():
-            raise TfdojoError(
-                f"{run_dir}: no {name}; expected a finished run folder made by `tfdojo train`"
-            )
-    return run_dir
-
-
-def run_data_path(run_dir: Path) -> Path:
-    """The dataset folder a run was tested on: ``data`` in ``RUN/metrics.json``.
-
-    Raises:
-        TfdojoError: the run does not record its dataset (pass ``--data``).
-    """
-    from tfdojo.data import dataset
-
-    value = read_json(run_dir / "metrics.json").get("data")
-    if not isinstance(value, str) or not value:
-        raise TfdojoError(
-            f"{run_dir}/metrics.json: records no dataset path; pass --data PATH "
-            "to choose the test images"
-        )
-    return dataset.resolve(value)
-
-
-def predict_proba(run_dir: Path, images):
-    """Class probabilities (N, 10) of the run's saved model on ``images``."""
-    import numpy as np
-
-    from tfdojo.runs import load_model
-
-    proba = np.asarray(load_model(run_dir).predict_proba(images))
-    if proba.ndim != 2 or proba.shape[0] != len(images):
-        raise TfdojoError(
-            f"{run_dir}: the model returned shape {proba.shape} for {len(images)} images; "
-            f"expected ({len(images)}, 10)"
-        )
-    return proba
-
-
-def _check_labels(name: str, labels, classes: int) -> None:
-    if len(labels) and int(labels.max()) >= classes:
-        raise TfdojoError(
-            f"{name}: the model predicts {classes} classes but the test labels go up to "
-            f"{int(labels.max())}; the run does not match this data"
-        )
-
-
 def compare_runs(
     run_a: str | os.PathLike,
     run_b: str | os.PathLike,
@@ -322,13 +231,16 @@ def compare_runs(
     """
     import numpy as np
 
-    a, b = check_run(run_a), check_run(run_b)
+    from tfdojo.data.importer import load_labelled
+    from tfdojo.runs import open_run
+
+    a, b = open_run(run_a), open_run(run_b)
     if data is not None:
-        images, labels = load_test_images(data)
+        images, labels, _ = load_labelled(data)
         source = Path(data)
     else:
-        images, labels, source = run_test_set(a)
-        b_images, b_labels, b_source = run_test_set(b)
+        images, labels, source = a.test_set()
+        b_images, b_labels, b_source = b.test_set()
         same = (
             images.shape == b_images.shape
             and np.array_equal(images, b_images)
@@ -336,27 +248,19 @@ def compare_runs(
         )
         if not same:
             raise TfdojoError(
-                f"{a} and {b} were evaluated on different test sets ({source}: "
+                f"{a.path} and {b.path} were evaluated on different test sets ({source}: "
                 f"{len(labels):,} images, {b_source}: {len(b_labels):,}); "
                 "pass --data PATH to score both on the same images"
             )
-        for run in (a, b):
-            test_n = read_json(run / "metrics.json").get("test_n")
-            if test_n is not None and int(test_n) != len(labels):
-                raise TfdojoError(
-                    f"{run}/metrics.json: test_n={test_n} but {source} now has "
-                    f"{len(labels):,} test images (the dataset changed since this run); "
-                    "pass --data PATH to compare on it anyway"
-                )
-    proba_a = predict_proba(a, images)
-    proba_b = predict_proba(b, images)
-    if proba_a.shape[1] != proba_b.shape[1]:
+    if len(labels) and int(labels.max()) >= len(LETTERS):
         raise TfdojoError(
-            f"{a} predicts {proba_a.shape[1]} classes but {b} predicts {proba_b.shape[1]}; "
-            "their label sets differ"
+            f"{a.path}: the model predicts {len(LETTERS)} classes but the test labels go up to "
+            f"{int(labels.max())}; the run does not match this data"
         )
-    _check_labels(str(a), labels, proba_a.shape[1])
-    comparison = compare_predictions(labels, proba_a, proba_b, alpha, names=(str(a), str(b)))
+    proba_a, proba_b = a.predict_proba(images), b.predict_proba(images)
+    comparison = compare_predictions(
+        labels, proba_a, proba_b, alpha, names=(str(a.path), str(b.path))
+    )
     context = {
         "images": images,
         "labels": labels,

@@ -129,10 +129,8 @@ def check_cpu(cpuinfo_path: str | os.PathLike = "/proc/cpuinfo") -> Check:
     return Check("cpu", OK, detail, data=data)
 
 
-def check_threads() -> Check:
-    from tfdojo.runtime import threads
-
-    n, cores = threads(), os.cpu_count() or 1
+def check_threads(n: int) -> Check:
+    cores = os.cpu_count() or 1
     data = {"threads": n, "cores": cores, "TFDOJO_THREADS": os.environ.get("TFDOJO_THREADS")}
     detail = f"{n} threads (--threads / $TFDOJO_THREADS; {cores} cores)"
     if n > cores:
@@ -217,21 +215,20 @@ def check_browser() -> Check:
 
 
 def run_checks(
-    font_dirs: Iterable[str | os.PathLike] = (), system_fonts: bool = True
+    threads: int, font_dirs: Iterable[str | os.PathLike] = (), system_fonts: bool = True
 ) -> list[Check]:
     """Every check, in the order the workshop's installation step goes.
 
     Args:
+        threads: the threads tfdojo computes with (``--threads``).
         font_dirs, system_fonts: where to look for fonts, as for ``tfdojo data build``.
     """
-    from tfdojo.runtime import threads
-
-    n = threads()
+    n = threads
     return [
         check_python(),
         check_tensorflow(n),
         check_cpu(),
-        check_threads(),
+        check_threads(n),
         check_fonts(font_dirs, system_fonts, n),
         check_data(),
         check_browser(),

@@ -8,9 +8,3 @@ class TfdojoError(Exception):
     ``--threads: expected a whole number >= 1, received '0'``. The CLI prints it
     as ``tfdojo: error: <message>`` and exits with status 2, without a traceback.
     """
-
-
-def expect(condition: bool, message: str) -> None:
-    """Raise :class:`TfdojoError` with ``message`` unless ``condition`` holds."""
-    if not condition:
-        raise TfdojoError(message)

@@ -57,52 +57,63 @@ def _empty(message: str, width: float = 6, height: float = 1.2):
     return fig
 
 
+def figure_png(fig) -> bytes:
+    """A figure as PNG bytes (white background), e.g. to embed in a page or a notebook."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- data
+
+
+def sample_grid(ds, split: str = "train", per_class: int = 10, seed: int = 0):
+    """One row per letter, ``per_class`` random images of it, white on black as the model
+    sees them; ``ds`` is a :class:`tfdojo.data.dataset.Dataset`."""
+    import numpy as np
+
+    s = ds.split(split)
+    rng = np.random.default_rng(seed)
+    fig = _figure(max(per_class * 0.7, 4.5), len(LETTERS) * 0.75 + 0.4)
+    axes = fig.subplots(len(LETTERS), per_class, squeeze=False)
+    for c, letter in enumerate(LETTERS):
+        members = np.flatnonzero(s.labels == c)
+        pick = rng.choice(members, size=min(per_class, len(members)), replace=False)
+        for j in range(per_class):
+            ax = axes[c, j]
+            if j < len(pick):
+                _image(ax, s.images[pick[j]], cmap="gray", vmin=0, vmax=255)
+                for spine in ax.spines.values():
+                    spine.set_visible(False)
+            else:
+                ax.set_axis_off()
+            if j == 0:
+                ax.set_ylabel(letter, rotation=0, fontsize=12, labelpad=12, va="center")
+    fig.suptitle(f"notMNIST {split} split: {per_class} random images per letter", fontsize=11)
+    return fig
+
+
 # --------------------------------------------------------------------------- training
 
 
-_ALIASES = {
-    "train_loss": ("train_loss", "loss"),
-    "valid_loss": ("valid_loss", "val_loss"),
-    "train_accuracy": ("train_accuracy", "train_acc", "accuracy"),
-    "valid_accuracy": ("valid_accuracy", "valid_acc", "val_accuracy"),
-}
-
-
-def history_series(history: Any) -> dict[str, list[float]]:
-    """Per-epoch curves from ``history.json``: a list of per-epoch dicts or a dict of lists.
+def history_series(history: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
+    """Per-epoch curves from ``history.json``'s rows (:func:`tfdojo.runs.read_history`).
 
     Returns ``{"epoch": [...], "train_loss": [...], "valid_loss": [...], "train_accuracy":
-    [...], "valid_accuracy": [...]}`` (missing curves are left out).
+    [...], "valid_accuracy": [...]}`` (curves no row has are left out).
     """
-    if isinstance(history, Mapping):
-        for key in ("epochs", "history"):
-            if isinstance(history.get(key), list):
-                return history_series(history[key])
-        rows = None
-        columns = {k: list(v) for k, v in history.items() if isinstance(v, list)}
-    else:
-        rows = list(history)
-        columns = {}
-        for row in rows:
-            for k, v in row.items():
-                columns.setdefault(k, []).append(v)
-    out: dict[str, list[float]] = {}
-    for name, aliases in _ALIASES.items():
-        for alias in aliases:
-            if alias in columns and all(isinstance(v, int | float) for v in columns[alias]):
-                out[name] = [float(v) for v in columns[alias]]
-                break
-    length = max((len(v) for v in out.values()), default=0)
-    epochs = columns.get("epoch")
-    out["epoch"] = (
-        [float(e) for e in epochs]
-        if epochs and len(epochs) == length
-        else [float(i + 1) for i in range(length)]
-    )
+    out: dict[str, list[float]] = {
+        "epoch": [float(r.get("epoch", i + 1)) for i, r in enumerate(history)]
+    }
+    for name in ("train_loss", "valid_loss", "train_accuracy", "valid_accuracy"):
+        if history and all(name in r for r in history):
+            out[name] = [float(r[name]) for r in history]
     return out
 
 
-def training_curves(history: Any):
+def training_curves(history: Sequence[Mapping[str, Any]]):
     """Loss and accuracy per epoch, train (blue) and valid (orange), side by side."""
     series = history_series(history)
     epochs = series["epoch"]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
-import io
 import json
 import os
 from pathlib import Path
@@ -29,14 +28,9 @@ from typing import Any
 
 from tfdojo import plots, stats
 from tfdojo.atomic import write_bytes, write_text
-from tfdojo.compare import (
-    Comparison,
-    check_run,
-    load_test_images,
-    predict_proba,
-    read_json,
-    run_test_set,
-)
+from tfdojo.compare import Comparison
+from tfdojo.plots import figure_png
+from tfdojo.runs import open_run
 
 REPORT_DIR = "report"
 REPORT_NAME = "report.html"
@@ -52,51 +46,13 @@ class Section:
     png: bytes
 
 
-def figure_png(fig) -> bytes:
-    """Render a matplotlib figure to PNG bytes (white background)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=plots.DPI, facecolor="white")
-    return buf.getvalue()
+def first_layer_weights(weights: dict[str, Any]):
+    """The weights worth drawing: the first layer's ``w`` (the dict is in layer order).
 
-
-def model_kind(config: dict[str, Any], metrics: dict[str, Any]) -> str:
-    """``"logistic"``, ``"mlp"`` or ``"cnn"`` from ``metrics.json`` or the model config."""
-    kind = metrics.get("model_kind")
-    if kind in ("logistic", "mlp", "cnn"):
-        return kind
-    model = config.get("model", {}) if isinstance(config.get("model"), dict) else {}
-    if model.get("conv_depths"):
-        return "cnn"
-    return "mlp" if model.get("hidden") else "logistic"
-
-
-def saved_weights(run_dir: str | os.PathLike) -> dict[str, Any]:
-    """Every variable of ``RUN/model`` as a NumPy array, keyed by its checkpoint name."""
-    from tfdojo.runtime import configure_tensorflow
-
-    tf = configure_tensorflow()
-    prefix = str(Path(run_dir) / "model" / "variables" / "variables")
-    reader = tf.train.load_checkpoint(prefix)
-    return {
-        key: reader.get_tensor(key)
-        for key in sorted(reader.get_variable_to_shape_map())
-        if key.endswith("VARIABLE_VALUE")
-    }
-
-
-def first_layer_weights(weights: dict[str, Any], kind: str):
-    """The weights worth drawing: W (784, 10), W1 (784, hidden) or the first conv kernel.
-
-    The first convolution is the only kernel reading 1 input channel: (k, k, 1, depth).
+    W (784, 10) of the logistic model, W1 (784, hidden) of an MLP, or a convnet's
+    first kernel (k, k, 1, depth).
     """
-    arrays = list(weights.values())
-    if kind == "cnn":
-        found = [a for a in arrays if a.ndim == 4 and a.shape[2] == 1]
-    elif kind == "logistic":
-        found = [a for a in arrays if a.shape == (784, 10)]
-    else:
-        found = [a for a in arrays if a.ndim == 2 and a.shape[0] == 784]
-    return found[0] if found else None
+    return next((w for name, w in weights.items() if name.endswith(".w")), None)
 
 
 def weights_section(weights, kind: str) -> Section | None:
@@ -184,37 +140,36 @@ def write_report(
     """Write ``report.html`` and its PNG figures for a finished run; return the page's path.
 
     Args:
-        run_dir: a finished run folder (``config.json``, ``metrics.json``, ``model/``).
+        run_dir: a finished run folder (``config.json``, ``metrics.json``, ``weights.npz``).
         out: the page to write (default ``RUN/report/report.html``); PNGs go beside it.
         data: score on these images instead (a dataset folder, or what
-            :func:`tfdojo.data.importer.load_images` reads).
+            :func:`tfdojo.data.importer.load_labelled` reads).
 
     Raises:
         TfdojoError: not a finished run, missing dataset, or an unwritable destination.
     """
     import numpy as np
 
-    run_dir = check_run(run_dir)
-    config = read_json(run_dir / "config.json")
-    metrics = read_json(run_dir / "metrics.json")
-    history_path = run_dir / "history.json"
-    history = read_json(history_path) if history_path.is_file() else []
+    from tfdojo.data.importer import load_labelled
+
+    run = open_run(run_dir)
     if data is not None:
-        images, labels = load_test_images(data)
+        images, labels, _ = load_labelled(data)
         source = Path(data)
     else:
-        images, labels, source = run_test_set(run_dir)
-    proba = predict_proba(run_dir, images)
-    kind = model_kind(config, metrics)
-    weights = first_layer_weights(saved_weights(run_dir), kind)
-    sections = run_sections(history, images, labels, proba, weights, kind)
+        images, labels, source = run.test_set()
+    proba = run.predict_proba(images)
+    weights = first_layer_weights(run.model().get_weights())
+    sections = run_sections(run.history, images, labels, proba, weights, run.kind)
 
     correct = int((proba.argmax(axis=1) == np.asarray(labels)).sum())
     n = len(labels)
-    out = Path(out) if out is not None else run_dir / REPORT_DIR / REPORT_NAME
+    out = Path(out) if out is not None else run.path / REPORT_DIR / REPORT_NAME
     for s in sections:
         write_bytes(out.parent / f"{s.name}.png", s.png)
-    page = render_run_page(run_dir, config, metrics, kind, correct, n, source, sections)
+    page = render_run_page(
+        run.path, run.config, run.metrics, run.kind, correct, n, source, sections
+    )
     write_text(out, page)
     return out
 

@@ -1,41 +1,69 @@
-"""A run folder: what a training run leaves behind, and how to use it afterwards.
+"""A run folder: what a training run leaves behind, and the one module that reads it.
 
 ::
 
     RUN/config.json     the resolved TrainConfig
-    RUN/history.json    one row per epoch: train/valid loss and accuracy, lr, seconds
+    RUN/history.json    {"epochs": [one row per epoch: train/valid loss and accuracy, lr, ...]}
     RUN/metrics.json    model, params, epochs, train_seconds, examples_per_second,
-                        valid_accuracy, test_accuracy, test_n, engine, threads, seed, ...
-    RUN/model/          SavedModel: serving_default(images uint8 (N, 28, 28))
+                        valid_accuracy, test_accuracy, test_n, data, engine, threads, ...
+    RUN/weights.npz     the trained weights, by layer name (conv1.w, ..., logits.b)
+    RUN/model/          a SavedModel for serving: serving_default(images uint8 (N, 28, 28))
                         -> {"probabilities": float32 (N, 10)}
-    RUN/ckpt/           the last checkpoints, for --resume (TensorFlow checkpoints, or
-                        numpy.npz from the NumPy engine)
+    RUN/ckpt/           the last checkpoints, for --resume
     RUN/tensorboard/    per-epoch summaries
+    RUN/report/         report.html and its figures
     RUN/data/           the test split, only when the data was never saved (in memory)
 
 Both engines write these through the same functions (:func:`start`,
-:func:`write_history`, :func:`finish`), so evaluation cannot tell them apart.
-:func:`load_model` only opens folders tfdojo made.
+:func:`write_history`, :func:`finish`), so evaluation cannot tell them apart. Every
+reader goes through :func:`open_run`: it checks the folder once, and
+:meth:`Run.model` rebuilds the model from ``config.json`` with tfdojo's own code and
+loads ``weights.npz`` (arrays only, no pickle). A run folder carries data, never
+code: the SavedModel is an export for serving and is never loaded to score.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tfdojo import LETTERS, __version__
-from tfdojo.atomic import ensure_dir, write_json
+from tfdojo.atomic import atomic_open, ensure_dir, write_json
 from tfdojo.errors import TfdojoError
+from tfdojo.stats import wilson_interval
 
 CREATED_BY = "tfdojo"
+WEIGHTS = "weights.npz"
 RESUMABLE_KEYS = ("epochs", "patience")
-"""Config keys ``--resume`` may change (train longer); any other change is refused."""
+"""Config keys ``--resume`` may change (train longer, wait longer); any other change is refused."""
+
+# The metrics.json fields readers use, and their types (all optional but ``test_n``).
+_METRIC_TYPES: dict[str, tuple[type, ...]] = {
+    "model": (str,),
+    "model_kind": (str,),
+    "data": (str,),
+    "engine": (str,),
+    "params": (int,),
+    "epochs": (int,),
+    "threads": (int,),
+    "test_n": (int,),
+    "valid_n": (int,),
+    "test_correct": (int,),
+    "best_epoch": (int,),
+    "test_accuracy": (int, float),
+    "valid_accuracy": (int, float),
+    "train_seconds": (int, float),
+    "examples_per_second": (int, float),
+}
+_HISTORY_NUMBERS = ("train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr")
 
 
 # -- creating a run ---------------------------------------------------------------------------
@@ -84,7 +112,7 @@ def start(run_dir: str | os.PathLike, config: dict[str, Any], resume: bool = Fal
 
     Raises:
         TfdojoError: a new run in a folder that already holds one, or a resumed run
-            whose config differs from the saved one in more than ``epochs``/``patience``.
+            whose config differs from the saved one in more than :data:`RESUMABLE_KEYS`.
     """
     run_dir = ensure_dir(run_dir)
     path = run_dir / "config.json"
@@ -98,33 +126,12 @@ def start(run_dir: str | os.PathLike, config: dict[str, Any], resume: bool = Fal
         if changed:
             raise TfdojoError(
                 f"--resume: the config differs from {path} in {', '.join(changed)}; "
-                "only epochs and patience may change when resuming"
+                f"only {' and '.join(RESUMABLE_KEYS)} may change when resuming"
             )
     elif path.exists():
         raise TfdojoError(f"{run_dir}: already holds a run; use --overwrite or --resume")
     write_json(path, config)
     return run_dir
-
-
-def read_json(path: Path, what: str) -> dict[str, Any]:
-    """A JSON object from ``path``; a one-line error if it is missing or malformed."""
-    try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TfdojoError(f"{path}: missing; expected the run's {what}") from None
-    except (OSError, ValueError) as exc:
-        raise TfdojoError(f"{path}: not readable JSON ({exc})") from None
-    if not isinstance(obj, dict):
-        raise TfdojoError(f"{path}: expected a JSON object, received {type(obj).__name__}")
-    return obj
-
-
-def read_history(run_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """The epochs recorded so far (empty if none)."""
-    path = Path(run_dir) / "history.json"
-    if not path.exists():
-        return []
-    return list(read_json(path, "history").get("epochs", []))
 
 
 def history_row(
@@ -143,7 +150,7 @@ def history_row(
         loss_sum, correct, seen: sums over the epoch's training batches (loss summed
             per example, correct predictions, examples seen).
         valid: (loss, accuracy) on the validation split.
-        step_seconds: time in training steps only; seconds: since the run started.
+        step_seconds: time in training steps only; seconds: the epoch's wall time.
     """
     return {
         "epoch": epoch,
@@ -159,7 +166,7 @@ def history_row(
 
 
 def history_summary(history: list[dict[str, Any]], epochs: int, stopped_early: bool):
-    """The run-level numbers both engines derive from their epochs' rows.
+    """The run-level numbers derived from the epochs' rows.
 
     ``examples_per_second`` counts training steps only (all epochs' examples over all
     epochs' step time); ``train_seconds`` is the epochs' wall time.
@@ -180,26 +187,12 @@ def write_history(run_dir: str | os.PathLike, history: list[dict[str, Any]]) -> 
     return write_json(Path(run_dir) / "history.json", {"epochs": history})
 
 
-def restore_checkpoint(ckpt, path: str) -> None:
-    """Restore a ``tf.train.Checkpoint``; a corrupt or mismatched one is a one-line error."""
-    import tensorflow as tf
-
-    try:
-        ckpt.restore(path).assert_existing_objects_matched()
-    except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TfdojoError(
-            f"{path}: checkpoint is corrupt or does not fit this model ({first[:200]}); "
-            "start again with --overwrite"
-        ) from None
-
-
 # -- finishing a run --------------------------------------------------------------------------
 
 
 def export_saved_model(model, run_dir: str | os.PathLike) -> Path:
-    """Save ``RUN/model/``: a SavedModel whose ``serving_default`` signature maps
-    ``images`` uint8 (N, 28, 28) to ``probabilities`` float32 (N, 10).
+    """Save ``RUN/model/``, for serving: a SavedModel whose ``serving_default`` signature
+    maps ``images`` uint8 (N, 28, 28) to ``probabilities`` float32 (N, 10).
 
     Written to a temporary folder and renamed into place, so a crash never leaves a
     half-written model.
@@ -233,6 +226,14 @@ def export_saved_model(model, run_dir: str | os.PathLike) -> Path:
     return final
 
 
+def save_weights(model, run_dir: str | os.PathLike) -> Path:
+    """``RUN/weights.npz``: every parameter by name (``conv1.w``, ...), float32."""
+    path = Path(run_dir) / WEIGHTS
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **model.get_weights())
+    return path
+
+
 def accuracy_summary(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
     """Accuracy, counts, 95% Wilson interval and per-class accuracy of predictions.
 
@@ -252,22 +253,9 @@ def accuracy_summary(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
         "accuracy": correct / n if n else 0.0,
         "n": n,
         "correct": correct,
-        "ci95": list(wilson(correct, n)) if n else [0.0, 1.0],
+        "ci95": [float(v) for v in wilson_interval(correct, n)] if n else [0.0, 1.0],
         "per_class": per_class,
     }
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """95% Wilson interval of ``k`` successes in ``n`` (tfdojo.stats when present)."""
-    try:
-        from tfdojo.stats import wilson_interval
-    except ImportError:
-        from scipy.stats import binomtest
-
-        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-        return float(ci.low), float(ci.high)
-    low, high = wilson_interval(k, n, 0.95)
-    return float(low), float(high)
 
 
 def finish(
@@ -275,18 +263,14 @@ def finish(
     model,
     cfg,
     data,
-    history: list[dict[str, Any]],
     summary: dict[str, Any],
 ) -> dict[str, Any]:
-    """Export ``model``, measure it on the valid and test splits, write ``metrics.json``.
-
-    Then calls ``tfdojo.report.write_report(run_dir)`` if that module exists.
+    """Save ``model``, measure it on the valid and test splits, write ``metrics.json``.
 
     Args:
-        model: a :class:`tfdojo.models.base.Model` holding the final weights (the
-            NumPy engine sets them with ``model.set_weights``).
-        cfg: the run's :class:`tfdojo.train.TrainConfig`.
-        history: the epochs' rows (as in ``history.json``).
+        model: a :class:`tfdojo.models.base.Model` holding the final weights.
+        cfg: the run's :class:`tfdojo.settings.TrainConfig`.
+        data: the :class:`tfdojo.data.dataset.Dataset` it was trained on.
         summary: engine-specific numbers: at least ``engine``, ``threads``,
             ``epochs``, ``train_seconds``, ``examples_per_second``.
 
@@ -294,9 +278,10 @@ def finish(
         The metrics written.
     """
     run_dir = Path(run_dir)
+    save_weights(model, run_dir)
     export_saved_model(model, run_dir)
-    valid = accuracy_summary(data.valid.labels, model.predict_proba(data.valid.images).argmax(1))
-    test = accuracy_summary(data.test.labels, model.predict_proba(data.test.images).argmax(1))
+    valid = accuracy_summary(data.valid.labels, model.predict(data.valid.images))
+    test = accuracy_summary(data.test.labels, model.predict(data.test.images))
     metrics = {
         "created_by": CREATED_BY,
         "tfdojo_version": __version__,
@@ -317,12 +302,6 @@ def finish(
         "test_per_class": test["per_class"],
     }
     write_json(run_dir / "metrics.json", metrics)
-    import importlib.util
-
-    if importlib.util.find_spec("tfdojo.report") is not None:
-        from tfdojo.report import write_report
-
-        write_report(run_dir)
     return metrics
 
 
@@ -340,46 +319,145 @@ def _save_test_split(run_dir: Path, data) -> str:
     return str(run_dir / "data")
 
 
-# -- using a finished run ---------------------------------------------------------------------
+# -- reading a run ----------------------------------------------------------------------------
 
 
-class LoadedModel:
-    """A run's exported model: ``predict_proba(images uint8 (N, 28, 28)) -> (N, 10)``."""
-
-    def __init__(self, run_dir: Path, config: dict[str, Any], metrics: dict[str, Any], fn):
-        self.run_dir = run_dir
-        self.config = config
-        self.metrics = metrics
-        self._fn = fn
-
-    def predict_proba(self, images: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """Class probabilities float32 (N, 10) of uint8 images (N, 28, 28).
-
-        Raises:
-            TfdojoError: images of another shape or dtype.
-        """
-        images = np.asarray(images)
-        if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise TfdojoError(f"images: expected shape (N, 28, 28), received {images.shape}")
-        if images.dtype != np.uint8:
-            raise TfdojoError(f"images: expected dtype uint8 (0..255), received {images.dtype}")
-        parts = [
-            self._fn(images=images[i : i + batch_size])["probabilities"].numpy()
-            for i in range(0, len(images), batch_size)
-        ]
-        return np.concatenate(parts) if parts else np.zeros((0, len(LETTERS)), np.float32)
-
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """Predicted labels int64 (N,), 0..9 = A..J."""
-        return self.predict_proba(images).argmax(axis=1)
+def read_json(path: str | os.PathLike, what: str) -> dict[str, Any]:
+    """A JSON object from ``path``; a one-line error if it is missing or malformed."""
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TfdojoError(f"{path}: missing; expected the run's {what}") from None
+    except (OSError, ValueError) as exc:
+        raise TfdojoError(f"{path}: not readable JSON ({exc})") from None
+    if not isinstance(obj, dict):
+        raise TfdojoError(f"{path}: expected a JSON object, received {type(obj).__name__}")
+    return obj
 
 
-def load_model(run_dir: str | os.PathLike) -> LoadedModel:
-    """Open a finished run's SavedModel for prediction.
+def read_history(run_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """The epochs recorded so far, one dict per epoch (empty if none).
 
     Raises:
-        TfdojoError: not a folder tfdojo made (``config.json`` and ``metrics.json``
-            written by tfdojo), the run has not finished, or the model is unreadable.
+        TfdojoError: ``history.json`` is not ``{"epochs": [row, ...]}`` with numbers.
+    """
+    path = Path(run_dir) / "history.json"
+    if not path.exists():
+        return []
+    rows = read_json(path, "history").get("epochs")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise TfdojoError(f'{path}: expected {{"epochs": [{{...}}, ...]}}, one object per epoch')
+    for r in rows:
+        for key in _HISTORY_NUMBERS:
+            if key in r and not _is_number(r[key]):
+                raise TfdojoError(f"{path}: {key} expects a number, received {r[key]!r}")
+    return rows
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_metrics(path: Path, metrics: dict[str, Any]) -> None:
+    if metrics.get("created_by") != CREATED_BY:
+        raise TfdojoError(f"RUN: {path} was not written by tfdojo; refused")
+    for key, types in _METRIC_TYPES.items():
+        value = metrics.get(key)
+        if value is None:
+            continue
+        ok = isinstance(value, types) and not isinstance(value, bool)
+        if not ok or (float in types and not np.isfinite(value)):
+            expected = "a string" if types == (str,) else "a number"
+            expected = "a whole number" if types == (int,) else expected
+            raise TfdojoError(f"{path}: {key} expects {expected}, received {value!r}")
+    if not isinstance(metrics.get("test_n"), int):
+        received = metrics.get("test_n")
+        raise TfdojoError(f"{path}: test_n expects a whole number, received {received!r}")
+
+
+@dataclasses.dataclass
+class Run:
+    """A finished run folder, read and checked once by :func:`open_run`.
+
+    Attributes:
+        path: the folder.
+        config: ``config.json`` (the resolved TrainConfig as a dict).
+        metrics: ``metrics.json``.
+        history: ``history.json``'s rows, one per epoch.
+    """
+
+    path: Path
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    history: list[dict[str, Any]]
+    _model: Any = dataclasses.field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The model's name (``cnn``, ``mlp``, ...)."""
+        return self.metrics.get("model") or str(self.config["model"].get("name"))
+
+    @property
+    def kind(self) -> str:
+        """``"logistic"``, ``"mlp"`` or ``"cnn"``."""
+        return self.model_config().kind
+
+    def model_config(self):
+        """The architecture, from ``config.json``, checked like any config."""
+        from tfdojo import config as config_lib
+        from tfdojo.models import ModelConfig
+
+        return config_lib.replace(
+            ModelConfig(), self.config["model"], where=str(self.path / "config.json")
+        )
+
+    def model(self):
+        """The trained model: rebuilt by tfdojo from ``config.json``, weights from
+        ``weights.npz``; a :class:`tfdojo.models.base.Model` (``predict_proba``, ...)."""
+        if self._model is None:
+            self._model = _rebuild(self.path, self.model_config())
+        return self._model
+
+    def test_set(self) -> tuple[np.ndarray, np.ndarray, Path]:
+        """The test images the run was scored on: the test split of its recorded dataset.
+
+        Returns:
+            ``(images uint8 (N, 28, 28), labels (N,), dataset folder)``.
+
+        Raises:
+            TfdojoError: no dataset recorded, or it no longer holds ``test_n`` test images
+                (changed since the run); pass ``--data`` to score on chosen images.
+        """
+        from tfdojo.data import dataset
+
+        value = self.metrics.get("data")
+        if not value:
+            raise TfdojoError(
+                f"{self.path}/metrics.json: records no dataset path; pass --data PATH "
+                "to choose the test images"
+            )
+        folder = dataset.resolve(value)
+        split = dataset.load(folder).test
+        if len(split) != self.metrics["test_n"]:
+            raise TfdojoError(
+                f"{self.path}/metrics.json: test_n={self.metrics['test_n']} but {folder} now "
+                f"has {len(split):,} test images (the dataset changed since this run); "
+                "pass --data PATH to score it on chosen images"
+            )
+        return split.images, split.labels, folder
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities float32 (N, 10) of uint8 ``images`` (N, 28, 28)."""
+        return self.model().predict_proba(images)
+
+
+def open_run(run_dir: str | os.PathLike) -> Run:
+    """Read and check a finished run folder (the one place that does).
+
+    Raises:
+        TfdojoError: not a folder, no tfdojo ``config.json``, an unfinished run (no
+            ``metrics.json``), or files of the wrong shape or types.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -393,27 +471,43 @@ def load_model(run_dir: str | os.PathLike) -> LoadedModel:
             f"RUN: {run_dir} has no metrics.json: the run has not finished "
             "(continue it with `tfdojo train --resume --out RUN`)"
         )
-    metrics = read_json(run_dir / "metrics.json", "metrics")
-    if metrics.get("created_by") != CREATED_BY:
-        raise TfdojoError(f"RUN: {run_dir}/metrics.json was not written by tfdojo; refused")
     config = read_json(run_dir / "config.json", "config")
-    model_dir = run_dir / "model"
-    if not (model_dir / "saved_model.pb").is_file():
-        raise TfdojoError(f"RUN: {model_dir} holds no SavedModel (saved_model.pb missing)")
+    if not isinstance(config.get("model"), dict):
+        received = config.get("model")
+        raise TfdojoError(f"{run_dir}/config.json: expected a model section, received {received!r}")
+    metrics = read_json(run_dir / "metrics.json", "metrics")
+    _check_metrics(run_dir / "metrics.json", metrics)
+    return Run(run_dir, config, metrics, read_history(run_dir))
+
+
+def _rebuild(run_dir: Path, model_cfg):
+    """The model of ``model_cfg``, built by tfdojo, with the weights of ``RUN/weights.npz``."""
+    from tfdojo import models
     from tfdojo.runtime import configure_tensorflow
 
-    tf = configure_tensorflow()
-    try:
-        loaded = tf.saved_model.load(str(model_dir))
-        fn = loaded.signatures["serving_default"]
-    except (OSError, ValueError, KeyError, tf.errors.OpError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    path = run_dir / WEIGHTS
+    if not path.is_file():
         raise TfdojoError(
-            f"RUN: {model_dir} is not a readable SavedModel ({first[:200]})"
-        ) from None
-    model = LoadedModel(run_dir, config, metrics, fn)
-    model._loaded = loaded  # keep the variables alive
+            f"RUN: {path} is missing; the run was made by an older tfdojo or is incomplete "
+            "(train it again)"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            weights = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise TfdojoError(f"RUN: {path} is not a readable npz of arrays ({exc})") from None
+    configure_tensorflow()
+    model = models.build(model_cfg)
+    try:
+        model.set_weights(weights)
+    except TfdojoError as exc:
+        raise TfdojoError(f"RUN: {path} does not fit the model of config.json ({exc})") from None
     return model
+
+
+def load_model(run_dir: str | os.PathLike):
+    """A finished run's trained model (see :meth:`Run.model`)."""
+    return open_run(run_dir).model()
 
 
 def evaluate(run_dir: str | os.PathLike, images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
@@ -422,12 +516,12 @@ def evaluate(run_dir: str | os.PathLike, images: np.ndarray, labels: np.ndarray)
     Returns:
         :func:`accuracy_summary`'s dict, plus ``run`` and ``model``.
     """
-    model = load_model(run_dir)
+    run = open_run(run_dir)
     labels = np.asarray(labels)
     if labels.shape != (len(images),):
         raise TfdojoError(f"labels: expected shape ({len(images)},), received {labels.shape}")
-    out = accuracy_summary(labels, model.predict(images))
-    return {"run": str(run_dir), "model": model.metrics.get("model"), **out}
+    out = accuracy_summary(labels, run.model().predict(images))
+    return {"run": str(run_dir), "model": run.name, **out}
 
 
 def predict_files(run_dir: str | os.PathLike, paths: list[str | os.PathLike]) -> list[dict]:

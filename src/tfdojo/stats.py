@@ -6,7 +6,7 @@ move at least 30 of them. With 3,000 test images, 80% -> 81% moves 30 examples (
 
 This module puts the rule beside the statistics it approximates:
 
-- a 95% interval for one accuracy ``k / n`` (Wilson score or Clopper-Pearson exact);
+- a 95% interval for one accuracy ``k / n`` (Wilson score);
 - the exact McNemar test for two models scored on the *same* images: only the images
   exactly one of them gets right carry information, and under "no difference" each of
   those is equally likely to favour either model;
@@ -27,10 +27,6 @@ from tfdojo.errors import TfdojoError
 
 RULE_OF_30 = 30
 """The deck's threshold: a change must move at least this many test examples."""
-
-DECK_TEST_SIZE = 3000
-"""The deck's example test-set size."""
-
 
 # --------------------------------------------------------------------------- intervals
 
@@ -64,15 +60,6 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
         TfdojoError: ``n < 1``, ``k`` outside ``0..n`` or ``confidence`` outside (0, 1).
     """
     return _interval(k, n, confidence, "wilson")
-
-
-def clopper_pearson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Clopper-Pearson ("exact") interval: inverts two one-sided binomial tests.
-
-    ``low`` is the ``p`` with ``P(X >= k | n, p) = α/2`` and ``high`` the ``p`` with
-    ``P(X <= k | n, p) = α/2`` (``α = 1 - confidence``); wider than Wilson, never too narrow.
-    """
-    return _interval(k, n, confidence, "exact")
 
 
 def _interval(k: int, n: int, confidence: float, method: str) -> tuple[float, float]:
@@ -111,14 +98,6 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
 
 
 # --------------------------------------------------------------------------- rule of 30
-
-
-def examples_moved(n: int, acc_a: float, acc_b: float) -> int:
-    """How many of ``n`` test examples a change of accuracy from ``acc_a`` to ``acc_b`` moves.
-
-    ``round(|acc_b - acc_a| · n)``: 80% -> 81% on 3,000 images moves 30.
-    """
-    return round(abs(acc_b - acc_a) * n)
 
 
 def rule_of_30(moved: int, threshold: int = RULE_OF_30) -> bool:

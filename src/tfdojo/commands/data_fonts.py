@@ -95,7 +95,9 @@ def run_build(args) -> int:
         ds = load(out)  # verifies it: a damaged dataset is an error, not "present"
         print(f"dataset already built in {out} ({len(ds.train):,} training images); kept")
         return 0
-    manifest = build(out, cfg, args.fonts, not args.no_system_fonts, progress=not args.quiet)
+    manifest = build(
+        out, cfg, args.fonts, not args.no_system_fonts, args.threads, progress=not args.quiet
+    )
     print(describe(manifest, out))
     print(
         f"\nbuilt in {manifest['timing_seconds']['total']:.1f} s "
@@ -116,7 +118,7 @@ def run_info(args) -> int:
 def run_show(args) -> int:
     from tfdojo.atomic import save_figure
     from tfdojo.data.dataset import load
-    from tfdojo.data.summary import sample_grid
+    from tfdojo.plots import sample_grid
 
     fig = sample_grid(load(args.dir), args.split, args.per_class, args.seed)
     path = save_figure(fig, args.out, dpi=110)

@@ -35,6 +35,6 @@ def register(sub) -> None:
 def run(args) -> int:
     from tfdojo.doctor import format_text, has_problem, run_checks, to_json
 
-    checks = run_checks(args.fonts, not args.no_system_fonts)
+    checks = run_checks(args.threads, args.fonts, not args.no_system_fonts)
     print(to_json(checks) if args.json else format_text(checks))
     return 1 if has_problem(checks) else 0

@@ -42,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
 
     # Each variant builds a new model: TensorFlow's "retracing" warnings are expected here.
     configure_tensorflow().get_logger().setLevel("ERROR")
-    result = run_lesson(int(args.number), data=args.data, out=args.out, quick=args.quick)
+    result = run_lesson(
+        int(args.number), data=args.data, out=args.out, quick=args.quick, threads=args.threads
+    )
     for heading, text in result.notes:
         print(f"\n{heading}\n{text}")
     print(f"\nLesson {result.number} results ({result.seconds:.0f} s)\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 from tfdojo.commands import add_command
 
@@ -104,17 +103,11 @@ def strategy_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from tfdojo import config as config_lib
-    from tfdojo import runs
-    from tfdojo.distribute import resolve_cluster
+    from tfdojo import train
     from tfdojo.errors import TfdojoError
-    from tfdojo.train import make_config
 
     strategy = strategy_config(args)
-    cluster = resolve_cluster(strategy)  # bad hosts or TF_CONFIG: an error before any work
-    chief = cluster is None or cluster.is_chief
+    options = dict(progress=args.progress, strategy=strategy, threads=args.threads)
     if args.resume and args.overwrite:
         raise TfdojoError("--resume and --overwrite: choose one")
     if args.resume:
@@ -124,19 +117,10 @@ def run(args: argparse.Namespace) -> int:
             raise TfdojoError(
                 "--resume continues with the run's saved config; only --epochs may change"
             )
-        if not chief and not (Path(args.out) / "config.json").exists():
-            raise TfdojoError(
-                f"--resume: {args.out}/config.json not found on {cluster.name}; every worker "
-                "reads the chief's run folder to resume (a shared folder, or a copy)"
-            )
-        saved = runs.read_json(Path(args.out) / "config.json", "config")
-        cfg = config_lib.replace(
-            make_config(saved.get("model", {}).get("name")), saved, where="config.json"
-        )
-        if args.epochs:
-            cfg = config_lib.replace(cfg, {"epochs": args.epochs}, where="--epochs")
+        out = args.out
+        metrics = train.resume(out, args.data, epochs=args.epochs, **options)
     else:
-        cfg = make_config(
+        cfg = train.make_config(
             args.model,
             args.config,
             args.set,
@@ -144,29 +128,7 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             seed=args.seed,
         )
-    out = (
-        Path(args.out)
-        if args.out
-        else Path("runs") / f"{cfg.model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    )
-    if chief:  # the other workers never write the run folder
-        runs.prepare(out, overwrite=args.overwrite, resume=args.resume)
-    data = _load_data(args.data)
-    if cfg.engine == "numpy" and strategy.kind != "none":
-        raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
-    if cfg.engine == "numpy":
-        try:
-            from tfdojo.scratch.train import train
-        except ImportError as exc:
-            raise TfdojoError(f"--engine numpy: not available in this install ({exc})") from None
-    else:
-        from tfdojo.train import train
-    if strategy.kind == "none":
-        metrics = train(cfg, data, out, resume=args.resume, progress=args.progress)
-    else:
-        metrics = train(
-            cfg, data, out, resume=args.resume, progress=args.progress, strategy=strategy
-        )
+        metrics, out = train.run(cfg, args.data, args.out, overwrite=args.overwrite, **options)
     if not metrics.get("chief", True):
         print(
             f"{metrics['worker']}: trained {metrics['epochs']} epochs with the other workers "
@@ -184,19 +146,7 @@ def run(args: argparse.Namespace) -> int:
     if "replicas" in metrics:
         print(
             f"strategy {metrics['strategy']}: {metrics['replicas']} replicas on "
-            f"{metrics['workers']} worker(s), global batch {cfg.batch_size}"
+            f"{metrics['workers']} worker(s), global batch {metrics['batch_size']}"
         )
     print(f"run saved in {out}")
     return 0
-
-
-def _load_data(path):
-    from tfdojo.data import dataset
-
-    if path is None and not dataset.exists():
-        from tfdojo.data.build import BuildConfig, build
-        from tfdojo.paths import default_data_dir
-
-        print(f"no dataset in {default_data_dir()} yet: building it from this machine's fonts")
-        build(default_data_dir(), BuildConfig())
-    return dataset.load(path)

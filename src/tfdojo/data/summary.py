@@ -1,14 +1,12 @@
-"""Summaries of a dataset folder: text for ``tfdojo data info``, a grid for ``tfdojo data show``."""
+"""The text summary of a dataset folder that ``tfdojo data info`` prints."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-import numpy as np
-
 from tfdojo import LETTERS
-from tfdojo.data.dataset import SPLITS, Dataset
+from tfdojo.data.dataset import SPLITS
 
 
 def describe(m: dict[str, Any], path: str | os.PathLike) -> str:
@@ -52,37 +50,3 @@ def describe(m: dict[str, Any], path: str | os.PathLike) -> str:
             f"{aug['variants_made']} made from {aug['train_glyphs']} glyphs"
         )
     return "\n".join(lines)
-
-
-def sample_grid(ds: Dataset, split: str = "train", per_class: int = 10, seed: int = 0):
-    """A matplotlib figure: one row per letter, ``per_class`` random images of it."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    s = ds.split(split)
-    rng = np.random.default_rng(seed)
-    fig, axes = plt.subplots(
-        len(LETTERS), per_class, figsize=(per_class * 0.7, len(LETTERS) * 0.75), squeeze=False
-    )
-    for c, letter in enumerate(LETTERS):
-        members = np.flatnonzero(s.labels == c)
-        pick = (
-            rng.choice(members, size=min(per_class, len(members)), replace=False)
-            if len(members)
-            else []
-        )
-        for j in range(per_class):
-            ax = axes[c, j]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-            if j < len(pick):
-                ax.imshow(s.images[pick[j]], cmap="gray", vmin=0, vmax=255)
-            if j == 0:
-                ax.set_ylabel(letter, rotation=0, fontsize=12, labelpad=12, va="center")
-    fig.suptitle(f"notMNIST {split} split: {per_class} random images per letter", fontsize=11)
-    fig.tight_layout()
-    return fig

@@ -77,6 +77,7 @@ def run_lesson(
     out: str | Path | None = None,
     quick: bool = False,
     log=print,
+    threads: int | None = None,
 ) -> LessonResult:
     """Run lesson ``number`` end to end and write its outputs into ``out/lesson<N>/``.
 
@@ -87,6 +88,7 @@ def run_lesson(
             runs of the lessons before them found there (same data and mode).
         quick: a small version: at most 5,000 training images and 1-2 epochs.
         log: where progress lines go.
+        threads: TensorFlow's threads (default: ``--threads``, every core).
 
     Returns:
         The result; ``result.out`` is the summary page ``index.html``.
@@ -99,6 +101,7 @@ def run_lesson(
         quick=quick,
         log=log,
         root=root,
+        threads=threads,
     )
     start = time.perf_counter()
     log(f"Lesson {module.NUMBER}: {module.TITLE} ({'quick' if quick else 'full'})\n")

@@ -47,6 +47,7 @@ class Context:
     quick: bool = False
     log: Callable[[str], None] = print
     root: Path | None = None  # the folder of every lesson (to reuse earlier lessons' runs)
+    threads: int | None = None  # TensorFlow's threads (None: every core)
 
 
 @dataclasses.dataclass
@@ -149,7 +150,7 @@ def train_variant(ctx: Context, v: Variant) -> Row:
     runs.prepare(run_dir, overwrite=True)
     ctx.log(f"  training {v.label}: {v.model}, {n:,} images, {cfg.epochs} epochs ...")
     start = time.perf_counter()
-    metrics = train(cfg, data, run_dir, progress=False)
+    metrics = train(cfg, data, run_dir, progress=False, threads=ctx.threads)
     seconds = time.perf_counter() - start
     history = runs.read_history(run_dir)
     predictions = runs.load_model(run_dir).predict(ctx.data.test.images)
@@ -371,24 +372,15 @@ def render_page(ctx: Context, result: LessonResult) -> str:
     )
 
 
-def figure_png(fig) -> bytes:
-    """A matplotlib figure as PNG bytes, then closed."""
-    import matplotlib.pyplot as plt
-
-    from tfdojo.report import figure_png as render
-
-    try:
-        return render(fig)
-    finally:
-        plt.close(fig)
-
-
 def show(fig):
-    """A matplotlib figure as an inline PNG in a notebook (then closed, so it shows once).
+    """A matplotlib figure as an inline PNG in a notebook.
 
-    tfdojo's plotting functions return figures and never show them; in a notebook,
+    tfdojo's plotting functions return figures (never through pyplot, so nothing shows
+    twice and the notebook's backend is left alone); in a notebook,
     ``lessons.show(plots.training_curves(history))`` draws one whatever the backend.
     """
     from IPython.display import Image
+
+    from tfdojo.plots import figure_png
 
     return Image(data=figure_png(fig), format="png")

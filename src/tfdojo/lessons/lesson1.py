@@ -15,7 +15,6 @@ from tfdojo.lessons.common import (
     LessonResult,
     Variant,
     epochs_for_steps,
-    figure_png,
     train_variant,
     versus,
 )
@@ -84,8 +83,8 @@ def variants(ctx: Context) -> list[Variant]:
 def run(ctx: Context) -> LessonResult:
     """Run the lesson: notes, the five trainings, each compared with the one before."""
     from tfdojo import models, shapes
-    from tfdojo.data.summary import sample_grid
     from tfdojo.explain import explain_cross_entropy, explain_softmax
+    from tfdojo.plots import figure_png, sample_grid
 
     start = time.perf_counter()
     notes = [

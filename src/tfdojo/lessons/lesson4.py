@@ -75,13 +75,12 @@ def reference(ctx: Context):
 
 
 def run(ctx: Context) -> LessonResult:
-    from tfdojo.explain import explain_deck_table
-    from tfdojo.shapes import format_table
+    from tfdojo.shapes import deck_table, format_table
     from tfdojo.train import make_config
 
     start = time.perf_counter()
     notes = [
-        ("The deck's table: stride, depth, padding", explain_deck_table()),
+        ("The deck's table: stride, depth, padding", deck_table()),
         ("The course's convnet", format_table(make_config("cnn_course").model)),
         (
             "With max-pooling instead of strides",

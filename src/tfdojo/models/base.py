@@ -103,3 +103,7 @@ class Model(tf.Module):
             for i in range(0, len(images), batch_size)
         ]
         return np.concatenate(parts) if parts else np.zeros((0, 10), np.float32)
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Predicted classes int64 (N,), 0..9 = A..J, of uint8 images (N, 28, 28)."""
+        return self.predict_proba(images).argmax(axis=1)

@@ -22,7 +22,9 @@ class Preset:
         name: the name users type (``--model NAME``).
         summary: one line for ``tfdojo params`` and ``--help``.
         model: the architecture.
-        train: overrides of :class:`tfdojo.train.TrainConfig` defaults (epochs, lr, ...).
+        train: only the training settings that differ from :class:`tfdojo.settings.TrainConfig`'s
+            defaults (which are the default model's), so a changed default applies to
+            every preset that does not override it.
     """
 
     name: str
@@ -38,13 +40,13 @@ PRESETS: dict[str, Preset] = {
             "logistic",
             "the deck's logistic classifier: logits = XW + b, 7,850 parameters",
             ModelConfig(name="logistic"),
-            {"epochs": 10, "lr": 0.5, "momentum": 0.0, "lr_schedule": "cosine"},
+            {"epochs": 10, "lr": 0.5, "momentum": 0.0, "dropout": 0.0},
         ),
         Preset(
             "mlp",
             "the course's ReLU network: one hidden layer of 1,024 units",
             ModelConfig(name="mlp", hidden=(1024,)),
-            {"epochs": 10, "lr": 0.05, "momentum": 0.9, "lr_schedule": "cosine", "dropout": 0.3},
+            {"epochs": 10},
         ),
         Preset(
             "cnn_course",
@@ -57,7 +59,7 @@ PRESETS: dict[str, Preset] = {
                 conv_padding=("SAME",),
                 hidden=(64,),
             ),
-            {"epochs": 10, "lr": 0.05, "momentum": 0.9, "lr_schedule": "cosine"},
+            {"epochs": 10, "dropout": 0.0},
         ),
         Preset(
             "lenet5",
@@ -71,7 +73,7 @@ PRESETS: dict[str, Preset] = {
                 pools=(2,),
                 hidden=(120, 84),
             ),
-            {"epochs": 10, "lr": 0.05, "momentum": 0.9, "lr_schedule": "cosine"},
+            {"epochs": 10, "dropout": 0.0},
         ),
         Preset(
             "cnn",
@@ -86,7 +88,7 @@ PRESETS: dict[str, Preset] = {
                 pools=(2,),
                 hidden=(128,),
             ),
-            {"epochs": 8, "lr": 0.05, "momentum": 0.9, "lr_schedule": "cosine", "dropout": 0.3},
+            {},  # the defaults of TrainConfig are this model's
         ),
     ]
 }

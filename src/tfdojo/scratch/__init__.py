@@ -6,10 +6,10 @@
 - :mod:`tfdojo.scratch.models`: :class:`Model`, the lesson models (logistic, mlp, cnn) from
   the same configs and initial weights as :mod:`tfdojo.models`;
 - :mod:`tfdojo.scratch.optim`: :class:`SGD` with momentum and :class:`Adam`;
-- :mod:`tfdojo.scratch.train`: the training loop behind ``tfdojo train --engine numpy``;
+- :mod:`tfdojo.scratch.step`: the training step of ``tfdojo train --engine numpy``;
 - :mod:`tfdojo.scratch.gradcheck`: central finite differences, the oracle of the tests.
 
-Nothing here imports TensorFlow; only exporting a finished run does.
+Nothing here imports TensorFlow but exporting a trained model (:meth:`Trainer.final_model`).
 """
 
 from tfdojo.scratch.gradcheck import numerical_gradient, relative_error
