@@ -8,3 +8,10 @@ class TfdojoError(Exception):
     ``--threads: expected a whole number >= 1, received '0'``. The CLI prints it
     as ``tfdojo: error: <message>`` and exits with status 2, without a traceback.
     """
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of a library's exception (TensorFlow's run to pages), at most ``limit``
+    characters, or its type's name when it has no message."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:limit]

@@ -322,7 +322,7 @@ def render_run_page(
         _card(
             "valid accuracy",
             "–" if valid is None else f"{float(valid):.2%}",
-            f"{metrics.get('valid_n', '–'):,} images" if metrics.get("valid_n") else "",
+            f"{int(metrics['valid_n']):,} images" if metrics.get("valid_n") else "",
         ),
         _card(
             "model",
@@ -332,14 +332,15 @@ def render_run_page(
         _card(
             "training",
             _seconds(metrics.get("train_seconds")),
-            _plural(metrics.get("epochs", "–"), "epoch")
+            _e(_plural(metrics.get("epochs", "–"), "epoch"))
             + (f", {float(eps):,.0f} images/s" if eps else "")
-            + (f", {_plural(metrics['threads'], 'thread')}" if metrics.get("threads") else ""),
+            + (f", {_e(_plural(metrics['threads'], 'thread'))}" if metrics.get("threads") else ""),
         ),
     ]
+    settings = {k: v for k, v in config.items() if k != "data"}  # data: the source below
     config_rows = "".join(
         f'<div><span class="k">{_e(k)}</span><code>{_e(v)}</code></div>'
-        for k, v in _flatten(config)
+        for k, v in _flatten(settings)
     )
     body = (
         f'<div class="cards">{"".join(cards)}</div>'

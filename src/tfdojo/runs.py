@@ -24,24 +24,28 @@ code: the SavedModel is an export for serving and is never loaded to score.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tfdojo import LETTERS, __version__
-from tfdojo.atomic import atomic_open, ensure_dir, write_json
-from tfdojo.errors import TfdojoError
+from tfdojo.atomic import atomic_open, ensure_dir, umask, write_json
+from tfdojo.errors import TfdojoError, first_line
 from tfdojo.stats import wilson_interval
 
 CREATED_BY = "tfdojo"
 WEIGHTS = "weights.npz"
+LOCK = ".lock"
+"""Held (``flock``) by the process training into the run folder, so no other writes it."""
 RESUMABLE_KEYS = ("epochs", "patience")
 """Config keys ``--resume`` may change (train longer, wait longer); any other change is refused."""
 
@@ -88,6 +92,9 @@ def prepare(run_dir: str | os.PathLike, overwrite: bool = False, resume: bool = 
     """
     run_dir = Path(run_dir)
     occupied = run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir()))
+    if (run_dir / LOCK).exists():
+        with lock(run_dir):  # refuses a folder another process is training into
+            pass
     if resume:
         if not is_run(run_dir):
             raise TfdojoError(f"--resume: {run_dir} is not a tfdojo run folder (no config.json)")
@@ -110,18 +117,24 @@ def prepare(run_dir: str | os.PathLike, overwrite: bool = False, resume: bool = 
 def start(run_dir: str | os.PathLike, config: dict[str, Any], resume: bool = False) -> Path:
     """Write ``config.json``; on ``resume`` first check it matches the saved one.
 
+    Args:
+        config: the resolved TrainConfig as a dict, and ``"data"``: :func:`data_record`.
+
     Raises:
         TfdojoError: a new run in a folder that already holds one, or a resumed run
-            whose config differs from the saved one in more than :data:`RESUMABLE_KEYS`.
+            whose config differs from the saved one in more than :data:`RESUMABLE_KEYS`,
+            or whose data differs from the data it started on.
     """
     run_dir = ensure_dir(run_dir)
     path = run_dir / "config.json"
     if resume:
         saved = read_json(path, "config")
+        if "sha256" in saved.get("data", {}) and "data" in config:
+            _check_same_data(run_dir, saved["data"], config["data"])
         changed = sorted(
             k
             for k in set(saved) | set(config)
-            if k not in RESUMABLE_KEYS and saved.get(k) != config.get(k)
+            if k not in (*RESUMABLE_KEYS, "data") and saved.get(k) != config.get(k)
         )
         if changed:
             raise TfdojoError(
@@ -187,6 +200,69 @@ def write_history(run_dir: str | os.PathLike, history: list[dict[str, Any]]) -> 
     return write_json(Path(run_dir) / "history.json", {"epochs": history})
 
 
+@contextlib.contextmanager
+def lock(run_dir: str | os.PathLike) -> Iterator[Path]:
+    """Hold ``RUN/.lock`` while training into ``run_dir``, so that a second process refuses.
+
+    The lock is the operating system's (``flock``), so it is released when the process
+    ends, however it ends. On a system without ``fcntl`` (Windows) nothing is locked.
+
+    Raises:
+        TfdojoError: another process holds it.
+    """
+    run_dir = ensure_dir(run_dir)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield run_dir
+        return
+    path = run_dir / LOCK
+    with open(path, "a+", encoding="utf-8") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip() or "?"
+            raise TfdojoError(
+                f"--out: {run_dir} is being trained into by another process (pid {pid}); "
+                "wait for it to finish or choose another folder"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield run_dir
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def data_record(data) -> dict[str, Any]:
+    """What ``config.json`` records of the data a run trains on: its folder and the
+    sha256 of every array it uses (the manifest's, for an unchanged dataset)."""
+    from tfdojo.data.dataset import SPLITS, array_sha256
+
+    sha = {}
+    for name in SPLITS:
+        split = data.split(name)
+        sha[f"{name}_images"] = array_sha256(split.images)
+        sha[f"{name}_labels"] = array_sha256(split.labels)
+    path = getattr(data, "path", None)
+    return {"path": str(path) if path else None, "sha256": sha}
+
+
+def _check_same_data(run_dir: Path, saved: dict[str, Any], now: dict[str, Any]) -> None:
+    differ = sorted(k for k, v in now["sha256"].items() if saved["sha256"].get(k) != v)
+    if differ:
+        raise TfdojoError(
+            f"--resume: {run_dir} was trained on {saved.get('path') or 'data held in memory'}, "
+            f"but {now.get('path') or 'the data given'} holds other images or labels "
+            f"({', '.join(differ)}); resume on the same dataset (--data)"
+        )
+
+
 # -- finishing a run --------------------------------------------------------------------------
 
 
@@ -213,7 +289,13 @@ def export_saved_model(model, run_dir: str | os.PathLike) -> Path:
     final = run_dir / "model"
     tmp = Path(tempfile.mkdtemp(prefix=".model.", dir=run_dir))
     try:
-        tf.saved_model.save(module, str(tmp), signatures={"serving_default": serve})
+        try:
+            tf.saved_model.save(module, str(tmp), signatures={"serving_default": serve})
+        except (tf.errors.OpError, OSError) as exc:
+            raise TfdojoError(
+                f"{final}: could not write the SavedModel ({first_line(exc)})"
+            ) from None
+        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it 0700; the run's files are not
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=".model-old.", dir=run_dir))
             os.replace(final, old / "model")

@@ -143,12 +143,14 @@ def make_config(
 
 
 def from_saved(saved: dict[str, Any], where: str = "config.json") -> TrainConfig:
-    """The :class:`TrainConfig` of a run's saved ``config.json`` (checked like any override)."""
+    """The :class:`TrainConfig` of a run's saved ``config.json`` (checked like any override;
+    the record of the data it trained on, ``"data"``, is not part of it)."""
     model = saved.get("model")
     name = model.get("name") if isinstance(model, dict) else None
     if not isinstance(name, str):
         raise TfdojoError(f"{where}: expected model.name, a model name, received {name!r}")
-    return config_lib.replace(default_config(name), saved, where=where)
+    settings = {k: v for k, v in saved.items() if k != "data"}  # the data is not a setting
+    return config_lib.replace(default_config(name), settings, where=where)
 
 
 # -- the schedule -----------------------------------------------------------------------------

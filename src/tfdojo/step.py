@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tfdojo.errors import TfdojoError
+from tfdojo.errors import TfdojoError, first_line
 from tfdojo.models.layers import normalize
 
 # -- the loss ---------------------------------------------------------------------------------
@@ -247,7 +247,13 @@ class Trainer:
         key = str(folder)
         if key not in self._managers:
             self._managers[key] = tf.train.CheckpointManager(ckpt, key, max_to_keep=2)
-        self._managers[key].save(checkpoint_number=int(state["epoch"]))
+        try:
+            self._managers[key].save(checkpoint_number=int(state["epoch"]))
+        except (tf.errors.OpError, OSError) as exc:
+            raise TfdojoError(
+                f"{folder}: could not write the checkpoint ({first_line(exc)}); the last "
+                "complete one is kept: free some space, then continue with --resume"
+            ) from None
 
     def restore(self, folder: Path) -> dict[str, Any] | None:
         """Restore the last checkpoint of ``folder``; its state, or ``None`` if it has none.
@@ -262,9 +268,8 @@ class Trainer:
         try:
             ckpt.restore(path).assert_existing_objects_matched()
         except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise TfdojoError(
-                f"{path}: checkpoint is corrupt or does not fit this model ({first[:200]}); "
+                f"{path}: checkpoint is corrupt or does not fit this model ({first_line(exc)}); "
                 "start again with --overwrite"
             ) from None
         return {

@@ -17,6 +17,7 @@ restored, the model tested and saved (:func:`tfdojo.runs.finish`), the report wr
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -77,60 +78,64 @@ def train(
     from tfdojo.runtime import threads as threads_in_force
 
     threads = threads or threads_in_force()
-    tf = configure_tensorflow(threads)
-    run_dir = Path(run_dir)
+    tf = configure_tensorflow(threads)  # before anything imports TensorFlow
     from tfdojo.distribute import strategy as distribute
 
+    run_dir = Path(run_dir)
     if cfg.engine == "numpy" and strategy is not None and strategy.kind != "none":
         raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
     dist = distribute.start(strategy)  # before any op: it may configure the devices
     if cfg.deterministic:
         tf.config.experimental.enable_op_determinism()
-    if dist.is_chief:
-        runs.start(run_dir, to_dict(cfg), resume=resume)
-    if cfg.engine == "numpy":
-        from tfdojo.scratch.step import Trainer
+    with contextlib.ExitStack() as held:
+        if dist.is_chief:
+            held.enter_context(runs.lock(run_dir))  # no other process writes it meanwhile
+            runs.start(run_dir, {**to_dict(cfg), "data": runs.data_record(data)}, resume=resume)
+        if cfg.engine == "numpy":
+            from tfdojo.scratch.step import Trainer
 
-        engine, k = Trainer(cfg, data.train.images, data.train.labels), 1
-    else:
-        engine = dist.make_trainer(cfg, data.train.images, data.train.labels)
-        k = auto_steps_per_call(cfg)
+            engine, k = Trainer(cfg, data.train.images, data.train.labels), 1
+        else:
+            engine = dist.make_trainer(cfg, data.train.images, data.train.labels)
+            k = auto_steps_per_call(cfg)
 
-    history: list[dict[str, Any]] = []
-    state = {"epoch": 0, "best_accuracy": -1.0, "best_epoch": 0}
-    if resume:  # every worker restores the chief's checkpoint
-        restored = engine.restore(run_dir / "ckpt")
-        if restored is not None:
-            state = restored
-            history = runs.read_history(run_dir)[: state["epoch"]]
-    writer = tf.summary.create_file_writer(str(run_dir / "tensorboard")) if dist.is_chief else None
-    try:
-        _epochs(cfg, data, engine, k, state, history, run_dir, dist, writer, progress)
-    finally:
-        if writer is not None:
-            writer.close()
-        dist.close()
+        history: list[dict[str, Any]] = []
+        state = {"epoch": 0, "best_accuracy": -1.0, "best_epoch": 0}
+        if resume:  # every worker restores the chief's checkpoint
+            restored = engine.restore(run_dir / "ckpt")
+            if restored is not None:
+                state = restored
+                history = runs.read_history(run_dir)[: state["epoch"]]
+        writer = (
+            tf.summary.create_file_writer(str(run_dir / "tensorboard")) if dist.is_chief else None
+        )
+        try:
+            _epochs(cfg, data, engine, k, state, history, run_dir, dist, writer, progress)
+        finally:
+            if writer is not None:
+                writer.close()
+            dist.close()
 
-    if cfg.restore_best and history:
-        engine.restore_best()
-    model = engine.final_model()
-    dist.dump_weights(model)
-    stopped_early = patience_exhausted(cfg, state["epoch"], state["best_epoch"])
-    summary = {
-        "engine": engine.engine,
-        "threads": threads,
-        **runs.history_summary(history, cfg.epochs, stopped_early),
-        "best_epoch": state["best_epoch"],
-        "steps_per_call": k,
-        **dist.summary(),
-    }
-    if not dist.is_chief:
-        return {"chief": False, "worker": dist.worker, "model": cfg.model.name, **summary}
-    metrics = runs.finish(run_dir, model, cfg, data, summary)
-    from tfdojo.report import write_report
+        if cfg.restore_best and history:
+            engine.restore_best()
+        model = engine.final_model()
+        dist.dump_weights(model)
+        stopped_early = patience_exhausted(cfg, state["epoch"], state["best_epoch"])
+        summary = {
+            "engine": engine.engine,
+            "threads": threads,
+            **runs.history_summary(history, cfg.epochs, stopped_early),
+            "best_epoch": state["best_epoch"],
+            "steps_per_call": k,
+            **dist.summary(),
+        }
+        if not dist.is_chief:
+            return {"chief": False, "worker": dist.worker, "model": cfg.model.name, **summary}
+        metrics = runs.finish(run_dir, model, cfg, data, summary)
+        from tfdojo.report import write_report
 
-    write_report(run_dir)
-    return metrics
+        write_report(run_dir)
+        return metrics
 
 
 def _epochs(cfg, data, engine, k, state, history, run_dir, dist, writer, progress) -> None:
@@ -258,7 +263,16 @@ def resume(
             "reads the chief's run folder to resume (a shared folder, or a copy)"
         )
     runs.prepare(run_dir, resume=True)
-    cfg = from_saved(runs.read_json(run_dir / "config.json", "config"))
+    saved = runs.read_json(run_dir / "config.json", "config")
+    cfg = from_saved(saved)
+    recorded = saved.get("data") if isinstance(saved.get("data"), dict) else {}
+    if data is None and "path" in recorded:  # the dataset it started on, not the default
+        if recorded["path"] is None:
+            raise TfdojoError(
+                f"--resume: {run_dir} was trained on data held in memory; pass the same data "
+                "(train.train(cfg, data, run_dir, resume=True))"
+            )
+        data = recorded["path"]
     changes = {k: v for k, v in changes.items() if v is not None}
     refused = sorted(set(changes) - set(runs.RESUMABLE_KEYS))
     if refused:

@@ -46,7 +46,7 @@ import tensorflow as tf
 from tfdojo import models
 from tfdojo.config import to_dict
 from tfdojo.distribute.cluster import Cluster, StrategyConfig, resolve_cluster
-from tfdojo.errors import TfdojoError
+from tfdojo.errors import TfdojoError, first_line
 from tfdojo.models.layers import normalize
 from tfdojo.step import Trainer, cross_entropy_and_hits
 
@@ -156,7 +156,7 @@ def start(spec: StrategyConfig | None) -> Distribution:
     except (RuntimeError, ValueError, tf.errors.OpError) as exc:
         raise TfdojoError(
             f"--strategy multiworker: could not start {cluster.name} "
-            f"({_first_line(exc)}); start it in a fresh process, e.g. `tfdojo train`"
+            f"({first_line(exc)}); start it in a fresh process, e.g. `tfdojo train`"
         ) from None
     return Distribution(spec, strategy, cluster)
 
@@ -199,12 +199,7 @@ def _reason(exc: BaseException) -> str:
     if m:
         return m.group(1).strip().rstrip(":")[:200]
     m = re.search(r"\b([A-Z][A-Z_]{4,}): ([^\n\[]+)", text)
-    return f"{m.group(1)}: {m.group(2).strip()}"[:200] if m else _first_line(exc)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
+    return f"{m.group(1)}: {m.group(2).strip()}"[:200] if m else first_line(exc)
 
 
 # -- the replicated training step -------------------------------------------------------------
