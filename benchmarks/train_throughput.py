@@ -1,14 +1,18 @@
-"""Training throughput: tfdojo's trainer vs Keras 3 ``model.fit`` vs a plain PyTorch eager loop.
+"""Training throughput: tfdojo's trainer vs Keras 3 ``model.fit`` vs a plain PyTorch eager loop,
+in float32 and in mixed bfloat16.
 
 Same architectures (from the tfdojo presets), same uint8 images, batch size, SGD with
-momentum 0.9; each framework runs in its own process per thread count (thread pools
-are fixed at start-up), and the processes are interleaved over ``--repeats`` rounds
-so that load from other users hits all of them alike. The best round per cell is
-reported. Also reported: achieved GFLOP/s (:func:`train_flops` per example, from
-``tfdojo.shapes``) against a large float32 matmul's.
+momentum 0.9. Mixed bfloat16 is each framework's own recipe: tfdojo ``--precision
+bfloat16``, Keras' ``mixed_bfloat16`` policy (the logits cast to float32 for the loss),
+PyTorch's ``torch.autocast("cpu", torch.bfloat16)``. Each framework and precision runs
+in its own process per thread count (thread pools and Keras' policy are fixed at
+start-up), and the processes are interleaved over ``--repeats`` rounds so that load from
+other users hits all of them alike. The best round per cell is reported. Also reported:
+achieved GFLOP/s (:func:`train_flops` per example, from ``tfdojo.shapes``) against a
+large matmul's in the same precision.
 
-    python benchmarks/train_throughput.py                      # 1 and 2 threads
-    python benchmarks/train_throughput.py --threads 1 --seconds 2 --repeats 1
+    python benchmarks/train_throughput.py                      # 1 and 2 threads, both precisions
+    python benchmarks/train_throughput.py --threads 2 --precisions bfloat16 --models cnn
 
 PyTorch is optional (``pip install -e '.[bench]'``); without it its columns say "-".
 """
@@ -22,7 +26,9 @@ import subprocess
 import sys
 import time
 
-MODELS = ("logistic", "mlp", "cnn_course", "lenet5")
+MODELS = ("logistic", "mlp", "cnn_course", "lenet5", "cnn")
+PRECISIONS = ("float32", "bfloat16")
+FRAMEWORKS = ("tfdojo", "keras", "torch")
 N_IMAGES = 128 * 256  # 32,768 images, a multiple of the batch size
 
 
@@ -46,10 +52,10 @@ def timed(run_once, seconds: float) -> float:
             return done / elapsed
 
 
-def matmul_peak(tf, n: int = 2048) -> float:
-    """GFLOP/s of an n x n float32 matmul (2 n^3 FLOPs), best of a few."""
-    a = tf.random.normal([n, n])
-    b = tf.random.normal([n, n])
+def matmul_peak(tf, precision: str, n: int = 2048) -> float:
+    """GFLOP/s of an n x n matmul in ``precision`` (2 n^3 FLOPs), best of a few."""
+    a = tf.cast(tf.random.normal([n, n]), precision)
+    b = tf.cast(tf.random.normal([n, n]), precision)
     tf.matmul(a, b).numpy()
     best = 0.0
     for _ in range(5):
@@ -59,11 +65,12 @@ def matmul_peak(tf, n: int = 2048) -> float:
     return best
 
 
-def bench_tfdojo(name: str, batch: int, seconds: float) -> float:
+def bench_tfdojo(name: str, batch: int, seconds: float, precision: str) -> float:
     from tfdojo import models, settings, step
 
     images, labels = make_data(N_IMAGES)
-    cfg = settings.make_config(name, sets=[f"batch_size={batch}", "dropout=0", "weight_decay=0"])
+    sets = [f"batch_size={batch}", "dropout=0", "weight_decay=0", f"precision={precision}"]
+    cfg = settings.make_config(name, sets=sets)
     model = models.build(cfg.model, seed=0)
     trainer = step.Trainer(cfg, model, images, labels)
     k = settings.auto_steps_per_call(cfg)
@@ -90,13 +97,17 @@ def keras_model(name: str):
     return twin(models.get(name).model)
 
 
-def bench_keras(name: str, batch: int, seconds: float) -> float:
+def bench_keras(name: str, batch: int, seconds: float, precision: str) -> float:
     import keras
     import numpy as np
 
+    if precision == "bfloat16":  # before any layer is built
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
     images, labels = make_data(N_IMAGES)
     x = ((images.astype(np.float32) - 127.5) / 255)[..., None]  # Keras gets float32 ready-made
     model = keras_model(name)
+    if precision == "bfloat16":  # the loss in float32, as Keras' mixed-precision guide says
+        model = keras.Sequential([model, keras.layers.Activation("linear", dtype="float32")])
     model.compile(
         optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -139,7 +150,9 @@ def torch_model(name: str):
     return nn.Sequential(*mods)
 
 
-def bench_torch(name: str, batch: int, seconds: float, threads: int) -> float | None:
+def bench_torch(
+    name: str, batch: int, seconds: float, threads: int, precision: str
+) -> float | None:
     try:
         import torch
     except ImportError:
@@ -159,8 +172,9 @@ def bench_torch(name: str, batch: int, seconds: float, threads: int) -> float | 
         i = pos[0] % (N_IMAGES // batch)
         idx = perm[i * batch : (i + 1) * batch]
         xb = ((X[idx].float() - 127.5) / 255).unsqueeze(1)  # (B, 1, 28, 28), NCHW
-        logits = model(xb)
-        loss = loss_fn(logits, y[idx])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+            logits = model(xb)
+        loss = loss_fn(logits.float(), y[idx])
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -171,49 +185,37 @@ def bench_torch(name: str, batch: int, seconds: float, threads: int) -> float | 
     return timed(once, seconds)
 
 
-def worker(framework: str, threads: int, models_: list[str], batch: int, seconds: float) -> dict:
-    """Run in a fresh process: examples/s of ``framework`` for each model."""
-    out: dict = {}
+def worker(framework: str, precision: str, threads: int, models_: list[str], args) -> dict:
+    """Run in a fresh process: examples/s of ``framework`` in ``precision`` for each model."""
+    batch, seconds = args.batch_size, args.seconds
     if framework == "torch":
         try:
             import torch
         except ImportError:
             return {name: None for name in models_}
         torch.set_num_interop_threads(threads)
-        return {name: bench_torch(name, batch, seconds, threads) for name in models_}
+        return {name: bench_torch(name, batch, seconds, threads, precision) for name in models_}
     from tfdojo.runtime import configure_tensorflow
 
     tf = configure_tensorflow(threads)
-    if framework == "tfdojo":
-        out["_peak_gflops"] = matmul_peak(tf)
+    out: dict = {"_peak_gflops": matmul_peak(tf, precision)} if framework == "tfdojo" else {}
+    fn = bench_tfdojo if framework == "tfdojo" else bench_keras
     for name in models_:
-        fn = bench_tfdojo if framework == "tfdojo" else bench_keras
-        out[name] = fn(name, batch, seconds)
+        out[name] = fn(name, batch, seconds, precision)
     return out
 
 
-def run_worker(framework: str, threads: int, args) -> dict:
+def run_worker(framework: str, precision: str, threads: int, args) -> dict:
     env = dict(os.environ)
     for var in ("TFDOJO_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    cmd = [
-        sys.executable,
-        __file__,
-        "--worker",
-        framework,
-        "--threads",
-        str(threads),
-        "--models",
-        ",".join(args.models),
-        "--batch-size",
-        str(args.batch_size),
-        "--seconds",
-        str(args.seconds),
-    ]
+    cmd = [sys.executable, __file__, "--worker", f"{framework}:{precision}"]
+    cmd += ["--threads", str(threads), "--models", ",".join(args.models)]
+    cmd += ["--batch-size", str(args.batch_size), "--seconds", str(args.seconds)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
-        raise SystemExit(f"{framework} worker failed:\n{done.stderr[-3000:]}")
+        raise SystemExit(f"{framework} {precision} worker failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -236,19 +238,36 @@ def table(results: dict, args) -> str:
         return "-" if not a or not b else f"{a / b:.2f}x"
 
     lines = [
-        "| model | threads | tfdojo ex/s | Keras fit ex/s | PyTorch ex/s | vs Keras | vs PyTorch "
-        "| tfdojo GFLOP/s (% of matmul peak) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | threads | precision | tfdojo ex/s | Keras fit ex/s | PyTorch ex/s | vs Keras "
+        "| vs PyTorch | tfdojo GFLOP/s (% of matmul peak) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for threads in args.threads:
-        peak = results[threads]["tfdojo"]["_peak_gflops"]
-        for name in args.models:
-            t, k, p = (results[threads][f].get(name) for f in ("tfdojo", "keras", "torch"))
-            gflops = t * train_flops(models.get(name).model) / 1e9
-            lines.append(
-                f"| {name} | {threads} | {fmt(t)} | {fmt(k)} | {fmt(p)} | {ratio(t, k)} "
-                f"| {ratio(t, p)} | {gflops:.1f} ({gflops / peak:.0%} of {peak:.0f}) |"
-            )
+        for precision in args.precisions:
+            cell = results[threads][precision]
+            peak = cell["tfdojo"]["_peak_gflops"]
+            for name in args.models:
+                t, k, p = (cell[f].get(name) for f in FRAMEWORKS)
+                gflops = t * train_flops(models.get(name).model) / 1e9
+                lines.append(
+                    f"| {name} | {threads} | {precision} | {fmt(t)} | {fmt(k)} | {fmt(p)} "
+                    f"| {ratio(t, k)} | {ratio(t, p)} "
+                    f"| {gflops:.1f} ({gflops / peak:.0%} of {peak:.0f}) |"
+                )
+    if len(args.precisions) == 2:
+        lines += [
+            "",
+            "| model | threads | tfdojo | Keras fit | PyTorch |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for threads in args.threads:
+            r = results[threads]
+            for name in args.models:
+                cells = [
+                    ratio(r["bfloat16"][f].get(name), r["float32"][f].get(name)) for f in FRAMEWORKS
+                ]
+                lines.append(f"| {name} | {threads} | " + " | ".join(cells) + " |")
+        lines.append("(bfloat16 over float32, per framework)")
     return "\n".join(lines)
 
 
@@ -256,6 +275,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--precisions", default=",".join(PRECISIONS))
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seconds", type=float, default=3.0, help="timed seconds per cell")
     parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds; best kept")
@@ -263,20 +283,27 @@ def main() -> None:
     args = parser.parse_args()
     args.models = args.models.split(",")
     if args.worker:
-        res = worker(args.worker, int(args.threads), args.models, args.batch_size, args.seconds)
-        print(json.dumps(res))
+        framework, precision = args.worker.split(":")
+        print(json.dumps(worker(framework, precision, int(args.threads), args.models, args)))
         return
     args.threads = [int(t) for t in args.threads.split(",")]
-    results: dict = {t: {f: {} for f in ("tfdojo", "keras", "torch")} for t in args.threads}
+    args.precisions = args.precisions.split(",")
+    results: dict = {
+        t: {p: {f: {} for f in FRAMEWORKS} for p in args.precisions} for t in args.threads
+    }
     for r in range(args.repeats):
         for threads in args.threads:
-            for framework in ("tfdojo", "keras", "torch"):
-                res = run_worker(framework, threads, args)
-                print(f"round {r + 1} threads {threads} {framework}: {res}", file=sys.stderr)
-                best = results[threads][framework]
-                for key, v in res.items():
-                    if v is not None and (best.get(key) is None or v > best[key]):
-                        best[key] = v
+            for precision in args.precisions:
+                for framework in FRAMEWORKS:
+                    res = run_worker(framework, precision, threads, args)
+                    print(
+                        f"round {r + 1} threads {threads} {framework} {precision}: {res}",
+                        file=sys.stderr,
+                    )
+                    best = results[threads][precision][framework]
+                    for key, v in res.items():
+                        if v is not None and (best.get(key) is None or v > best[key]):
+                            best[key] = v
     cmd = "python benchmarks/train_throughput.py " + " ".join(sys.argv[1:])
     print(
         f"batch {args.batch_size}, SGD+momentum, best of {args.repeats} interleaved rounds "

@@ -31,7 +31,13 @@ from tfdojo.distribute import (
 from tfdojo.errors import TfdojoError
 
 RTOL = 1e-3
-SETS = ["batch_size=32", "dropout=0", "eval_batch_size=64", "weight_decay=1e-4"]
+SETS = [
+    "batch_size=32",
+    "dropout=0",
+    "eval_batch_size=64",
+    "weight_decay=1e-4",
+    "precision=float32",
+]
 EPOCHS = 2
 
 

@@ -152,7 +152,7 @@ def test_same_outputs_and_trajectory_as_the_tensorflow_engine(data, tmp_path, tf
     cfg = config(LOGISTIC, lr=0.5, momentum=0.0, epochs=2)
     mine = train.train(cfg, data, tmp_path / "np", progress=False)
     theirs = train.train(
-        config(LOGISTIC, lr=0.5, momentum=0.0, epochs=2, engine="tensorflow"),
+        config(LOGISTIC, lr=0.5, momentum=0.0, epochs=2, engine="tensorflow", precision="float32"),
         data,
         tmp_path / "tf",
         progress=False,

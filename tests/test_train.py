@@ -197,8 +197,9 @@ def test_saved_model_gives_identical_probabilities(data, tmp_path):
         loaded.predict_proba(images[0])
 
 
-def test_same_seed_same_run_and_resume_equals_uninterrupted(data, tmp_path, monkeypatch):
-    cfg = small("cnn_course", epochs=3, dropout=0.3, optimizer="sgd", momentum=0.9)
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_same_seed_same_run_and_resume_equals_uninterrupted(data, tmp_path, monkeypatch, precision):
+    cfg = small("cnn_course", epochs=3, dropout=0.3, momentum=0.9, precision=precision)
     full = train.train(cfg, data, tmp_path / "full", progress=False)
     again = train.train(cfg, data, tmp_path / "again", progress=False)
 
@@ -359,3 +360,49 @@ def test_in_memory_data_keeps_its_test_split_for_reports(data, tmp_path):
     kept = dataset.load(run / "data").test
     assert np.array_equal(kept.images, data.test.images)
     assert (run / "report" / "report.html").is_file()
+
+
+# -- precision --------------------------------------------------------------------------------
+
+
+def test_bfloat16_learns_as_well_as_float32(data, tmp_path):
+    """Mixed precision on real letters: within float32's 95% interval, weights still float32."""
+    results = {}
+    for precision in ("float32", "bfloat16"):
+        cfg = small("cnn_course", epochs=6, precision=precision)
+        results[precision] = train.train(cfg, data, tmp_path / precision, progress=False)
+    f32, bf16 = results["float32"], results["bfloat16"]
+    assert (f32["precision"], bf16["precision"]) == ("float32", "bfloat16")
+    lo, hi = f32["test_ci95"]
+    assert lo <= bf16["test_accuracy"] <= hi, (f32["test_accuracy"], bf16["test_accuracy"])
+    assert bf16["test_accuracy"] >= 0.6
+    weights = runs.load_model(tmp_path / "bfloat16").get_weights()
+    assert {w.dtype for w in weights.values()} == {np.dtype("float32")}
+    loaded = runs.load_model(tmp_path / "bfloat16").predict_proba(data.test.images[:5])
+    assert loaded.dtype == np.float32 and np.allclose(loaded.sum(1), 1, atol=1e-6)
+
+
+def test_auto_precision_follows_the_cpu(data, tmp_path, monkeypatch, capsys):
+    cfg = small("logistic", epochs=1)
+    assert cfg.precision == "auto"
+    monkeypatch.setenv("TFDOJO_CPU_FLAGS", "sse4_2 avx avx2 fma")  # no bfloat16 units
+    metrics = train.train(cfg, data, tmp_path / "plain", progress=True)
+    assert metrics["precision"] == "float32"
+    assert json.loads((tmp_path / "plain" / "config.json").read_text())["precision"] == "float32"
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "logistic: training in float32 (auto: no bfloat16 units on this CPU " + (
+        "(AMX or AVX512-BF16)), 1 threads"
+    )
+    monkeypatch.setenv("TFDOJO_CPU_FLAGS", "avx2 avx512f avx512_bf16")
+    metrics = train.train(cfg, data, tmp_path / "bf16", progress=False)
+    assert metrics["precision"] == "bfloat16"
+    assert json.loads((tmp_path / "bf16" / "config.json").read_text())["precision"] == "bfloat16"
+
+
+def test_numpy_engine_stays_float32(data, tmp_path):
+    from tfdojo.errors import TfdojoError
+
+    metrics = train.train(small("logistic", epochs=1, engine="numpy"), data, tmp_path / "a")
+    assert metrics["precision"] == "float32"
+    with pytest.raises(TfdojoError, match="precision: bfloat16 runs on --engine tensorflow only"):
+        train.train(small("logistic", engine="numpy", precision="bfloat16"), data, tmp_path / "b")

@@ -14,7 +14,6 @@ import platform
 import shutil
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
@@ -98,21 +97,11 @@ def _onednn_enabled() -> bool | None:
         return None
 
 
-def parse_cpu_flags(cpuinfo: str) -> set[str]:
-    """The ``flags`` of the first processor in a ``/proc/cpuinfo`` text."""
-    for line in cpuinfo.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            return set(value.split())
-    return set()
-
-
 def check_cpu(cpuinfo_path: str | os.PathLike = "/proc/cpuinfo") -> Check:
     machine = platform.machine().lower()
-    try:
-        flags = parse_cpu_flags(Path(cpuinfo_path).read_text(errors="replace"))
-    except OSError:
-        flags = set()
+    from tfdojo.runtime import cpu_flags
+
+    flags = cpu_flags(cpuinfo_path)
     used = [f for f in CPU_FEATURES if f in flags]
     data = {"machine": machine, "cores": os.cpu_count(), "features": used}
     if not flags:

@@ -61,6 +61,11 @@ class TrainConfig:
         steps_per_call: training steps per compiled call; 0 picks from the model's size.
         eval_batch_size: images per step when evaluating.
         deterministic: ``tf.config.experimental.enable_op_determinism()``.
+        precision: ``float32``; ``bfloat16``: mixed precision, the forward and backward
+            passes in bfloat16 with float32 weights, loss and optimiser state (the
+            TensorFlow engine only); ``auto``: bfloat16 where the hardware computes it
+            natively (AMX or AVX512-BF16, a recent GPU), float32 elsewhere. A run saves
+            the precision ``auto`` chose.
     """
 
     model: ModelConfig = dataclasses.field(default_factory=lambda: models.get(DEFAULT_MODEL).model)
@@ -81,6 +86,7 @@ class TrainConfig:
     steps_per_call: int = 0
     eval_batch_size: int = 1000
     deterministic: bool = True
+    precision: Literal["auto", "float32", "bfloat16"] = "auto"
 
     def validate(self) -> None:
         """Refuse values no run can use (called on every override)."""

@@ -11,6 +11,11 @@ written by hand: both engines have a ``Trainer`` with the same methods, and ``SG
     Adam:            m <- b1 m + (1-b1) g;  s <- b2 s + (1-b2) g^2
                      theta <- theta - lr * m_hat / (sqrt(s_hat) + eps)
 
+Mixed precision (``cfg.precision == "bfloat16"``): the step feeds the model bfloat16
+inputs, so every layer computes its forward and backward pass in bfloat16 from the
+float32 weights; the logits are cast back to float32 for the softmax and the loss, and
+the gradients arrive in float32 for the float32 optimiser state.
+
 Speed: the training images stay uint8 in one tensor; each step gathers its batch by
 index and scales it on the fly; :meth:`Trainer.train_steps` runs ``k`` steps inside one
 ``tf.function`` call (a ``tf.range`` loop), so Python's per-step cost is paid once per
@@ -131,6 +136,7 @@ class Trainer:
         self.images = tf.constant(images)  # uint8 (N, 28, 28): 784 bytes an image
         self.labels = tf.constant(labels.astype(np.int32))  # (N,)
         self.seed = tf.constant(cfg.seed, tf.int64)
+        self.compute_dtype = tf.bfloat16 if cfg.precision == "bfloat16" else tf.float32
         self.best = [tf.Variable(v) for v in self.params.values()]  # the best epoch's weights
         self._steps = tf.function(
             self._run_steps,
@@ -150,18 +156,29 @@ class Trainer:
         self._managers: dict[str, tf.train.CheckpointManager] = {}
 
     # -- one step ------------------------------------------------------------------------
+    def inputs(self, idx):
+        """The training images at indices ``idx`` (B,), scaled, in the compute precision,
+        and their labels: ``X`` (B, 28, 28), ``y`` int32 (B,)."""
+        X = normalize(tf.gather(self.images, idx))  # (B, 28, 28) float32
+        return tf.cast(X, self.compute_dtype), tf.gather(self.labels, idx)
+
+    def logits(self, X, seed):
+        """The model's scores float32 (B, 10) of ``X``, dropout masks drawn from ``seed``."""
+        return tf.cast(self.model(X, self.cfg.dropout, seed), tf.float32)
+
     def train_step(self, X, y, lr):
         """One step on a batch: forward, loss, gradients, update.
 
         Args:
-            X: float32 (B, 28, 28) images in [-0.5, 0.5]; y: int32 (B,) classes; lr: scalar.
+            X: (B, 28, 28) images in [-0.5, 0.5] (float32 or bfloat16); y: int32 (B,)
+                classes; lr: scalar.
 
         Returns:
             ``(loss summed over the batch, correct predictions)`` (L2 not included).
         """
         cfg = self.cfg
         with tf.GradientTape() as tape:
-            logits = self.model(X, cfg.dropout, tf.stack([self.seed, self.step]))  # (B, 10)
+            logits = self.logits(X, tf.stack([self.seed, self.step]))  # (B, 10)
             ce, hits = cross_entropy_and_hits(logits, y)
             loss = tf.reduce_mean(ce)  # mean over the batch of -log softmax(logits)[y]
             total = loss + cfg.weight_decay * self.model.l2_loss() if cfg.weight_decay else loss
@@ -173,8 +190,7 @@ class Trainer:
 
     def batch_step(self, idx, lr):
         """:meth:`train_step` on the training images at indices ``idx`` int32 (B,)."""
-        X = normalize(tf.gather(self.images, idx))  # (B, 28, 28) float32
-        y = tf.gather(self.labels, idx)  # (B,)
+        X, y = self.inputs(idx)
         return self.train_step(X, y, lr)
 
     def _run_steps(self, batches, rates):

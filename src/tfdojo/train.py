@@ -74,7 +74,7 @@ def train(
             a corrupt checkpoint, a ``run_dir`` that does not fit ``resume``, or a
             worker lost in a multi-worker run.
     """
-    from tfdojo.runtime import configure_tensorflow
+    from tfdojo.runtime import configure_tensorflow, resolve_precision
     from tfdojo.runtime import threads as threads_in_force
 
     threads = threads or threads_in_force()
@@ -82,6 +82,10 @@ def train(
     from tfdojo.distribute import strategy as distribute
 
     run_dir = Path(run_dir)
+    precision, why = resolve_precision(cfg.precision, cfg.engine)
+    cfg = replace(cfg, {"precision": precision}, where="precision")  # saved: what auto chose
+    if progress:
+        print(f"{cfg.model.name}: training in {precision} ({why}), {threads} threads", flush=True)
     if cfg.engine == "numpy" and strategy is not None and strategy.kind != "none":
         raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
     dist = distribute.start(strategy)  # before any op: it may configure the devices
@@ -123,6 +127,7 @@ def train(
         stopped_early = patience_exhausted(cfg, state["epoch"], state["best_epoch"])
         summary = {
             "engine": engine.engine,
+            "precision": precision,
             "threads": threads,
             **runs.history_summary(history, cfg.epochs, stopped_early),
             "best_epoch": state["best_epoch"],

@@ -41,6 +41,12 @@ def register(sub) -> None:
     p.add_argument("--engine", choices=["tensorflow", "numpy"], help="default: tensorflow")
     p.add_argument("--epochs", metavar="N", help="passes over the training set")
     p.add_argument("--seed", metavar="S", help="seed of weights, shuffles and dropout")
+    p.add_argument(
+        "--precision",
+        choices=["auto", "float32", "bfloat16"],
+        help="bfloat16: mixed precision (bfloat16 compute, float32 weights and loss); auto "
+        "(default): bfloat16 where the CPU has AMX or AVX512-BF16, float32 elsewhere",
+    )
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_strategy_options(p)
     p.set_defaults(func=run)
@@ -113,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         if not args.out:
             raise TfdojoError("--resume: give the run folder to continue with --out RUN")
-        if args.config or args.set or args.model or args.engine or args.seed:
+        if args.config or args.set or args.model or args.engine or args.seed or args.precision:
             raise TfdojoError(
                 "--resume continues with the run's saved config; only --epochs may change"
             )
@@ -127,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
             engine=args.engine,
             epochs=args.epochs,
             seed=args.seed,
+            precision=args.precision,
         )
         metrics, out = train.run(cfg, args.data, args.out, overwrite=args.overwrite, **options)
     if not metrics.get("chief", True):

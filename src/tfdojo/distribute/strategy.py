@@ -47,7 +47,6 @@ from tfdojo import models
 from tfdojo.config import to_dict
 from tfdojo.distribute.cluster import Cluster, StrategyConfig, resolve_cluster
 from tfdojo.errors import TfdojoError, first_line
-from tfdojo.models.layers import normalize
 from tfdojo.step import Trainer, cross_entropy_and_hits
 
 _SYMPTOMS = "unhealthy|Socket closed|[Dd]eadline|timed out|Connection reset|refused"
@@ -243,13 +242,12 @@ class DistributedTrainer(Trainer):
         ctx = tf.distribute.get_replica_context()
         r = tf.cast(ctx.replica_id_in_sync_group, tf.int32)
         idx = batch[r * self.per_replica : (r + 1) * self.per_replica]  # (B/R,)
-        X = normalize(tf.gather(self.images, idx))  # (B/R, 28, 28) float32
-        y = tf.gather(self.labels, idx)  # (B/R,)
+        X, y = self.inputs(idx)  # (B/R, 28, 28), (B/R,)
         step_seed = tf.random.experimental.stateless_fold_in(
             tf.stack([self.seed, self.step.read_value()]), r
         )  # each replica its own dropout masks
         with tf.GradientTape() as tape:
-            logits = self.model(X, cfg.dropout, step_seed)  # (B/R, 10)
+            logits = self.logits(X, step_seed)  # (B/R, 10)
             ce, hits = cross_entropy_and_hits(logits, y)
             ce_sum = tf.reduce_sum(ce)
             loss = ce_sum / cfg.batch_size  # scaled by the GLOBAL batch

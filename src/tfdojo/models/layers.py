@@ -3,6 +3,11 @@
 Each layer is a :class:`tf.Module` owning its variables ``w`` and ``b``; the models
 in :mod:`tfdojo.models.logistic`, ``mlp`` and ``cnn`` stack them. Shapes come from
 :mod:`tfdojo.shapes`, so the NumPy engine and ``tfdojo params`` agree with them.
+
+Mixed precision: the variables are float32 (the "master weights"); a layer computes in
+its input's dtype, so bfloat16 inputs make it compute in bfloat16 (the weights cast on
+the way in, the gradients cast back to float32 on the way out, by ``tf.cast``'s own
+gradient), as Keras' ``mixed_bfloat16`` policy does.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ class Dense(tf.Module):
         self.b = tf.Variable(init["b"], name="b")  # (fan_out,)
 
     def __call__(self, x):
-        y = tf.matmul(x, self.w) + self.b  # (N, fan_in) @ (fan_in, fan_out) -> (N, fan_out)
+        w, b = tf.cast(self.w, x.dtype), tf.cast(self.b, x.dtype)  # bfloat16 x: compute in it
+        y = tf.matmul(x, w) + b  # (N, fan_in) @ (fan_in, fan_out) -> (N, fan_out)
         return tf.nn.relu(y) if self.spec.relu else y
 
 
@@ -53,7 +59,8 @@ class Conv2D(tf.Module):
 
     def __call__(self, x):
         s = self.spec
-        y = tf.nn.conv2d(x, self.w, strides=s.stride, padding=s.padding) + self.b
+        w, b = tf.cast(self.w, x.dtype), tf.cast(self.b, x.dtype)  # bfloat16 x: compute in it
+        y = tf.nn.conv2d(x, w, strides=s.stride, padding=s.padding) + b
         return tf.nn.relu(y)
 
 
