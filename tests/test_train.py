@@ -138,7 +138,8 @@ def test_run_folder_contents(data, tmp_path):
     cfg = small("logistic", weight_decay=1e-3, patience=5)
     metrics = train.train(cfg, data, run, progress=False)
     saved = json.loads((run / "config.json").read_text())
-    assert saved == {**to_dict(cfg), "data": runs.data_record(data)}
+    resolved = {**to_dict(cfg), "precision": metrics["precision"]}  # what auto chose
+    assert saved == {**resolved, "data": runs.data_record(data)}
     assert saved["data"]["path"] == str(data.path) and len(saved["data"]["sha256"]) == 6
     saved = json.loads((run / "metrics.json").read_text())
     for key in (
