@@ -214,12 +214,14 @@ def compare_runs(
     run_b: str | os.PathLike,
     data: str | os.PathLike | None = None,
     alpha: float = 0.05,
+    model_classes: dict[str, type] | None = None,
 ) -> tuple[Comparison, dict[str, Any]]:
     """Score two finished runs on the same test images and compare them.
 
     Without ``data``, both runs must have been evaluated on the same test set (the
     same recorded dataset, or test sets with identical images and labels); with
-    ``data``, both are scored on it.
+    ``data``, both are scored on it. ``model_classes``: the classes of runs trained on a
+    learner's own model, by name (``--model-code``).
 
     Returns:
         ``(comparison, context)``; the context has ``images``, ``labels``, ``proba_a``,
@@ -232,9 +234,11 @@ def compare_runs(
     import numpy as np
 
     from tfdojo.data.importer import load_labelled
-    from tfdojo.runs import open_run
+    from tfdojo.runs import model_class_for, open_run
 
-    a, b = open_run(run_a), open_run(run_b)
+    classes = model_classes or {}
+    a = open_run(run_a, model_class_for(run_a, classes))
+    b = open_run(run_b, model_class_for(run_b, classes))
     if data is not None:
         images, labels, _ = load_labelled(data)
         source = Path(data)

@@ -47,19 +47,18 @@ class Section:
 
 
 def first_layer_weights(weights: dict[str, Any]):
-    """The weights worth drawing: the first layer's ``w`` (the dict is in layer order).
-
-    W (784, 10) of the logistic model, W1 (784, hidden) of an MLP, or a convnet's
-    first kernel (k, k, 1, depth).
-    """
-    return next((w for name, w in weights.items() if name.endswith(".w")), None)
+    """The weights worth drawing: the first weight matrix or kernel (the dict is in layer
+    order; biases are vectors): W (784, 10) of the logistic model, W1 (784, hidden) of an
+    MLP, or a convnet's first kernel (k, k, 1, depth)."""
+    return next((w for w in weights.values() if w.ndim >= 2), None)
 
 
-def weights_section(weights, kind: str) -> Section | None:
-    """The logistic templates, the MLP's first units or the convnet's first filters."""
+def weights_section(weights) -> Section | None:
+    """The logistic templates, the MLP's first units or the convnet's first filters,
+    chosen by the weights' shape (a learner's model gets the same figures)."""
     if weights is None:
         return None
-    if kind == "logistic":
+    if weights.shape == (784, 10):
         fig = plots.weight_templates(weights)
         caption = (
             "The logit of letter k is z_k = Σ_p x_p·W[p, k] + b_k: each column of W is a "
@@ -67,14 +66,14 @@ def weights_section(weights, kind: str) -> Section | None:
             "pixel lowers it."
         )
         title = "What the logistic model looks for"
-    elif kind == "mlp":
+    elif weights.ndim == 2 and weights.shape[0] == 784:
         fig = plots.unit_templates(weights)
         caption = (
             "Each hidden unit computes relu(x·W1[:, j] + b1_j): its column of W1 drawn as a "
             "28×28 image (the first units only)."
         )
         title = "What the first hidden units look for"
-    else:
+    elif weights.ndim == 4 and weights.shape[2] == 1:
         fig = plots.conv_filters(weights)
         caption = (
             "Each filter slides over the image: output = Σ_(i,j) patch[i, j]·K[i, j] + b. "
@@ -82,10 +81,12 @@ def weights_section(weights, kind: str) -> Section | None:
             "red-blue pairs."
         )
         title = "First convolution's filters"
+    else:
+        return None
     return Section("weights", title, caption, figure_png(fig))
 
 
-def run_sections(history, images, labels, proba, weights, kind: str) -> list[Section]:
+def run_sections(history, images, labels, proba, weights) -> list[Section]:
     """Every figure of a run's report, in page order."""
     pred = proba.argmax(axis=1)
     sections = [
@@ -126,7 +127,7 @@ def run_sections(history, images, labels, proba, weights, kind: str) -> list[Sec
             figure_png(plots.misclassified_grid(images, labels, proba)),
         ),
     ]
-    section = weights_section(weights, kind)
+    section = weights_section(weights)
     if section is not None:
         sections.append(section)
     return sections
@@ -136,6 +137,8 @@ def write_report(
     run_dir: str | os.PathLike,
     out: str | os.PathLike | None = None,
     data: str | os.PathLike | None = None,
+    model=None,
+    model_class=None,
 ) -> Path:
     """Write ``report.html`` and its PNG figures for a finished run; return the page's path.
 
@@ -144,6 +147,8 @@ def write_report(
         out: the page to write (default ``RUN/report/report.html``); PNGs go beside it.
         data: score on these images instead (a dataset folder, or what
             :func:`tfdojo.data.importer.load_labelled` reads).
+        model: the trained model, when the caller has it (``tfdojo train`` does).
+        model_class: for a run of a learner's model without ``model``: its class.
 
     Raises:
         TfdojoError: not a finished run, missing dataset, or an unwritable destination.
@@ -152,7 +157,7 @@ def write_report(
 
     from tfdojo.data.importer import load_labelled
 
-    run = open_run(run_dir)
+    run = open_run(run_dir, model_class, model)
     if data is not None:
         images, labels, _ = load_labelled(data)
         source = Path(data)
@@ -160,7 +165,7 @@ def write_report(
         images, labels, source = run.test_set()
     proba = run.predict_proba(images)
     weights = first_layer_weights(run.model().get_weights())
-    sections = run_sections(run.history, images, labels, proba, weights, run.kind)
+    sections = run_sections(run.history, images, labels, proba, weights)
 
     correct = int((proba.argmax(axis=1) == np.asarray(labels)).sum())
     n = len(labels)

@@ -467,12 +467,15 @@ class Run:
         config: ``config.json`` (the resolved TrainConfig as a dict).
         metrics: ``metrics.json``.
         history: ``history.json``'s rows, one per epoch.
+        model_class: a learner's model class (the run's ``model.source``), loaded from
+            a path the user gave; ``None`` for tfdojo's models.
     """
 
     path: Path
     config: dict[str, Any]
     metrics: dict[str, Any]
     history: list[dict[str, Any]]
+    model_class: Any = None
     _model: Any = dataclasses.field(default=None, repr=False)
 
     @property
@@ -498,7 +501,7 @@ class Run:
         """The trained model: rebuilt by tfdojo from ``config.json``, weights from
         ``weights.npz``; a :class:`tfdojo.models.base.Model` (``predict_proba``, ...)."""
         if self._model is None:
-            self._model = _rebuild(self.path, self.model_config())
+            self._model = _rebuild(self.path, self.model_config(), self.model_class)
         return self._model
 
     def test_set(self) -> tuple[np.ndarray, np.ndarray, Path]:
@@ -534,8 +537,12 @@ class Run:
         return self.model().predict_proba(images)
 
 
-def open_run(run_dir: str | os.PathLike) -> Run:
+def open_run(run_dir: str | os.PathLike, model_class=None, model=None) -> Run:
     """Read and check a finished run folder (the one place that does).
+
+    ``model_class``: for a run of a learner's own model, its class, loaded from the
+    path the user gave (``--model-code``); a run folder never names code to import.
+    ``model``: the trained model, when the caller holds it (nothing is rebuilt).
 
     Raises:
         TfdojoError: not a folder, no tfdojo ``config.json``, an unfinished run (no
@@ -559,10 +566,10 @@ def open_run(run_dir: str | os.PathLike) -> Run:
         raise TfdojoError(f"{run_dir}/config.json: expected a model section, received {received!r}")
     metrics = read_json(run_dir / "metrics.json", "metrics")
     _check_metrics(run_dir / "metrics.json", metrics)
-    return Run(run_dir, config, metrics, read_history(run_dir))
+    return Run(run_dir, config, metrics, read_history(run_dir), model_class, model)
 
 
-def _rebuild(run_dir: Path, model_cfg):
+def _rebuild(run_dir: Path, model_cfg, model_class=None):
     """The model of ``model_cfg``, built by tfdojo, with the weights of ``RUN/weights.npz``."""
     from tfdojo import models
     from tfdojo.runtime import configure_tensorflow
@@ -579,7 +586,7 @@ def _rebuild(run_dir: Path, model_cfg):
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise TfdojoError(f"RUN: {path} is not a readable npz of arrays ({exc})") from None
     configure_tensorflow()
-    model = models.build(model_cfg)
+    model = models.build(model_cfg, 0, model_class)
     try:
         model.set_weights(weights)
     except TfdojoError as exc:
@@ -587,18 +594,34 @@ def _rebuild(run_dir: Path, model_cfg):
     return model
 
 
-def load_model(run_dir: str | os.PathLike):
+def model_class_for(run_dir: str | os.PathLike, classes: dict[str, type]):
+    """The class among ``classes`` (``--model-code``, by name) for a run of a learner's
+    model: the one of the name the run records, or the only one given; ``None`` else."""
+    if not classes:
+        return None
+    try:
+        name = read_json(Path(run_dir) / "config.json", "config")["model"]["name"]
+    except (TfdojoError, KeyError, TypeError):
+        name = None
+    if name in classes:
+        return classes[name]
+    return next(iter(classes.values())) if len(classes) == 1 else None
+
+
+def load_model(run_dir: str | os.PathLike, model_class=None):
     """A finished run's trained model (see :meth:`Run.model`)."""
-    return open_run(run_dir).model()
+    return open_run(run_dir, model_class).model()
 
 
-def evaluate(run_dir: str | os.PathLike, images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+def evaluate(
+    run_dir: str | os.PathLike, images: np.ndarray, labels: np.ndarray, model_class=None
+) -> dict[str, Any]:
     """A run's accuracy on ``images`` uint8 (N, 28, 28) with ``labels`` (N,) 0..9.
 
     Returns:
         :func:`accuracy_summary`'s dict, plus ``run`` and ``model``.
     """
-    run = open_run(run_dir)
+    run = open_run(run_dir, model_class)
     labels = np.asarray(labels)
     if labels.shape != (len(images),):
         raise TfdojoError(f"labels: expected shape ({len(images)},), received {labels.shape}")
@@ -606,7 +629,9 @@ def evaluate(run_dir: str | os.PathLike, images: np.ndarray, labels: np.ndarray)
     return {"run": str(run_dir), "model": run.name, **out}
 
 
-def predict_files(run_dir: str | os.PathLike, paths: list[str | os.PathLike]) -> list[dict]:
+def predict_files(
+    run_dir: str | os.PathLike, paths: list[str | os.PathLike], model_class=None
+) -> list[dict]:
     """Predict the letter in each image file (any size, colour, polarity).
 
     Each image is framed like the dataset (:func:`tfdojo.data.frame.frame_image`).
@@ -631,7 +656,7 @@ def predict_files(run_dir: str | os.PathLike, paths: list[str | os.PathLike]) ->
             raise TfdojoError(f"IMAGE: {p} does not exist") from None
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise TfdojoError(f"IMAGE: {p} is not a readable image ({exc})") from None
-    model = load_model(run_dir)
+    model = load_model(run_dir, model_class)
     probs = model.predict_proba(np.stack(framed)) if framed else np.zeros((0, len(LETTERS)))
     return [
         {

@@ -120,7 +120,12 @@ class TrainConfig:
 
 
 def default_config(model: str = DEFAULT_MODEL) -> TrainConfig:
-    """The preset's architecture with the training settings it changes from the defaults."""
+    """The preset's architecture with the training settings it changes from the defaults;
+    for a learner's model (``PATH.py:NAME``), the defaults with its source recorded."""
+    from tfdojo.models import learner
+
+    if learner.is_reference(model):
+        return TrainConfig(model=learner.config_for(model))
     preset = models.get(model)
     return config_lib.replace(
         TrainConfig(model=preset.model), preset.train, where=f"preset {preset.name}"
@@ -155,8 +160,10 @@ def from_saved(saved: dict[str, Any], where: str = "config.json") -> TrainConfig
     name = model.get("name") if isinstance(model, dict) else None
     if not isinstance(name, str):
         raise TfdojoError(f"{where}: expected model.name, a model name, received {name!r}")
+    source = model.get("source")
+    base = default_config(source) if isinstance(source, str) and source else default_config(name)
     settings = {k: v for k, v in saved.items() if k != "data"}  # the data is not a setting
-    return config_lib.replace(default_config(name), settings, where=where)
+    return config_lib.replace(base, settings, where=where)
 
 
 # -- the schedule -----------------------------------------------------------------------------
@@ -206,6 +213,8 @@ def auto_steps_per_call(cfg: TrainConfig) -> int:
     """
     if cfg.steps_per_call:
         return cfg.steps_per_call
+    if cfg.model.source:  # a learner's model: its cost is unknown
+        return 10
     from tfdojo.shapes import forward_flops
 
     step_flops = 3 * forward_flops(cfg.model) * cfg.batch_size

@@ -51,6 +51,7 @@ def train(
     progress: bool = True,
     strategy=None,
     threads: int | None = None,
+    model_class=None,
 ) -> dict[str, Any]:
     """Train ``cfg`` on ``data.train``, validate each epoch, test, save; return the metrics.
 
@@ -68,6 +69,8 @@ def train(
             is one device. With several replicas ``cfg.batch_size`` is the global batch.
             Only the chief writes ``run_dir``; the other workers return a short summary.
         threads: TensorFlow's intra- and inter-op threads (default: ``--threads``, every core).
+        model_class: for a learner's model (``cfg.model.source``), its class, loaded from
+            the path the user gave (:func:`tfdojo.models.learner.load_class`).
 
     Raises:
         TfdojoError: the loss became NaN/inf (the message names the learning rate),
@@ -88,6 +91,8 @@ def train(
         print(f"{cfg.model.name}: training in {precision} ({why}), {threads} threads", flush=True)
     if cfg.engine == "numpy" and strategy is not None and strategy.kind != "none":
         raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
+    if cfg.engine == "numpy" and cfg.model.source:
+        raise TfdojoError("--engine numpy: trains tfdojo's own models, not a model of your file")
     dist = distribute.start(strategy)  # before any op: it may configure the devices
     if cfg.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -100,7 +105,7 @@ def train(
 
             engine, k = Trainer(cfg, data.train.images, data.train.labels), 1
         else:
-            engine = dist.make_trainer(cfg, data.train.images, data.train.labels)
+            engine = dist.make_trainer(cfg, data.train.images, data.train.labels, model_class)
             k = auto_steps_per_call(cfg)
 
         history: list[dict[str, Any]] = []
@@ -139,7 +144,7 @@ def train(
         metrics = runs.finish(run_dir, model, cfg, data, summary)
         from tfdojo.report import write_report
 
-        write_report(run_dir)
+        write_report(run_dir, model=model)  # the model in hand: nothing is imported again
         return metrics
 
 
@@ -216,6 +221,7 @@ def run(
     strategy=None,
     threads: int | None = None,
     log=print,
+    model_class=None,
 ) -> tuple[dict[str, Any], Path]:
     """Train ``cfg`` into a new run folder; return ``(metrics, run folder)``.
 
@@ -224,7 +230,7 @@ def run(
             dataset, built from this machine's fonts if missing.
         out: the run folder (default ``runs/<model>-<date>-<time>``).
         overwrite: replace ``out`` if it holds an earlier run (never another folder).
-        strategy, threads, progress: as :func:`train`.
+        strategy, threads, progress, model_class: as :func:`train`.
         log: where the "building the data" message goes.
     """
     from tfdojo.distribute.cluster import resolve_cluster
@@ -234,7 +240,7 @@ def run(
     if cluster is None or cluster.is_chief:  # the other workers never write the run folder
         runs.prepare(out, overwrite=overwrite)
     data = load_data(data, log, threads)
-    metrics = train(cfg, data, out, progress=progress, strategy=strategy, threads=threads)
+    metrics = train(cfg, data, out, False, progress, strategy, threads, model_class)
     return metrics, out
 
 
@@ -245,6 +251,7 @@ def resume(
     strategy=None,
     threads: int | None = None,
     log=print,
+    model_class=None,
     **changes: Any,
 ) -> dict[str, Any]:
     """Continue a run from its last checkpoint, with its saved config.
@@ -253,7 +260,7 @@ def resume(
         run_dir: the run folder.
         changes: new values of :data:`tfdojo.runs.RESUMABLE_KEYS` (``epochs=20``,
             ``patience=3``); ``None`` values are ignored.
-        data, progress, strategy, threads, log: as :func:`run`.
+        data, progress, strategy, threads, log, model_class: as :func:`run`.
 
     Raises:
         TfdojoError: not a run folder, or a change to another setting.
@@ -288,7 +295,7 @@ def resume(
     if changes:
         cfg = replace(cfg, changes, where="--resume")
     data = load_data(data, log, threads)
-    return train(cfg, data, run_dir, True, progress, strategy=strategy, threads=threads)
+    return train(cfg, data, run_dir, True, progress, strategy, threads, model_class)
 
 
 def default_run_dir(cfg: TrainConfig) -> Path:

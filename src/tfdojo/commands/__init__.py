@@ -34,3 +34,25 @@ def add_command(sub, name: str, help: str, example: str, description: str | None
     )
     add_threads_option(p)
     return p
+
+
+def add_model_code_option(parser: argparse.ArgumentParser) -> None:
+    """``--model-code PATH.py:NAME``: the class of a run trained on a learner's own model."""
+    parser.add_argument(
+        "--model-code",
+        metavar="PATH.py:NAME",
+        action="append",
+        default=[],
+        help="for a run trained with --model PATH.py:NAME: the class to rebuild it with "
+        "(tfdojo never imports code a run folder names); repeat for two such runs",
+    )
+
+
+def model_classes(args: argparse.Namespace) -> dict[str, type]:
+    """The classes of ``--model-code``, by name (as runs record it in model.name)."""
+    from tfdojo.models.learner import load_class, parse_reference
+
+    return {
+        parse_reference(ref, "--model-code")[1]: load_class(ref, "--model-code")
+        for ref in args.model_code
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tfdojo.commands import add_command
+from tfdojo.commands import add_command, add_model_code_option, model_classes
 
 
 def register(sub) -> None:
@@ -30,13 +30,16 @@ def register(sub) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default: 0.05)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--report", metavar="OUT.html", help="also write an HTML report of the pair")
+    add_model_code_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from tfdojo.compare import compare_runs, format_comparison
 
-    comparison, context = compare_runs(args.run_a, args.run_b, data=args.data, alpha=args.alpha)
+    comparison, context = compare_runs(
+        args.run_a, args.run_b, args.data, args.alpha, model_classes(args)
+    )
     if args.report:
         from tfdojo.report import write_compare_report
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tfdojo.commands import add_command
+from tfdojo.commands import add_command, add_model_code_option, model_classes
 
 
 def register(sub) -> None:
@@ -21,6 +21,7 @@ def register(sub) -> None:
     p.add_argument("--data", metavar="PATH", required=True, help="the images to evaluate on")
     p.add_argument("--labels", metavar="FILE", help="IDX labels file for an IDX images file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_model_code_option(p)
     p.set_defaults(func=run)
 
 
@@ -31,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from tfdojo.data.importer import load_labelled
 
     images, labels, source = load_labelled(args.data, args.labels)
-    result = runs.evaluate(args.run, images, labels)
+    cls = runs.model_class_for(args.run, model_classes(args))
+    result = runs.evaluate(args.run, images, labels, cls)
     result["data"] = source
     if args.json:
         print(json.dumps(result))

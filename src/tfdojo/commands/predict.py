@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tfdojo.commands import add_command
+from tfdojo.commands import add_command, add_model_code_option, model_classes
 
 
 def register(sub) -> None:
@@ -19,6 +19,7 @@ def register(sub) -> None:
     p.add_argument("run", metavar="RUN", help="a run folder made by `tfdojo train`")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="PNG/JPEG/... files")
     p.add_argument("--json", action="store_true", help="print one JSON list")
+    add_model_code_option(p)
     p.set_defaults(func=run)
 
 
@@ -27,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
 
     from tfdojo import runs
 
-    results = runs.predict_files(args.run, args.images)
+    cls = runs.model_class_for(args.run, model_classes(args))
+    results = runs.predict_files(args.run, args.images, cls)
     if args.json:
         print(json.dumps(results))
         return 0

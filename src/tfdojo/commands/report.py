@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfdojo.commands import add_command
+from tfdojo.commands import add_command, add_model_code_option, model_classes
 
 
 def register(sub) -> None:
@@ -30,13 +30,16 @@ def register(sub) -> None:
         metavar="PATH",
         help="score the model on these test images instead of the run's own test set",
     )
+    add_model_code_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from tfdojo.report import write_report
+    from tfdojo.runs import model_class_for
 
-    out = write_report(args.run, out=args.out, data=args.data)
+    cls = model_class_for(args.run, model_classes(args))
+    out = write_report(args.run, out=args.out, data=args.data, model_class=cls)
     print(f"report: {out}")
     print(f"figures: {out.parent}/*.png")
     return 0

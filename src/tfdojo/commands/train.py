@@ -26,7 +26,12 @@ def register(sub) -> None:
     p.add_argument(
         "--data", metavar="DIR", help="dataset folder (default: the cache's, built if missing)"
     )
-    p.add_argument("--model", metavar="NAME", help=f"one of {', '.join(names())} (default: cnn)")
+    p.add_argument(
+        "--model",
+        metavar="NAME",
+        help=f"one of {', '.join(names())} (default: cnn), or PATH.py:NAME, a model class of "
+        "your own (a tf.Module called as model(x, dropout_rate, seed) -> logits)",
+    )
     p.add_argument("--out", metavar="RUN", help="run folder (default: runs/<model>-<timestamp>)")
     p.add_argument("--config", metavar="FILE.toml", help="settings overriding the model's defaults")
     p.add_argument(
@@ -111,17 +116,23 @@ def strategy_config(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from tfdojo import train
     from tfdojo.errors import TfdojoError
+    from tfdojo.models import learner
 
     strategy = strategy_config(args)
-    options = dict(progress=args.progress, strategy=strategy, threads=args.threads)
+    model_class = learner.load_class(args.model) if learner.is_reference(args.model) else None
+    options = dict(
+        progress=args.progress, strategy=strategy, threads=args.threads, model_class=model_class
+    )
     if args.resume and args.overwrite:
         raise TfdojoError("--resume and --overwrite: choose one")
     if args.resume:
         if not args.out:
             raise TfdojoError("--resume: give the run folder to continue with --out RUN")
-        if args.config or args.set or args.model or args.engine or args.seed or args.precision:
+        changed = args.config or args.set or args.engine or args.seed or args.precision
+        if changed or (args.model and not model_class):
             raise TfdojoError(
-                "--resume continues with the run's saved config; only --epochs may change"
+                "--resume continues with the run's saved config; only --epochs may change "
+                "(and --model PATH.py:NAME gives the class of a run of your own model)"
             )
         out = args.out
         metrics = train.resume(out, args.data, epochs=args.epochs, **options)

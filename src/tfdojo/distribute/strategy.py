@@ -87,12 +87,18 @@ class Distribution:
             self._temp = Path(tempfile.mkdtemp(prefix=f"tfdojo-worker{self.rank}-"))
         return self._temp / "ckpt"
 
-    def make_trainer(self, cfg, images: np.ndarray, labels: np.ndarray) -> Trainer:
-        """A new model of ``cfg`` and its :class:`~tfdojo.step.Trainer` (replicated or not)."""
+    def make_trainer(
+        self, cfg, images: np.ndarray, labels: np.ndarray, model_class=None
+    ) -> Trainer:
+        """A new model of ``cfg`` and its :class:`~tfdojo.step.Trainer` (replicated or not).
+
+        ``model_class``: a learner's model class, for ``cfg.model.source``.
+        """
         if self.strategy is None:
-            return Trainer(cfg, models.build(cfg.model, seed=cfg.seed), images, labels)
+            model = models.build(cfg.model, cfg.seed, model_class)
+            return Trainer(cfg, model, images, labels)
         with self.scope():
-            model = models.build(cfg.model, seed=cfg.seed)
+            model = models.build(cfg.model, cfg.seed, model_class)
         return DistributedTrainer(cfg, model, images, labels, self)
 
     def summary(self) -> dict[str, Any]:
@@ -308,7 +314,8 @@ class DistributedTrainer(Trainer):
 
     def final_model(self):
         """A plain (unreplicated) copy of the trained model: no replicas needed to serve it."""
-        plain = models.build(self.cfg.model, seed=self.cfg.seed)
+        cls = type(self.model.module) if self.cfg.model.source else None  # a learner's class
+        plain = models.build(self.cfg.model, self.cfg.seed, cls)
         plain.set_weights(self.model.get_weights())
         return plain
 

@@ -22,13 +22,28 @@ if TYPE_CHECKING:
     from tfdojo.models.base import Model
 
 
-def build(cfg: ModelConfig, seed: int = 0) -> Model:
+def build(cfg: ModelConfig, seed: int = 0, model_class=None) -> Model:
     """The TensorFlow model ``cfg`` describes, its weights drawn from ``seed``.
 
     The class follows from the layers: :class:`~tfdojo.models.logistic.Logistic`
     (no conv, no hidden), :class:`~tfdojo.models.mlp.MLP` (hidden only) or
-    :class:`~tfdojo.models.cnn.CNN`.
+    :class:`~tfdojo.models.cnn.CNN`; a learner's model (``cfg.source``) is
+    ``model_class``, which the caller loaded from a path the user gave
+    (:func:`tfdojo.models.learner.load_class`).
+
+    Raises:
+        TfdojoError: a learner's model without its class.
     """
+    if cfg.source:
+        from tfdojo.errors import TfdojoError
+        from tfdojo.models.learner import LearnerModel
+
+        if model_class is None:
+            raise TfdojoError(
+                f"model: this run trained the model of {cfg.source}; tfdojo never imports "
+                f"code a run folder names: pass --model-code {cfg.source}"
+            )
+        return LearnerModel(model_class, cfg, seed)
     if cfg.kind == "logistic":
         from tfdojo.models.logistic import Logistic
 

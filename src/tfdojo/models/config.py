@@ -27,6 +27,9 @@ class ModelConfig:
         conv_padding: ``"SAME"`` or ``"VALID"`` for each convolution.
         pools: max-pool size (= stride) after each convolution; 1 means no pooling.
         hidden: widths of the ReLU dense layers before the 10 logits.
+        source: ``PATH.py:NAME`` of a learner's own model class
+            (:mod:`tfdojo.models.learner`); empty for tfdojo's models. Recorded for
+            people to read: tfdojo never imports it from a saved config.
     """
 
     name: str = "logistic"
@@ -36,10 +39,14 @@ class ModelConfig:
     conv_padding: tuple[Padding, ...] = ("SAME",)
     pools: tuple[int, ...] = (1,)
     hidden: tuple[int, ...] = ()
+    source: str = ""
 
     @property
     def kind(self) -> str:
-        """``"logistic"``, ``"mlp"`` or ``"cnn"``, from the layers it has."""
+        """``"logistic"``, ``"mlp"`` or ``"cnn"``, from the layers it has; ``"learner"``
+        for a model of the learner's own (``source``)."""
+        if self.source:
+            return "learner"
         if self.conv_depths:
             return "cnn"
         return "mlp" if self.hidden else "logistic"

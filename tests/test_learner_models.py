@@ -1,0 +1,129 @@
+"""A model of the learner's own file trains through tfdojo like tfdojo's models, and is
+never imported from a path a run folder names."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from tfdojo.cli import main
+
+CONVNET = '''
+import numpy as np
+import tensorflow as tf
+
+
+class ConvNet(tf.Module):
+    """conv 3x3 (8) -> max-pool -> dense 32 -> 10 logits."""
+
+    def __init__(self, seed=0):
+        super().__init__()
+        rng = np.random.default_rng(seed)
+        self.conv_w = tf.Variable(rng.normal(0, 0.4, (3, 3, 1, 8)).astype("float32"))
+        self.conv_b = tf.Variable(np.zeros(8, "float32"))
+        self.hidden_w = tf.Variable(rng.normal(0, 0.05, (14 * 14 * 8, 32)).astype("float32"))
+        self.hidden_b = tf.Variable(np.zeros(32, "float32"))
+        self.out_w = tf.Variable(rng.normal(0, 0.2, (32, 10)).astype("float32"))
+        self.out_b = tf.Variable(np.zeros(10, "float32"))
+
+    def __call__(self, x, dropout_rate=0.0, seed=None):
+        h = tf.reshape(x, [-1, 28, 28, 1])
+        h = tf.nn.relu(tf.nn.conv2d(h, tf.cast(self.conv_w, x.dtype), 1, "SAME") + self.conv_b)
+        h = tf.reshape(tf.nn.max_pool2d(h, 2, 2, "SAME"), [-1, 14 * 14 * 8])
+        h = tf.nn.relu(h @ self.hidden_w + self.hidden_b)
+        return h @ self.out_w + self.out_b
+'''
+
+
+@pytest.fixture(scope="module")
+def learner_run(tiny_dataset, tmp_path_factory):
+    root = tmp_path_factory.mktemp("learner")
+    (root / "mine.py").write_text(CONVNET)
+    run = root / "run"
+    argv = ["train", "--data", str(tiny_dataset), "--model", f"{root / 'mine.py'}:ConvNet"]
+    argv += ["--out", str(run), "--epochs", "3", "--precision", "float32", "--no-progress"]
+    assert main(argv) == 0
+    return root, run
+
+
+def test_a_learners_model_trains_into_a_full_run_folder(learner_run):
+    root, run = learner_run
+    metrics = json.loads((run / "metrics.json").read_text())
+    config = json.loads((run / "config.json").read_text())
+    assert config["model"]["source"] == f"{root / 'mine.py'}:ConvNet"
+    assert (metrics["model"], metrics["model_kind"]) == ("ConvNet", "learner")
+    assert metrics["params"] == 3 * 3 * 8 + 8 + 14 * 14 * 8 * 32 + 32 + 32 * 10 + 10
+    assert metrics["test_accuracy"] > 0.5  # it learnt letters
+    page = (run / "report" / "report.html").read_text()
+    assert "First convolution&#x27;s filters" in page  # chosen by the kernel's shape
+
+
+def test_using_the_run_needs_the_code_from_the_command_line(learner_run, tiny_dataset, capsys):
+    root, run = learner_run
+    code = f"{root / 'mine.py'}:ConvNet"
+    assert main(["evaluate", str(run), "--data", str(tiny_dataset)]) == 2
+    err = capsys.readouterr().err
+    assert f"tfdojo never imports code a run folder names: pass --model-code {code}" in err
+    assert (
+        main(["evaluate", str(run), "--data", str(tiny_dataset), "--model-code", code, "--json"])
+        == 0
+    )
+    evaluated = json.loads(capsys.readouterr().out)
+    assert evaluated["accuracy"] == json.loads((run / "metrics.json").read_text())["test_accuracy"]
+
+
+def test_compare_with_a_builtin_model(learner_run, tiny_dataset, tmp_path, capsys):
+    root, run = learner_run
+    builtin = tmp_path / "logistic"
+    argv = ["train", "--data", str(tiny_dataset), "--model", "logistic", "--out", str(builtin)]
+    assert main([*argv, "--epochs", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    argv = ["compare", str(builtin), str(run), "--model-code", f"{root / 'mine.py'}:ConvNet"]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["b_accuracy"] == json.loads((run / "metrics.json").read_text())["test_accuracy"]
+
+
+def test_a_run_folder_never_names_the_code_that_runs(learner_run, tiny_dataset, tmp_path, capsys):
+    import shutil
+
+    root, run = learner_run
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.py"
+    evil.write_text(f"open({str(marker)!r}, 'w').write('x')\n" + CONVNET)
+    forged = tmp_path / "forged"
+    shutil.copytree(run, forged)
+    config = json.loads((forged / "config.json").read_text())
+    config["model"]["source"] = f"{evil}:ConvNet"
+    (forged / "config.json").write_text(json.dumps(config))
+    for argv in (["evaluate", str(forged), "--data", str(tiny_dataset)], ["report", str(forged)]):
+        assert main(argv) == 2
+        assert "--model-code" in capsys.readouterr().err
+    argv = ["evaluate", str(forged), "--data", str(tiny_dataset)]
+    assert main([*argv, "--model-code", f"{root / 'mine.py'}:ConvNet"]) == 0
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("def broken(:\n", "mine.py:1: SyntaxError"),
+        ("import tensorflow as tf\nraise ValueError('oops')\n", "mine.py:2: ValueError: oops"),
+        (
+            "import tensorflow as tf\nclass ConvNet(tf.Module):\n"
+            "    def __init__(self, seed=0):\n        self.w = tf.Variable(tf.zeros([784, 12]))\n"
+            "    def __call__(self, x, dropout_rate=0.0, seed=None):\n"
+            "        return tf.reshape(x, [-1, 784]) @ self.w\n",
+            "the model gave shape (2, 12) for 2 images; expected (2, 10) logits",
+        ),
+        ("class Other:\n    pass\n", "defines no 'ConvNet'; classes in it: Other"),
+    ],
+)
+def test_a_broken_model_file_is_one_line(tiny_dataset, tmp_path, capsys, source, message):
+    (tmp_path / "mine.py").write_text(textwrap.dedent(source))
+    argv = ["train", "--data", str(tiny_dataset), "--model", f"{tmp_path / 'mine.py'}:ConvNet"]
+    assert main([*argv, "--out", str(tmp_path / "run"), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
