@@ -29,7 +29,6 @@ import dataclasses
 import json
 import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,8 +37,8 @@ from typing import Any
 import numpy as np
 
 from tfdojo import LETTERS, __version__
-from tfdojo.atomic import atomic_open, ensure_dir, umask, write_json
-from tfdojo.errors import TfdojoError, first_line
+from tfdojo.atomic import atomic_open, ensure_dir, write_json
+from tfdojo.errors import TfdojoError
 from tfdojo.stats import wilson_interval
 
 CREATED_BY = "tfdojo"
@@ -266,48 +265,6 @@ def _check_same_data(run_dir: Path, saved: dict[str, Any], now: dict[str, Any]) 
 # -- finishing a run --------------------------------------------------------------------------
 
 
-def export_saved_model(model, run_dir: str | os.PathLike) -> Path:
-    """Save ``RUN/model/``, for serving: a SavedModel whose ``serving_default`` signature
-    maps ``images`` uint8 (N, 28, 28) to ``probabilities`` float32 (N, 10).
-
-    Written to a temporary folder and renamed into place, so a crash never leaves a
-    half-written model.
-    """
-    import tensorflow as tf
-
-    from tfdojo.models.layers import normalize
-
-    run_dir = Path(run_dir)
-    module = tf.Module()
-    module.model = model
-
-    @tf.function(input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8, name="images")])
-    def serve(images):
-        return {"probabilities": tf.nn.softmax(model(normalize(images)))}
-
-    module.serve = serve
-    final = run_dir / "model"
-    tmp = Path(tempfile.mkdtemp(prefix=".model.", dir=run_dir))
-    try:
-        try:
-            tf.saved_model.save(module, str(tmp), signatures={"serving_default": serve})
-        except (tf.errors.OpError, OSError) as exc:
-            raise TfdojoError(
-                f"{final}: could not write the SavedModel ({first_line(exc)})"
-            ) from None
-        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it 0700; the run's files are not
-        if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=".model-old.", dir=run_dir))
-            os.replace(final, old / "model")
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
-
-
 def save_weights(model, run_dir: str | os.PathLike) -> Path:
     """``RUN/weights.npz``: every parameter by name (``conv1.w``, ...), float32."""
     path = Path(run_dir) / WEIGHTS
@@ -359,9 +316,11 @@ def finish(
     Returns:
         The metrics written.
     """
+    from tfdojo.export import saved_model
+
     run_dir = Path(run_dir)
     save_weights(model, run_dir)
-    export_saved_model(model, run_dir)
+    saved_model(model, run_dir / "model")  # for serving; never loaded by tfdojo
     valid = accuracy_summary(data.valid.labels, model.predict(data.valid.images))
     test = accuracy_summary(data.test.labels, model.predict(data.test.images))
     metrics = {
