@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "compare",
     "stats",
     "report",
+    "runs",
     "launch",
     "lesson",
     "lessons",
