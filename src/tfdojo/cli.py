@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "stats",
     "report",
     "runs",
+    "tensorboard",
     "launch",
     "lesson",
     "lessons",

@@ -367,6 +367,13 @@ def misclassified_grid(images, labels, proba, count: int = 12, cols: int = 4):
 # --------------------------------------------------------------------------- weights
 
 
+def first_layer_weights(weights: Mapping[str, Any]):
+    """The weights worth drawing: the first weight matrix or kernel (the dict is in layer
+    order; biases are vectors): W (784, 10) of the logistic model, W1 (784, hidden) of an
+    MLP, or a convnet's first kernel (k, k, 1, depth)."""
+    return next((w for w in weights.values() if w.ndim >= 2), None)
+
+
 def weight_templates(w):
     """The logistic model's 10 templates: column ``k`` of ``W`` (784, 10) as a 28x28 image.
 

@@ -29,7 +29,7 @@ from typing import Any
 from tfdojo import plots, stats
 from tfdojo.atomic import write_bytes, write_text
 from tfdojo.compare import Comparison
-from tfdojo.plots import figure_png
+from tfdojo.plots import figure_png, first_layer_weights
 from tfdojo.runs import open_run
 
 REPORT_DIR = "report"
@@ -44,13 +44,6 @@ class Section:
     title: str
     caption: str
     png: bytes
-
-
-def first_layer_weights(weights: dict[str, Any]):
-    """The weights worth drawing: the first weight matrix or kernel (the dict is in layer
-    order; biases are vectors): W (784, 10) of the logistic model, W1 (784, hidden) of an
-    MLP, or a convnet's first kernel (k, k, 1, depth)."""
-    return next((w for w in weights.values() if w.ndim >= 2), None)
 
 
 def weights_section(weights) -> Section | None:

@@ -39,6 +39,7 @@ from tfdojo.settings import (
     make_config,
     patience_exhausted,
 )
+from tfdojo.tensorboard import write_summaries
 
 __all__ = ["TrainConfig", "default_config", "make_config", "resume", "run", "train"]
 
@@ -202,7 +203,7 @@ def _epochs(cfg, data, engine, k, state, history, run_dir, dist, writer, progres
             engine.take_best()
         state["epoch"] = epoch
         if dist.is_chief:
-            write_summaries(writer, row)
+            write_summaries(writer, row, engine.model.get_weights())
             runs.write_history(run_dir, history)
         engine.save(dist.checkpoint_dir(run_dir), state)  # every worker: the chief's in run_dir
         if progress:
@@ -348,24 +349,3 @@ def epoch_line(row: dict[str, Any], epochs: int) -> str:
         f"acc {row['valid_accuracy']:.4f} | lr {row['lr']:.3g} | "
         f"{row['examples_per_second']:,.0f} ex/s | {row['seconds']:.1f} s"
     )
-
-
-def write_summaries(writer, row: dict[str, Any]) -> None:
-    """Per-epoch TensorBoard scalars: loss and accuracy (train/valid), learning rate, speed.
-
-    Written with the core ``tf.summary.write`` and the scalar plugin's metadata, so
-    TensorBoard shows them as scalars without tfdojo depending on the tensorboard package.
-    """
-    import tensorflow as tf
-    from tensorflow.core.framework import summary_pb2
-
-    meta = summary_pb2.SummaryMetadata()
-    meta.plugin_data.plugin_name = "scalars"  # TensorBoard's scalar plugin, data version 0
-    values = {"lr": row["lr"], "examples_per_second": row["examples_per_second"]}
-    for split in ("train", "valid"):
-        values[f"loss/{split}"] = row[f"{split}_loss"]
-        values[f"accuracy/{split}"] = row[f"{split}_accuracy"]
-    with writer.as_default():
-        for tag, value in values.items():
-            tf.summary.write(tag, tf.constant(value, tf.float32), step=row["epoch"], metadata=meta)
-    writer.flush()
