@@ -392,7 +392,7 @@ def test_auto_precision_follows_the_cpu(data, tmp_path, monkeypatch, capsys):
     assert json.loads((tmp_path / "plain" / "config.json").read_text())["precision"] == "float32"
     first = capsys.readouterr().out.splitlines()[0]
     assert first == "logistic: training in float32 (auto: no bfloat16 units on this CPU " + (
-        "(AMX or AVX512-BF16)), 1 threads"
+        "(AMX or AVX512-BF16)), 1 thread"
     )
     monkeypatch.setenv("TFDOJO_CPU_FLAGS", "avx2 avx512f avx512_bf16")
     metrics = train.train(cfg, data, tmp_path / "bf16", progress=False)

@@ -44,11 +44,13 @@ def field_names(cls: type) -> list[str]:
     return names
 
 
-def _unknown(key: str, cls: type, where: str) -> TfdojoError:
-    valid = field_names(cls)
-    close = difflib.get_close_matches(key, valid, n=1)
+def _unknown(key: str, cls: type, where: str, prefix: str = "") -> TfdojoError:
+    valid = [prefix + name for name in field_names(cls)]
+    close = difflib.get_close_matches(prefix + key, valid, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return TfdojoError(f"{where}: unknown config key {key!r}{hint}; valid keys: {', '.join(valid)}")
+    return TfdojoError(
+        f"{where}: unknown config key {prefix + key!r}{hint}; valid keys: {', '.join(valid)}"
+    )
 
 
 def _coerce(value: Any, tp: Any, key: str, where: str) -> Any:
@@ -125,8 +127,11 @@ def _type_name(tp: Any) -> str:
     )
 
 
-def replace(cfg: T, overrides: dict[str, Any], where: str = "config") -> T:
-    """Return ``cfg`` with ``overrides`` (nested dicts or dotted keys) applied and checked."""
+def replace(cfg: T, overrides: dict[str, Any], where: str = "config", prefix: str = "") -> T:
+    """Return ``cfg`` with ``overrides`` (nested dicts or dotted keys) applied and checked.
+
+    ``prefix`` (``"model."``) is how messages name the keys of a nested section.
+    """
     cls = type(cfg)
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
@@ -135,7 +140,7 @@ def replace(cfg: T, overrides: dict[str, Any], where: str = "config") -> T:
     for key, value in overrides.items():
         head, _, rest = key.partition(".")
         if head not in names:
-            raise _unknown(key, cls, where)
+            raise _unknown(key, cls, where, prefix)
         if dataclasses.is_dataclass(hints[head]):
             if rest:
                 nested.setdefault(head, {})[rest] = value
@@ -144,15 +149,11 @@ def replace(cfg: T, overrides: dict[str, Any], where: str = "config") -> T:
             else:
                 raise TfdojoError(f"{where}: {key} is a section; set one of its keys ({key}.x=...)")
         elif rest or isinstance(value, dict):
-            raise _unknown(key, cls, where)
+            raise _unknown(key, cls, where, prefix)
         else:
-            changes[head] = _coerce(value, hints[head], key, where)
+            changes[head] = _coerce(value, hints[head], prefix + key, where)
     for head, sub in nested.items():
-        try:
-            changes[head] = replace(getattr(cfg, head), sub, where)
-        except TfdojoError as exc:
-            # Re-prefix nested key names so the user sees the full dotted key.
-            raise TfdojoError(str(exc).replace(f"{where}: ", f"{where}: {head}.", 1)) from None
+        changes[head] = replace(getattr(cfg, head), sub, where, f"{prefix}{head}.")
     new = dataclasses.replace(cfg, **changes)
     check = getattr(new, "validate", None)
     if callable(check):

@@ -85,6 +85,19 @@ def explain_softmax(scores: Sequence[float] = DECK_SCORES, decimals: int = 2) ->
     return "\n".join(lines)
 
 
+def softmax_values(scores: Sequence[float] = DECK_SCORES) -> dict[str, list[float] | None]:
+    """``{"scores", "exp", "probabilities"}`` of the softmax table (``exp`` is ``None``
+    where it overflows a float; the probabilities are computed stably)."""
+    z = _check_scores(scores)
+    with np.errstate(over="ignore"):
+        exps = np.exp(z)
+    return {
+        "scores": z.tolist(),
+        "exp": [float(e) if np.isfinite(e) else None for e in exps],
+        "probabilities": L.softmax(z).tolist(),
+    }
+
+
 # ----------------------------------------------------------------------------- cross-entropy
 def explain_cross_entropy(
     scores: Sequence[float] = DECK_SCORES, right: int | None = None, decimals: int = 4
@@ -128,6 +141,23 @@ def explain_cross_entropy(
         )
         lines.append("the loss grows without bound as the right class's probability goes to 0.")
     return "\n".join(lines)
+
+
+def cross_entropy_values(
+    scores: Sequence[float] = DECK_SCORES, right: int | None = None
+) -> dict[str, object]:
+    """``{"scores", "probabilities", "right", "loss"}``: ``loss = -log S_right``."""
+    z = _check_scores(scores)
+    right = len(z) - 1 if right is None else right
+    if not 0 <= right < len(z):
+        raise TfdojoError(f"--right: expected a class index 0..{len(z) - 1}, received {right}")
+    loss, _ = L.softmax_cross_entropy_forward(z[None, :], np.array([right]))
+    return {
+        "scores": z.tolist(),
+        "probabilities": L.softmax(z).tolist(),
+        "right": right,
+        "loss": float(loss),
+    }
 
 
 # ----------------------------------------------------------------------------- backprop
@@ -199,6 +229,21 @@ def backprop_with_tensorflow(net: dict | None = None) -> dict[str, np.ndarray]:
         )
     grads = tape.gradient(loss, params)
     return {"loss": loss.numpy(), **{f"d{k}": g.numpy() for k, g in grads.items()}}
+
+
+def backprop_values(with_tensorflow: bool = True) -> dict[str, object]:
+    """The tiny network's values and gradients by hand (and TF's), as plain lists."""
+    out: dict[str, object] = {
+        "by_hand": {k: np.asarray(v).tolist() for k, v in backprop_by_hand().items()}
+    }
+    if with_tensorflow:
+        tf_grads = backprop_with_tensorflow()
+        out["tensorflow"] = {k: np.asarray(v).tolist() for k, v in tf_grads.items()}
+        mine = backprop_by_hand()
+        out["max_difference"] = max(
+            float(np.max(np.abs(np.asarray(mine[k]) - np.asarray(v)))) for k, v in tf_grads.items()
+        )
+    return out
 
 
 def _vec(a: np.ndarray, d: int = 4) -> str:

@@ -31,6 +31,7 @@ from tfdojo.atomic import write_bytes, write_text
 from tfdojo.compare import Comparison
 from tfdojo.plots import figure_png, first_layer_weights
 from tfdojo.runs import open_run
+from tfdojo.text import plural
 
 REPORT_DIR = "report"
 REPORT_NAME = "report.html"
@@ -275,10 +276,6 @@ def _page(title: str, subtitle: str, body: str) -> str:
     )
 
 
-def _plural(count: Any, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _seconds(value: Any) -> str:
     try:
         s = float(value)
@@ -330,9 +327,9 @@ def render_run_page(
         _card(
             "training",
             _seconds(metrics.get("train_seconds")),
-            _e(_plural(metrics.get("epochs", "–"), "epoch"))
+            _e(plural(metrics.get("epochs", "–"), "epoch"))
             + (f", {float(eps):,.0f} images/s" if eps else "")
-            + (f", {_e(_plural(metrics['threads'], 'thread'))}" if metrics.get("threads") else ""),
+            + (f", {_e(plural(metrics['threads'], 'thread'))}" if metrics.get("threads") else ""),
         ),
     ]
     settings = {k: v for k, v in config.items() if k != "data"}  # data: the source below

@@ -122,10 +122,10 @@ class TrainConfig:
 def default_config(model: str = DEFAULT_MODEL) -> TrainConfig:
     """The preset's architecture with the training settings it changes from the defaults;
     for a learner's model (``PATH.py:NAME``), the defaults with its source recorded."""
-    from tfdojo.models import learner
+    from tfdojo.models.config import config_for, is_reference
 
-    if learner.is_reference(model):
-        return TrainConfig(model=learner.config_for(model))
+    if is_reference(model):
+        return TrainConfig(model=config_for(model))
     preset = models.get(model)
     return config_lib.replace(
         TrainConfig(model=preset.model), preset.train, where=f"preset {preset.name}"

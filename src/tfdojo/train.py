@@ -40,6 +40,7 @@ from tfdojo.settings import (
     patience_exhausted,
 )
 from tfdojo.tensorboard import write_summaries
+from tfdojo.text import plural
 
 __all__ = ["TrainConfig", "default_config", "make_config", "resume", "run", "train"]
 
@@ -89,7 +90,8 @@ def train(
     precision, why = resolve_precision(cfg.precision, cfg.engine)
     cfg = replace(cfg, {"precision": precision}, where="precision")  # saved: what auto chose
     if progress:
-        print(f"{cfg.model.name}: training in {precision} ({why}), {threads} threads", flush=True)
+        line = f"{cfg.model.name}: training in {precision} ({why}), {plural(threads, 'thread')}"
+        print(line, flush=True)
     if cfg.engine == "numpy" and strategy is not None and strategy.kind != "none":
         raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
     if cfg.engine == "numpy" and cfg.model.source:

@@ -23,8 +23,13 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_command(sub, name: str, help: str, example: str, description: str | None = None):
-    """Add a subcommand parser with the shared options and an example epilog."""
+def add_command(
+    sub, name: str, help: str, example: str, description: str | None = None, threads: bool = True
+):
+    """Add a subcommand parser with the shared options and an example epilog.
+
+    ``threads=False`` for commands that compute nothing worth threads (no ``--threads``).
+    """
     p = sub.add_parser(
         name,
         help=help,
@@ -32,7 +37,8 @@ def add_command(sub, name: str, help: str, example: str, description: str | None
         epilog=f"Example:\n  {example}",
         formatter_class=HelpFormatter,
     )
-    add_threads_option(p)
+    if threads:
+        add_threads_option(p)
     return p
 
 

@@ -13,12 +13,15 @@ def register(sub) -> None:
         "evaluate",
         help="accuracy of a trained run on a dataset, notMNIST folder/tarball or IDX file",
         example="tfdojo evaluate runs/cnn --data notMNIST_small.tar.gz --json",
-        description="Accuracy with a 95%% Wilson interval and per-class accuracy of RUN's model. "
-        "PATH is a dataset folder (its test split), a notMNIST folder or .tar.gz, or an IDX "
-        "images file (labels found by MNIST naming, or given with --labels).",
+        description="Accuracy with a 95% Wilson interval and per-class accuracy of RUN's model "
+        "on --data PATH: a dataset folder (its test split), a notMNIST folder or .tar.gz, or an "
+        "IDX images file (labels found by MNIST naming, or given with --labels). Without "
+        "--data: the test split the run was scored on.",
     )
     p.add_argument("run", metavar="RUN", help="a run folder made by `tfdojo train`")
-    p.add_argument("--data", metavar="PATH", required=True, help="the images to evaluate on")
+    p.add_argument(
+        "--data", metavar="PATH", help="the images to evaluate on (default: the run's test split)"
+    )
     p.add_argument("--labels", metavar="FILE", help="IDX labels file for an IDX images file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_model_code_option(p)
@@ -30,9 +33,16 @@ def run(args: argparse.Namespace) -> int:
 
     from tfdojo import runs
     from tfdojo.data.importer import load_labelled
+    from tfdojo.errors import TfdojoError
 
-    images, labels, source = load_labelled(args.data, args.labels)
     cls = runs.model_class_for(args.run, model_classes(args))
+    if args.data is None:
+        if args.labels:
+            raise TfdojoError("--labels: only with --data IDX-IMAGES")
+        images, labels, folder = runs.open_run(args.run, cls).test_set()
+        source = f"{folder} (test split)"
+    else:
+        images, labels, source = load_labelled(args.data, args.labels)
     result = runs.evaluate(args.run, images, labels, cls)
     result["data"] = source
     if args.json:

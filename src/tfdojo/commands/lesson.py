@@ -31,10 +31,17 @@ def register(sub) -> None:
     p.add_argument(
         "--data", metavar="DIR", help="dataset folder (default: the cache's, `tfdojo data build`)"
     )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results (results.json) as one JSON object instead of the tables",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from tfdojo.lessons import lesson_module, run_lesson
 
     lesson_module(args.number)  # refuse a wrong number before loading anything
@@ -42,9 +49,13 @@ def run(args: argparse.Namespace) -> int:
 
     # Each variant builds a new model: TensorFlow's "retracing" warnings are expected here.
     configure_tensorflow().get_logger().setLevel("ERROR")
+    log = (lambda line: print(line, file=sys.stderr)) if args.json else print
     result = run_lesson(
-        int(args.number), data=args.data, out=args.out, quick=args.quick, threads=args.threads
+        int(args.number), args.data, args.out, args.quick, log=log, threads=args.threads
     )
+    if args.json:
+        print((result.out.parent / "results.json").read_text(encoding="utf-8").strip())
+        return 0
     for heading, text in result.notes:
         print(f"\n{heading}\n{text}")
     print(f"\nLesson {result.number} results ({result.seconds:.0f} s)\n")

@@ -16,8 +16,15 @@ def register(sub) -> None:
         description="List the four lessons, their commands and notebooks. `tfdojo lessons "
         "open` starts Jupyter Lab on the notebooks' folder (install it with "
         "pip install -e '.[notebooks]').",
+        threads=False,
     )
-    p.add_argument("action", nargs="?", choices=["list", "open"], default="list")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "open"],
+        default="list",
+        help="list (default): the lessons, their commands and notebooks; open: Jupyter Lab",
+    )
     p.set_defaults(func=run)
 
 

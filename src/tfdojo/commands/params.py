@@ -49,18 +49,22 @@ def run(args: argparse.Namespace) -> int:
     from tfdojo import shapes
 
     cfg = model_config(args.model, args.config, args.set)
-    if args.json:
-        layers = [
-            {
-                "name": l.name,
-                "kind": l.kind,
-                "output_shape": list(l.output_shape),
-                "weights": {k: list(v) for k, v in l.weights.items()},
-                "params": l.params,
-            }
-            for l in shapes.layers(cfg)
-        ]
-        print(json.dumps({"model": cfg.name, "params": shapes.count_params(cfg), "layers": layers}))
-        return 0
-    print(shapes.describe_model(cfg))
+    print(json.dumps(model_json(cfg)) if args.json else shapes.describe_model(cfg))
     return 0
+
+
+def model_json(cfg) -> dict:
+    """``--json`` of params and shapes --model: the model's layers and parameter count."""
+    from tfdojo import shapes
+
+    layers = [
+        {
+            "name": l.name,
+            "kind": l.kind,
+            "output_shape": list(l.output_shape),
+            "weights": {k: list(v) for k, v in l.weights.items()},
+            "params": l.params,
+        }
+        for l in shapes.layers(cfg)
+    ]
+    return {"model": cfg.name, "params": shapes.count_params(cfg), "layers": layers}

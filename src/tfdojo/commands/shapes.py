@@ -31,6 +31,7 @@ def register(sub) -> None:
         help="the deck's table: SAME/1, VALID/1, VALID/2 for this input, patch and depth",
     )
     p.add_argument("--model", metavar="NAME", help="print every layer of this model instead")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--set",
         metavar="KEY=VALUE",
@@ -41,19 +42,34 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    import json
+
     from tfdojo import shapes
-    from tfdojo.commands.params import model_config
+    from tfdojo.commands.params import model_config, model_json
     from tfdojo.errors import TfdojoError
 
     if args.model:
-        print(shapes.describe_model(model_config(args.model, sets=args.set)))
+        cfg = model_config(args.model, sets=args.set)
+        print(json.dumps(model_json(cfg)) if args.json else shapes.describe_model(cfg))
         return 0
     if args.set:
         raise TfdojoError(f"--set: only used with --model, received {args.set[0]!r}")
     padding = args.padding.upper() if args.padding.upper() in ("SAME", "VALID") else args.padding
     try:
         shape = shapes.parse_input_shape(args.input)
-        if args.table:
+        if args.json:
+            settings = [("SAME", 1), ("VALID", 1), ("VALID", 2)] if args.table else None
+            settings = settings or [(padding, args.stride)]
+            rows = [
+                {"input": list(shape), "patch": args.patch, "stride": s, "padding": pad}
+                | {
+                    k: list(v) if k == "output" else v
+                    for k, v in shapes.conv_shape(shape, args.patch, args.depth, s, pad).items()
+                }
+                for pad, s in settings
+            ]
+            print(json.dumps({"convolutions": rows}))
+        elif args.table:
             print(shapes.deck_table(shape, args.patch, args.depth))
         else:
             print(shapes.describe_conv(shape, args.patch, args.depth, args.stride, padding))

@@ -32,7 +32,12 @@ def register(sub) -> None:
         help=f"one of {', '.join(names())} (default: cnn), or PATH.py:NAME, a model class of "
         "your own (a tf.Module called as model(x, dropout_rate, seed) -> logits)",
     )
-    p.add_argument("--out", metavar="RUN", help="run folder (default: runs/<model>-<timestamp>)")
+    p.add_argument(
+        "--out",
+        metavar="RUN",
+        help="the run folder to create (default: runs/<model>-<date>-<time>); with --resume, "
+        "the run to continue",
+    )
     p.add_argument("--config", metavar="FILE.toml", help="settings overriding the model's defaults")
     p.add_argument(
         "--set",
@@ -52,7 +57,14 @@ def register(sub) -> None:
         help="bfloat16: mixed precision (bfloat16 compute, float32 weights and loss); auto "
         "(default): bfloat16 where the CPU has AMX or AVX512-BF16, float32 elsewhere",
     )
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument(
+        "--quiet",
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="no progress bar and no line per epoch (--no-progress is the same)",
+    )
+    p.add_argument("--json", action="store_true", help="print the run's metrics as one JSON object")
     add_strategy_options(p)
     p.set_defaults(func=run)
 
@@ -114,14 +126,24 @@ def strategy_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+    from pathlib import Path
+
     from tfdojo import train
     from tfdojo.errors import TfdojoError
     from tfdojo.models import learner
+    from tfdojo.text import plural
 
     strategy = strategy_config(args)
     model_class = learner.load_class(args.model) if learner.is_reference(args.model) else None
+    log = print if not args.json else (lambda line: print(line, file=sys.stderr))
     options = dict(
-        progress=args.progress, strategy=strategy, threads=args.threads, model_class=model_class
+        progress=args.progress and not args.json,  # --json: stdout holds the JSON only
+        strategy=strategy,
+        threads=args.threads,
+        model_class=model_class,
+        log=log,
     )
     if args.resume and args.overwrite:
         raise TfdojoError("--resume and --overwrite: choose one")
@@ -147,6 +169,9 @@ def run(args: argparse.Namespace) -> int:
             precision=args.precision,
         )
         metrics, out = train.run(cfg, args.data, args.out, overwrite=args.overwrite, **options)
+    if args.json:
+        print(json.dumps({**metrics, "run": str(out)}))
+        return 0
     if not metrics.get("chief", True):
         print(
             f"{metrics['worker']}: trained {metrics['epochs']} epochs with the other workers "
@@ -158,8 +183,8 @@ def run(args: argparse.Namespace) -> int:
         f"{metrics['model']}: test accuracy {metrics['test_accuracy']:.2%} "
         f"(95% CI {lo:.2%}..{hi:.2%}, n={metrics['test_n']:,}), "
         f"valid {metrics['valid_accuracy']:.2%}, {metrics['params']:,} parameters, "
-        f"{metrics['epochs']} epochs in {metrics['train_seconds']:.0f} s "
-        f"({metrics['examples_per_second']:,.0f} ex/s, {metrics['threads']} threads)"
+        f"{plural(metrics['epochs'], 'epoch')} in {metrics['train_seconds']:.0f} s "
+        f"({metrics['examples_per_second']:,.0f} ex/s, {plural(metrics['threads'], 'thread')})"
     )
     if "replicas" in metrics:
         print(
@@ -167,4 +192,7 @@ def run(args: argparse.Namespace) -> int:
             f"{metrics['workers']} worker(s), global batch {metrics['batch_size']}"
         )
     print(f"run saved in {out}")
+    report = Path(out).resolve() / "report" / "report.html"
+    if report.exists():
+        print(f"report: {report.as_uri()}")
     return 0

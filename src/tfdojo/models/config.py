@@ -8,11 +8,14 @@ only is an MLP; convolutions (then hidden layers) is a convnet. Named presets
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 from typing import Literal
 
 from tfdojo.errors import TfdojoError
 
 Padding = Literal["SAME", "VALID"]
+_REF = re.compile(r"^(?P<path>.+\.py):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,3 +73,28 @@ class ModelConfig:
             layers(self)
         except ValueError as exc:
             raise TfdojoError(f"model: {exc}") from None
+
+
+def is_reference(text: str | None) -> bool:
+    """Whether ``text`` names a model in a file (``PATH.py:NAME``), not a tfdojo preset."""
+    return bool(text) and _REF.match(str(text)) is not None
+
+
+def parse_reference(text: str, option: str = "--model") -> tuple[Path, str]:
+    """``"dojo/13_convnet.py:ConvNet"`` -> (Path("dojo/13_convnet.py"), "ConvNet").
+
+    Raises:
+        TfdojoError: not ``PATH.py:NAME``.
+    """
+    m = _REF.match(str(text))
+    if not m:
+        raise TfdojoError(
+            f"{option}: expected PATH.py:NAME (a model class in a Python file), received {text!r}"
+        )
+    return Path(m["path"]), m["name"]
+
+
+def config_for(text: str) -> ModelConfig:
+    """The :class:`ModelConfig` that records a learner's model (its source, for reading)."""
+    _, name = parse_reference(text)
+    return ModelConfig(name=name, source=text)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import sys
 import traceback
 from pathlib import Path
@@ -32,28 +31,7 @@ import tensorflow as tf
 
 from tfdojo.errors import TfdojoError
 from tfdojo.models.base import Model
-from tfdojo.models.config import ModelConfig
-
-_REF = re.compile(r"^(?P<path>.+\.py):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
-
-
-def is_reference(text: str | None) -> bool:
-    """Whether ``text`` names a model in a file (``PATH.py:NAME``), not a tfdojo preset."""
-    return bool(text) and _REF.match(str(text)) is not None
-
-
-def parse_reference(text: str, option: str = "--model") -> tuple[Path, str]:
-    """``"dojo/13_convnet.py:ConvNet"`` -> (Path("dojo/13_convnet.py"), "ConvNet").
-
-    Raises:
-        TfdojoError: not ``PATH.py:NAME``.
-    """
-    m = _REF.match(str(text))
-    if not m:
-        raise TfdojoError(
-            f"{option}: expected PATH.py:NAME (a model class in a Python file), received {text!r}"
-        )
-    return Path(m["path"]), m["name"]
+from tfdojo.models.config import ModelConfig, is_reference, parse_reference
 
 
 def load_class(text: str, option: str = "--model"):
@@ -92,12 +70,6 @@ def where(exc: BaseException, path: Path) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     at = f"{path}:{line}" if line else str(path)
     return f"{at}: {type(exc).__name__}{': ' + text if text else ''}"
-
-
-def config_for(text: str) -> ModelConfig:
-    """The :class:`ModelConfig` that records a learner's model (its source, for reading)."""
-    _, name = parse_reference(text)
-    return ModelConfig(name=name, source=text)
 
 
 class LearnerModel(Model):
@@ -152,7 +124,6 @@ class LearnerModel(Model):
 
 __all__ = [
     "LearnerModel",
-    "config_for",
     "is_reference",
     "load_class",
     "parse_reference",

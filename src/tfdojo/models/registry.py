@@ -105,8 +105,9 @@ def get(name: str) -> Preset:
     Raises:
         TfdojoError: unknown name; the message lists the valid ones.
     """
+    name = name.lower() if name.lower() in PRESETS else name  # --model CNN is cnn
     if name not in PRESETS:
-        close = difflib.get_close_matches(name, names(), n=1)
+        close = difflib.get_close_matches(name.lower(), names(), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise TfdojoError(
             f"--model: unknown model {name!r}{hint}; valid models: {', '.join(names())}"

@@ -1,0 +1,94 @@
+"""One vocabulary across commands: --json, --quiet, --data defaults, messages that read well."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tfdojo.cli import build_parser, main
+
+
+def out_of(capsys, argv: list[str], code: int = 0) -> str:
+    assert main(argv) == code
+    captured = capsys.readouterr()
+    return captured.out if code == 0 else captured.err
+
+
+def test_train_json_quiet_and_plural_words(tiny_dataset, tmp_path, capsys):
+    run = tmp_path / "run"
+    argv = ["train", "--data", str(tiny_dataset), "--model", "LOGISTIC", "--out", str(run)]
+    metrics = json.loads(out_of(capsys, [*argv, "--epochs", "1", "--json"]))
+    assert metrics["run"] == str(run) and metrics["model"] == "logistic"  # any case
+    assert metrics == {**json.loads((run / "metrics.json").read_text()), "run": str(run)}
+    text = out_of(capsys, [*argv, "--epochs", "1", "--quiet", "--overwrite"])
+    assert "1 epoch in" in text and "1 thread)" in text and "epoch 1/1" not in text
+    assert text.splitlines()[-1] == f"report: {(run / 'report' / 'report.html').resolve().as_uri()}"
+
+
+def test_evaluate_defaults_to_the_runs_test_split(tiny_dataset, tmp_path, capsys):
+    run = tmp_path / "run"
+    argv = ["train", "--data", str(tiny_dataset), "--model", "logistic", "--out", str(run)]
+    out_of(capsys, [*argv, "--epochs", "1", "--quiet"])
+    result = json.loads(out_of(capsys, ["evaluate", str(run), "--json"]))
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert (result["accuracy"], result["n"]) == (metrics["test_accuracy"], metrics["test_n"])
+    assert result["data"] == f"{tiny_dataset} (test split)"
+
+
+def test_unknown_nested_key_names_the_whole_key(capsys):
+    err = out_of(capsys, ["params", "--model", "mlp", "--set", "model.hiden=12"], code=2)
+    assert err.startswith(
+        "tfdojo: error: --set: unknown config key 'model.hiden' (did you mean 'model.hidden'?)"
+    )
+    err = out_of(capsys, ["params", "--model", "cnnn"], code=2)
+    assert "unknown model 'cnnn' (did you mean 'cnn'?)" in err
+
+
+def test_json_of_the_teaching_commands(capsys):
+    softmax = json.loads(out_of(capsys, ["explain", "softmax", "--json"]))
+    assert softmax["scores"] == [-1.0, 1.0, 2.0]
+    assert [round(p, 4) for p in softmax["probabilities"]] == [0.0351, 0.2595, 0.7054]
+    ce = json.loads(out_of(capsys, ["explain", "cross-entropy", "--json"]))
+    assert (ce["right"], round(ce["loss"], 4)) == (2, 0.3490)  # -log 0.7054
+    table = json.loads(out_of(capsys, ["shapes", "--table", "--json"]))["convolutions"]
+    assert [(c["padding"], c["stride"], c["output"]) for c in table] == [
+        ("SAME", 1, [28, 28, 8]),
+        ("VALID", 1, [26, 26, 8]),
+        ("VALID", 2, [13, 13, 8]),
+    ]
+    model = json.loads(out_of(capsys, ["shapes", "--model", "logistic", "--json"]))
+    assert model == json.loads(out_of(capsys, ["params", "--model", "logistic", "--json"]))
+    assert model["params"] == 7850
+    backprop = json.loads(out_of(capsys, ["explain", "backprop", "--json"]))
+    assert backprop["max_difference"] < 1e-12
+
+
+def test_threads_only_where_something_computes(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["explain", "softmax", "--threads", "2"])
+    assert info.value.code == 2
+    assert "unrecognized arguments: --threads" in capsys.readouterr().err
+    parsers = dict(subcommands(build_parser()))
+    helps = {name: sub.format_help() for name, sub in parsers.items()}
+    assert "--threads" not in helps["lessons"] and "--threads" in helps["train"]
+    assert "%%" not in helps["evaluate"] and "95% Wilson" in helps["evaluate"]
+    outs = {
+        name: action.help
+        for name, sub in parsers.items()
+        for action in sub._actions
+        if "--out" in action.option_strings
+    }
+    assert {"train", "lesson", "export", "report", "data build"} <= set(outs)
+    for name, text in outs.items():  # every --out says what it writes
+        assert text and len(text) > 15, (name, text)
+
+
+def subcommands(parser, prefix=""):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield prefix + name, sub
+                yield from subcommands(sub, prefix + name + " ")
