@@ -379,21 +379,24 @@ _CONV_CASES = [
 ]
 
 
-def check_conv_output_size(fn: Callable[[int, int, int, str], int]) -> KataResult:
+def check_conv_output_size(
+    fn: Callable[[int, int, int, str], int], name: str = "conv_output_size"
+) -> KataResult:
     """Check ``fn(n, k, s, padding) -> output size`` along one axis.
 
     SAME: ceil(n / s); VALID: ceil((n - k + 1) / s). The cases include the deck's
     table (28, patch 3, strides 1 and 2) and odd sizes where rounding matters.
+    ``name`` is how messages call ``fn`` (kata 12 of the TensorFlow track calls it
+    ``output_size``).
     """
     from tfdojo.shapes import conv_output_size
 
-    name = "conv_output_size"
     for n, k, s, padding in _CONV_CASES:
         out, err = _call(name, fn, n, k, s, padding)
         if err is not None:
             return err
         want = conv_output_size(n, k, s, padding)
-        call = f"conv_output_size(n={n}, k={k}, s={s}, padding={padding!r})"
+        call = f"{name}(n={n}, k={k}, s={s}, padding={padding!r})"
         try:
             got = int(out)
             whole = got == out
@@ -422,18 +425,18 @@ def check_conv_output_size(fn: Callable[[int, int, int, str], int]) -> KataResul
     return _ok(name, "SAME gives ceil(n/s), VALID ceil((n-k+1)/s), on every case of the table.")
 
 
-def check_conv_params(fn: Callable[[int, int, int], int]) -> KataResult:
+def check_conv_params(fn: Callable[[int, int, int], int], name: str = "conv_params") -> KataResult:
     """Check ``fn(k, depth_in, depth_out) -> parameters`` of a k x k conv layer.
 
     Each of the ``depth_out`` filters has ``k * k * depth_in`` weights and one bias.
+    ``name`` is how messages call ``fn``.
     """
-    name = "conv_params"
     for k, c_in, c_out in [(3, 3, 8), (5, 1, 16), (5, 16, 16), (3, 32, 64)]:
         out, err = _call(name, fn, k, c_in, c_out)
         if err is not None:
             return err
         want = k * k * c_in * c_out + c_out
-        call = f"conv_params(k={k}, depth_in={c_in}, depth_out={c_out})"
+        call = f"{name}(k={k}, depth_in={c_in}, depth_out={c_out})"
         if out == want:
             continue
         if out == k * k * c_in * c_out:
