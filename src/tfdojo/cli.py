@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "launch",
     "lesson",
     "lessons",
+    "kata",
 ]
 
 # Commands that run TensorFlow: its thread pools are set before anything imports it.

@@ -115,14 +115,14 @@ def to_array(what: str, value: Any) -> np.ndarray:
 
 
 def brief(value: Any, n: int = 4) -> str:
-    """A short view of a number or an array: its first ``n`` values, shape and dtype."""
+    """A short view of a number or an array: its first ``n`` values and its shape."""
     a = np.asarray(value)
     if a.ndim == 0:
         return f"{a.item():.4g}" if a.dtype.kind == "f" else repr(a.item())
     flat = a.ravel()
     head = ", ".join(f"{v:.4g}" if a.dtype.kind == "f" else str(v) for v in flat[:n])
     more = ", ..." if flat.size > n else ""
-    return f"[{head}{more}] (shape {a.shape}, {a.dtype})"
+    return f"[{head}{more}], shape {a.shape}"
 
 
 def likely(got: np.ndarray, wrong: list[tuple[str, Any]], rtol: float = 1e-4) -> str:
