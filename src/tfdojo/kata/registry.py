@@ -46,11 +46,11 @@ class Kata:
 
     def exercise(self) -> str:
         """The file the learner edits: the source with ``raise NotImplementedError`` TODOs."""
-        return sources.exercise(sources.read(self.stem))
+        return sources.exercise(sources.read(self.stem)) + "\n"
 
     def solution(self) -> str:
         """The reference solution's text."""
-        return sources.solution(sources.read(self.stem))
+        return sources.solution(sources.read(self.stem)) + "\n"
 
     def check_function(self) -> Callable:
         """``check_<name>`` of its checks module (imports TensorFlow)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 
 import numpy as np
@@ -123,10 +123,14 @@ def spy(module: ModuleType, name: str = "train_step") -> Iterator[list[Call]]:
     """Record every call of ``module.name(model, X, y, lr, ...)`` while the block runs.
 
     The learner's loop looks its step up in the module's globals at each call, so
-    swapping it for a recording wrapper sees each batch and learning rate.
+    swapping it for a recording wrapper sees each batch and learning rate. A module
+    without the step records nothing.
     """
-    step = getattr(module, name)
     calls: list[Call] = []
+    step = getattr(module, name, None)
+    if step is None:
+        yield calls
+        return
 
     def recording(model, X, y, lr, *args, **kwargs):
         calls.append(Call(np.asarray(X), np.asarray(y), float(lr)))
@@ -177,6 +181,38 @@ def expect_trained(ck: Checker, model, losses, lr) -> float:
         else "the loss did not go down: does each step get the learning rate and its batch?",
     )
     return accuracy
+
+
+def train_on_kata_set(
+    ck: Checker, Model: type, train: Callable, settings: Sequence[str]
+) -> tuple[tf.Module, list, list[Call]]:
+    """Train ``Model(seed=0)`` on the kata set with ``train(model, X, y, *settings)``.
+
+    ``settings`` names the learner's constants passed after ``X, y``, ``NUM_STEPS``
+    first. Returns the model, the losses ``train`` returned and the spied steps.
+    """
+    values = [ck.get(name) for name in settings]
+    expect_at_most("NUM_STEPS", values[0], MAX_STEPS)
+    data = ck.data()
+    X_train, y_train, _, _ = data.arrays()
+    given = ", ".join(f"{name.lower()}={value}" for name, value in zip(settings, values))
+    ck.case = f"train({Model.__name__}(seed=0), X, y, {given}) on the {data.describe()}"
+    model = Model(seed=0)
+    with spy(ck.learner) as calls:
+        losses = train(model, X_train, y_train, *values)
+    return model, losses, calls
+
+
+def expect_trains(ck: Checker, Model: type) -> tuple[int, float]:
+    """Train ``Model(seed=0)`` with kata 5's loop and the learner's NUM_STEPS, BATCH_SIZE, LR.
+
+    Returns the number of steps and the test accuracy; a Failure below 85%.
+    """
+    from tfdojo.kata.sources import reference
+
+    train = reference("05_minibatch_loop").train
+    model, losses, _ = train_on_kata_set(ck, Model, train, ("NUM_STEPS", "BATCH_SIZE", "LR"))
+    return len(losses), expect_trained(ck, model, losses, ck.get("LR"))
 
 
 def expect_at_most(name: str, value: int, limit: int) -> None:

@@ -21,7 +21,7 @@ from tfdojo.kata.checks.common import (
     expect_at_most,
     expect_finite,
     expect_seeded,
-    expect_trained,
+    expect_trains,
     expect_variables,
     trainable,
 )
@@ -186,20 +186,10 @@ def check_convnet(ck: Checker) -> str:
         ],
     )
 
-    train = ck.get("train")
-    num_steps, batch_size, lr = ck.get("NUM_STEPS"), ck.get("BATCH_SIZE"), ck.get("LR")
-    expect_at_most("NUM_STEPS", num_steps, MAX_STEPS)
-    data = ck.data()
-    X_train, y_train, _, _ = data.arrays()
-    ck.case = (
-        f"train(ConvNet(seed=0), X, y, {num_steps}, {batch_size}, lr={lr}) on the {data.describe()}"
-    )
-    model = ConvNet(seed=0)
-    losses = train(model, X_train, y_train, num_steps, batch_size, lr)
-    accuracy = expect_trained(ck, model, losses, lr)
+    steps, accuracy = expect_trains(ck, ConvNet)
     return (
         f"28 -> 14 -> 7 through two conv + max-pool blocks, 57,722 parameters, the same logits "
-        f"as tfdojo's convnet; {num_steps} steps reached {accuracy:.1%} test accuracy."
+        f"as tfdojo's convnet; {steps} steps reached {accuracy:.1%} test accuracy."
     )
 
 
@@ -247,9 +237,8 @@ def check_keras(ck: Checker) -> str:
         raise Failure("a test accuracy >= 85%", f"{keras_acc:.1%} (losses {losses})", "")
 
     ck.case = f"kata 13's ConvNet trained by its hand-written loop, {steps} steps of {batch_size}"
-    hand_written = reference("13_convnet")
-    hand = hand_written.ConvNet(seed=0)
-    hand_written.train(hand, X_train, y_train, steps, batch_size, lr)
+    hand = reference("13_convnet").ConvNet(seed=0)
+    reference("05_minibatch_loop").train(hand, X_train, y_train, steps, batch_size, lr)
     from tfdojo.compare import compare_predictions
 
     c = compare_predictions(

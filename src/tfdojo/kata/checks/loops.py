@@ -12,13 +12,13 @@ import tensorflow as tf
 
 from tfdojo.kata.checking import Checker, Failure, expect_close
 from tfdojo.kata.checks.common import (
-    MAX_STEPS,
     Call,
-    expect_at_most,
     expect_finite,
     expect_trained,
     spy,
+    train_on_kata_set,
 )
+from tfdojo.kata.sources import reference
 
 
 def expect_batches(calls: list[Call], num_steps: int, batch_size: int, X, y) -> None:
@@ -74,23 +74,15 @@ def check_minibatch_loop(ck: Checker) -> str:
         ],
     )
 
-    Logistic, train = ck.get("Logistic"), ck.get("train")
-    num_steps, batch_size, lr = ck.get("NUM_STEPS"), ck.get("BATCH_SIZE"), ck.get("LR")
-    expect_at_most("NUM_STEPS", num_steps, MAX_STEPS)
-    data = ck.data()
-    X_train, y_train, _, _ = data.arrays()
-    ck.case = (
-        f"train(Logistic(seed=0), X, y, num_steps={num_steps}, batch_size={batch_size}, "
-        f"lr={lr}) on the {data.describe()}"
-    )
-    model = Logistic(seed=0)
-    with spy(ck.learner) as calls:
-        losses = train(model, X_train, y_train, num_steps, batch_size, lr)
-    expect_batches(calls, num_steps, batch_size, X_train, y_train)
+    Logistic = reference("02_logistic").Logistic
+    settings = ("NUM_STEPS", "BATCH_SIZE", "LR")
+    model, losses, calls = train_on_kata_set(ck, Logistic, ck.get("train"), settings)
+    num_steps, batch_size, lr = (ck.get(name) for name in settings)
+    expect_batches(calls, num_steps, batch_size, *ck.data().arrays()[:2])
     accuracy = expect_trained(ck, model, losses, lr)
     return (
         f"{num_steps} steps of {batch_size} images took the loss from {losses[0]:.2f} to "
-        f"{losses[-1]:.2f}: test accuracy {accuracy:.1%} ({data.describe()})."
+        f"{losses[-1]:.2f}: test accuracy {accuracy:.1%} ({ck.data().describe()})."
     )
 
 
@@ -200,20 +192,11 @@ def check_lr_decay(ck: Checker) -> str:
             rtol=1e-5,
         )
 
-    MLP, train = ck.get("MLP"), ck.get("train")
-    lr0, decay_rate, decay_steps = ck.get("LR0"), ck.get("DECAY_RATE"), ck.get("DECAY_STEPS")
-    num_steps, batch_size = ck.get("NUM_STEPS"), ck.get("BATCH_SIZE")
-    expect_at_most("NUM_STEPS", num_steps, MAX_STEPS)
-    data = ck.data()
-    X_train, y_train, _, _ = data.arrays()
-    ck.case = (
-        f"train(MLP(seed=0), X, y, {num_steps}, {batch_size}, lr0={lr0}, "
-        f"decay_rate={decay_rate}, decay_steps={decay_steps}) on the {data.describe()}"
-    )
-    model = MLP(seed=0)
-    with spy(ck.learner) as calls:
-        losses = train(model, X_train, y_train, num_steps, batch_size, lr0, decay_rate, decay_steps)
-    expect_batches(calls, num_steps, batch_size, X_train, y_train)
+    MLP = reference("07_relu_network").MLP
+    settings = ("NUM_STEPS", "BATCH_SIZE", "LR0", "DECAY_RATE", "DECAY_STEPS")
+    model, losses, calls = train_on_kata_set(ck, MLP, ck.get("train"), settings)
+    num_steps, batch_size, lr0, decay_rate, decay_steps = (ck.get(name) for name in settings)
+    expect_batches(calls, num_steps, batch_size, *ck.data().arrays()[:2])
     want = [reference_rate(s, lr0, decay_rate, decay_steps) for s in range(num_steps)]
     expect_close(
         "the learning rate of each step",

@@ -17,7 +17,7 @@ from tfdojo.kata.checks.common import (
     cross_entropy,
     expect_at_most,
     expect_seeded,
-    expect_trained,
+    expect_trains,
     expect_variables,
     random_images,
     random_labels,
@@ -88,19 +88,9 @@ def check_relu_network(ck: Checker) -> str:
         ],
     )
 
-    train = ck.get("train")
-    num_steps, batch_size, lr = ck.get("NUM_STEPS"), ck.get("BATCH_SIZE"), ck.get("LR")
-    expect_at_most("NUM_STEPS", num_steps, MAX_STEPS)
-    data = ck.data()
-    X_train, y_train, _, _ = data.arrays()
-    ck.case = (
-        f"train(MLP(seed=0), X, y, {num_steps}, {batch_size}, lr={lr}) on the {data.describe()}"
-    )
-    model = MLP(seed=0)
-    losses = train(model, X_train, y_train, num_steps, batch_size, lr)
-    accuracy = expect_trained(ck, model, losses, lr)
+    steps, accuracy = expect_trains(ck, MLP)
     return (
-        f"784 -> 1,024 -> 10 with a ReLU, 814,090 parameters; {num_steps} steps reached "
+        f"784 -> 1,024 -> 10 with a ReLU, 814,090 parameters; {steps} steps reached "
         f"{accuracy:.1%} test accuracy."
     )
 
@@ -315,7 +305,7 @@ def check_overfitting(ck: Checker) -> str:
 
     small, num_steps, lr = ck.get("SMALL"), ck.get("NUM_STEPS"), ck.get("LR")
     beta, rate, train = ck.get("BETA"), ck.get("DROPOUT_RATE"), ck.get("train")
-    DropoutMLP = ck.get("DropoutMLP")
+    DropoutMLP = reference("09_dropout").DropoutMLP
     expect_at_most("SMALL", small, 100)
     expect_at_most("NUM_STEPS", num_steps, MAX_STEPS)
     data = ck.data()

@@ -11,8 +11,8 @@ For the same work (images processed), SGD takes N / B times more steps:
 What to do: gradient_descent(model, X, y, num_steps, lr) and
 sgd(model, X, y, num_steps, batch_size, lr, seed), each returning the list of its
 losses. experiment() below trains both from the same Logistic(seed=0) with the same
-budget of images and reports their time and test accuracy; the check runs it and shows
-you the table. See it:  python 06_gd_vs_sgd.py
+budget of images and reports their time and test accuracy; the check runs it and tells
+you what it measured.
 
 Check it:  tfdojo kata check gd_vs_sgd
 """
@@ -62,10 +62,3 @@ def experiment(X_train, y_train, X_test, y_test, gd_steps=10):
         ("gradient descent", gd_steps, middle - start, accuracy(gd_model(X_test), y_test)),
         ("SGD", sgd_steps, end - middle, accuracy(sgd_model(X_test), y_test)),
     ]
-
-
-if __name__ == "__main__":
-    from tfdojo.kata.data import load
-
-    for method, steps, seconds, acc in experiment(*load().arrays()):
-        print(f"{method:>16}: {steps:4d} steps, {seconds:5.2f} s, test accuracy {acc:.1%}")

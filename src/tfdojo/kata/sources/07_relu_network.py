@@ -18,14 +18,12 @@ This one ignores dropout (kata 9 adds it).
 What to do: the four variables (W1 from seed [seed, 1], W2 from [seed, 2]) and the
 forward pass. The check compares the logits with the reference computed from your
 variables, then trains the network with kata 5's loop for NUM_STEPS steps at LR and
-wants 85% of the test images right. See it:  python 07_relu_network.py
+wants 85% of the test images right.
 
 Check it:  tfdojo kata check relu_network
 """
 
 import tensorflow as tf
-
-from tfdojo.kata.given import accuracy, train
 
 BATCH_SIZE = 128
 LR = 0.1
@@ -60,13 +58,3 @@ class MLP(tf.Module):
         h = tf.nn.relu(tf.matmul(X, self.W1) + self.b1)  # (N, 784) @ (784, 1024) -> (N, 1024)
         return tf.matmul(h, self.W2) + self.b2  # (N, 1024) @ (1024, 10) -> (N, 10)
         # END SOLUTION
-
-
-if __name__ == "__main__":
-    from tfdojo.kata.data import load
-
-    X_train, y_train, X_test, y_test = load().arrays()
-    model = MLP(seed=0)
-    losses = train(model, X_train, y_train, NUM_STEPS, BATCH_SIZE, LR)
-    print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}; test accuracy ", end="")
-    print(f"{accuracy(model(X_test), y_test):.1%}")

@@ -21,7 +21,7 @@ becomes nan: the check says so.
 Check it:  tfdojo kata check lr_decay
 """
 
-from tfdojo.kata.given import MLP, accuracy, train_step
+from tfdojo.kata.given import train_step
 
 LR0 = 0.3
 DECAY_RATE = 0.5
@@ -52,13 +52,3 @@ def train(model, X, y, num_steps, batch_size, lr0, decay_rate, decay_steps):
         losses.append(float(train_step(model, X_batch, y_batch, lr)))
     return losses
     # END SOLUTION
-
-
-if __name__ == "__main__":
-    from tfdojo.kata.data import load
-
-    X_train, y_train, X_test, y_test = load().arrays()
-    model = MLP(seed=0)
-    losses = train(model, X_train, y_train, NUM_STEPS, BATCH_SIZE, LR0, DECAY_RATE, DECAY_STEPS)
-    print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}; test accuracy ", end="")
-    print(f"{accuracy(model(X_test), y_test):.1%}")

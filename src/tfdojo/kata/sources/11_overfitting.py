@@ -17,14 +17,14 @@ gradient descent on that loss (kata 4's step, with the two additions); and choos
 and DROPOUT_RATE. The check trains DropoutMLP(seed=0) twice on the same 50 images for
 NUM_STEPS steps with train() below: without regularisation it must reach 100% training
 accuracy; with yours the test loss must be at least 3% lower and the test accuracy no
-worse. See both runs:  python 11_overfitting.py
+worse; it shows you both runs.
 
 Check it:  tfdojo kata check overfitting
 """
 
 import tensorflow as tf
 
-from tfdojo.kata.given import DropoutMLP, accuracy, l2_penalty
+from tfdojo.kata.given import l2_penalty
 
 SMALL = 50  # training images
 NUM_STEPS = 100
@@ -56,16 +56,3 @@ def train(model, X, y, num_steps, lr, beta=0.0, dropout_rate=0.0):
     for step in range(num_steps):
         regularised_step(model, X, y, lr, beta, dropout_rate, seed=tf.constant([0, step]))
     return model
-
-
-if __name__ == "__main__":
-    from tfdojo.kata.data import load
-
-    X_train, y_train, X_test, y_test = load().arrays()
-    X_small, y_small = X_train[:SMALL], y_train[:SMALL]
-    for beta, rate in [(0.0, 0.0), (BETA, DROPOUT_RATE)]:
-        model = train(DropoutMLP(seed=0), X_small, y_small, NUM_STEPS, LR, beta, rate)
-        print(
-            f"beta {beta}, dropout {rate}: train {accuracy(model(X_small), y_small):.0%}, ", end=""
-        )
-        print(f"test {accuracy(model(X_test), y_test):.1%}")

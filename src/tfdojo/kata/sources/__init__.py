@@ -11,7 +11,8 @@ lines (the same markers as the lesson notebooks' sources)::
 The exercise the learner edits (:func:`exercise`) replaces each marked block by
 ``raise NotImplementedError(...)``; the solution (:func:`solution`) drops the markers.
 As Python, a source *is* its solution (markers are comments), so the checks import the
-sources as their reference implementations.
+sources as their reference implementations. ``scripts/make_notebooks.py`` makes the
+lesson notebooks' learner and solution cells with the same two functions.
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ def exercise(source: str) -> str:
             out.append(line)
     if inside:
         raise ValueError(f"{BEGIN} without {END}")
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
 
 
 def solution(source: str) -> str:
     """The reference solution: the source without its markers."""
-    return "\n".join(ln for ln in source.splitlines() if ln.strip() not in (BEGIN, END)) + "\n"
+    return "\n".join(ln for ln in source.splitlines() if ln.strip() not in (BEGIN, END))
