@@ -111,15 +111,14 @@ def start(args: argparse.Namespace) -> int:
     force = KATAS if ALL in names else [find(name) for name in names]
     done = workspace.start(args.dir, force)
     d = Path(args.dir)
-    if all(action == "created" for _, action in done):
+    if all(c.action == "created" for c in done):
         print(f"created {d} with {len(done)} katas and a README.md")
     else:
-        for kata, action in done:
-            if not action.startswith("kept"):
-                verb, _, rest = action.partition(" ")
-                print(f"{verb} {d / kata.filename} {rest}".rstrip())
-        kept = sum(action.startswith("kept") for _, action in done)
-        print(f"kept {kept} kata files as they are")
+        for c in done:
+            if c.action != "kept":
+                saved = f" (yours saved as {c.backup.name})" if c.backup else ""
+                print(f"{c.action} {d / c.kata.filename}{saved}")
+        print(f"kept {sum(c.action == 'kept' for c in done)} kata files as they are")
     now = workspace.current(d)
     if now is not None:
         print(f"next: open {now.path}, write its TODOs; `tfdojo kata watch` checks each save")

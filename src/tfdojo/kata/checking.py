@@ -166,7 +166,7 @@ def expect_close(
     if not np.allclose(g.astype(np.float64), w, rtol=rtol, atol=atol):
         cause = likely(g.astype(np.float64), list(wrong), rtol)
         if not cause and not np.all(np.isfinite(g)) and np.all(np.isfinite(w)):
-            cause = "inf or nan where numbers were expected: see the TODO's hint on stability"
+            cause = "inf or nan where numbers were expected: an exp() that overflowed, or log(0)?"
         raise Failure(f"{what} = {brief(w)}", brief(g), cause)
     return g
 

@@ -134,8 +134,17 @@ def _backup(path: Path) -> Path:
     return backup
 
 
-def start(directory: str | Path, force: Iterable[Kata] = ()) -> list[tuple[Kata, str]]:
-    """Copy the exercises into ``directory``; return what happened to each kata.
+@dataclasses.dataclass(frozen=True)
+class Copied:
+    """What :func:`start` did with one kata's file."""
+
+    kata: Kata
+    action: str  # "created", "kept" (as it is, edited or not) or "reset"
+    backup: Path | None = None  # where the learner's version went, when reset
+
+
+def start(directory: str | Path, force: Iterable[Kata] = ()) -> list[Copied]:
+    """Copy the exercises into ``directory``; return what happened to each kata's file.
 
     A kata file already there is kept, edited or not, unless its kata is in ``force``:
     then the learner's file is saved as ``NAME.py.bak`` and the exercise copied afresh.
@@ -147,18 +156,14 @@ def start(directory: str | Path, force: Iterable[Kata] = ()) -> list[tuple[Kata,
     for kata in KATAS:
         path = d / kata.filename
         exercise = kata.exercise()
-        if not path.exists():
-            action = "created"
-        elif kata.name not in forced:
-            action = "kept" if path.read_text(encoding="utf-8") == exercise else "kept (edited)"
-        elif path.read_text(encoding="utf-8") == exercise:
-            action = "reset"
-        else:
-            action = f"reset (yours saved as {_backup(path).name})"
-        if action.startswith(("created", "reset")):
-            write_text(path, exercise)
-            state["katas"].pop(kata.name, None)
-        done.append((kata, action))
+        if path.exists() and kata.name not in forced:
+            done.append(Copied(kata, "kept"))
+            continue
+        edited = path.exists() and path.read_text(encoding="utf-8") != exercise
+        backup = _backup(path) if edited else None
+        write_text(path, exercise)
+        state["katas"].pop(kata.name, None)
+        done.append(Copied(kata, "reset" if kata.name in forced else "created", backup))
     readme = d / "README.md"
     if not readme.exists():
         write_text(readme, README.format(count=len(KATAS), folder=d))
