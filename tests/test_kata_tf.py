@@ -330,8 +330,9 @@ MISTAKES = [
     ),
     (
         "overfitting",
-        [("BETA = 1e-2", "BETA = 0.0"), ("DROPOUT_RATE = 0.5", "DROPOUT_RATE = 0.0")],
-        "choose the strength of the cure",
+        "return 1e-2, 0.5",
+        "return 0.0, 0.0",
+        "choose a cure",
     ),
     # 12 conv layer
     (

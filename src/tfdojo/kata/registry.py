@@ -196,7 +196,7 @@ KATAS: list[Kata] = [
             "The regularised loss is the cross-entropy of model(X, dropout_rate, seed) "
             "plus beta * l2_penalty(model).",
             "The seed of each step's dropout mask: tf.constant([seed, step]).",
-            "Try beta = 1e-2 and dropout_rate = 0.5.",
+            "cure() could return 1e-2, 0.5: beta = 0.01 and half the hidden units dropped.",
         ),
     ),
     Kata(

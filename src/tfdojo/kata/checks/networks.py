@@ -304,7 +304,7 @@ def check_overfitting(ck: Checker) -> str:
             )
 
     small, num_steps, lr = ck.get("SMALL"), ck.get("NUM_STEPS"), ck.get("LR")
-    beta, rate, train = ck.get("BETA"), ck.get("DROPOUT_RATE"), ck.get("train")
+    (beta, rate), train = ck.get("cure")(), ck.get("train")
     DropoutMLP = reference("09_dropout").DropoutMLP
     expect_at_most("SMALL", small, 100)
     expect_at_most("NUM_STEPS", num_steps, MAX_STEPS)
@@ -332,12 +332,12 @@ def check_overfitting(ck: Checker) -> str:
             )
     (train0, test0, loss0), (train1, test1, loss1) = runs
     if beta == rate == 0:
-        raise Failure("BETA or DROPOUT_RATE above 0", "both 0", "choose the strength of the cure")
+        raise Failure("cure() with beta or dropout_rate above 0", "both 0", "choose a cure")
     if loss1 > 0.97 * loss0:
         raise Failure(
             f"a test loss at least 3% below the overfit network's {loss0:.3f}",
             f"{loss1:.3f}",
-            "a stronger cure: a larger BETA or DROPOUT_RATE",
+            "a stronger cure: a larger beta or dropout rate",
         )
     if test1 < test0 - 0.01:
         raise Failure(
