@@ -408,3 +408,17 @@ def test_a_typical_mistake_is_named(tmp_path, name, edits, words):
     assert result.status == "failing", result.message
     assert words in result.message, result.message
     assert "case:" in result.message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "logits and labels must be broadcastable: logits_size=[32,10] labels_size=[1,32]",
+        "Incompatible shapes: [1,32] vs. [32,10] [Op:Mul]",  # under op determinism
+    ],
+)
+def test_integer_labels_are_named_whichever_way_tensorflow_words_it(message):
+    from tfdojo.kata.checking import known_cause
+
+    line = "D = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)"
+    assert known_cause(message, line).startswith("integer labels where one-hot was expected")

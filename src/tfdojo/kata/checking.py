@@ -217,7 +217,9 @@ def format_failure(case: str, f: Failure) -> str:
 
 KNOWN_ERRORS: list[tuple[str, str, str]] = [
     (
-        r"logits and labels must be broadcastable: .*labels_size=\[1,",
+        # the second form is the message under tf.config.experimental.enable_op_determinism()
+        r"logits and labels must be broadcastable: .*labels_size=\[1,"
+        r"|Incompatible shapes: \[1,\d+\] vs\. \[\d+,10\]",
         "",
         "integer labels where one-hot was expected: softmax_cross_entropy_with_logits wants "
         "labels of shape (N, 10); make them with tf.one_hot(y, 10)",
