@@ -22,11 +22,16 @@ from pathlib import Path
 
 import nbformat
 
+# The katas' markers and the functions that apply them: one definition for both.
+from tfdojo.kata.sources import (
+    TODO,  # noqa: F401 - the line a learner cell holds
+    solution,
+)
+from tfdojo.kata.sources import exercise as learner
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 SOURCES = LESSONS / "source"
-BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
-TODO = 'raise NotImplementedError("your code here: see the TODO above")'
 
 
 def split_cells(text: str) -> list[tuple[str, str]]:
@@ -45,28 +50,6 @@ def split_cells(text: str) -> list[tuple[str, str]]:
             lines = [re.sub(r"^# ?", "", ln) for ln in lines]
         out.append((kind, "\n".join(lines).strip("\n")))
     return out
-
-
-def learner(source: str) -> str:
-    """The code cell with every solution block replaced by ``raise NotImplementedError``."""
-    out, inside = [], False
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped == BEGIN:
-            inside = True
-            out.append(line[: len(line) - len(line.lstrip())] + TODO)
-        elif stripped == END:
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"{BEGIN} without {END}")
-    return "\n".join(out)
-
-
-def solution(source: str) -> str:
-    """The code cell without the solution markers."""
-    return "\n".join(ln for ln in source.splitlines() if ln.strip() not in (BEGIN, END))
 
 
 def notebook(cells: list[tuple[str, str]], version: str) -> str:

@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "launch",
     "lesson",
     "lessons",
+    "kata",
 ]
 
 # Commands that run TensorFlow: its thread pools are set before anything imports it.

@@ -1,8 +1,9 @@
-"""Katas: checks that tell a learner at once whether their code is right, and if not, why.
+"""The "by hand" katas: NumPy functions checked at once, with the usual mistake named.
 
 Each ``check_*`` takes the learner's function, runs it on a few cases against tfdojo's
-own implementation (the oracle), and returns a :class:`KataResult` whose text names the
-failing case, what was expected, what came back, and the usual cause of that mistake::
+NumPy engine (:mod:`tfdojo.scratch.layers`, the oracle), and returns a :class:`KataResult`
+whose text names the failing case, what was expected, what came back, and the usual
+cause of that mistake::
 
     >>> from tfdojo import kata
     >>> def my_softmax(z):
@@ -22,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from tfdojo.scratch.layers import softmax, softmax_cross_entropy_forward
 
 __all__ = [
     "KataResult",
@@ -96,11 +99,6 @@ def _array(value: Any) -> np.ndarray | None:
 # ------------------------------------------------------------------------------- softmax
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def check_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> KataResult:
     """Check ``fn(z) -> S``: S_i = exp(z_i) / sum_j exp(z_j) along the last axis.
 
@@ -120,7 +118,7 @@ def check_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> KataResult:
         if err is not None:
             return err
         got = _array(out)
-        want = _softmax(z)
+        want = softmax(z)
         call = f"softmax({_show(z)}) ({label})"
         if got is None or got.shape != want.shape:
             shape = None if got is None else got.shape
@@ -158,12 +156,6 @@ def check_softmax(fn: Callable[[np.ndarray], np.ndarray]) -> KataResult:
 # ------------------------------------------------------------------------- cross-entropy
 
 
-def _cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
-    z = logits - logits.max(axis=1, keepdims=True)
-    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(labels)), labels].mean())
-
-
 def check_cross_entropy(fn: Callable[[np.ndarray, np.ndarray], float]) -> KataResult:
     """Check ``fn(logits (N, K), labels (N,) int) -> mean loss``, from the logits.
 
@@ -186,7 +178,7 @@ def check_cross_entropy(fn: Callable[[np.ndarray, np.ndarray], float]) -> KataRe
         if err is not None:
             return err
         got = _array(out)
-        want = _cross_entropy(logits, y)
+        want, _ = softmax_cross_entropy_forward(logits, y)
         call = f"cross_entropy({_show(logits)}, labels={_show(y)}) ({label})"
         if got is None or got.size != 1:
             return _fail(
@@ -201,7 +193,7 @@ def check_cross_entropy(fn: Callable[[np.ndarray, np.ndarray], float]) -> KataRe
         rows = np.arange(n)
         with np.errstate(all="ignore"):
             on_probs = float(-np.log(logits[rows, y]).mean())
-            on_softmax_twice = _cross_entropy(_softmax(logits), y)
+            on_softmax_twice, _ = softmax_cross_entropy_forward(softmax(logits), y)
         if not np.isfinite(got) and label == "logits far apart":
             hint = (
                 " log(softmax(z)) underflows: softmax gives exactly 0 for a class 800 below "
@@ -387,21 +379,24 @@ _CONV_CASES = [
 ]
 
 
-def check_conv_output_size(fn: Callable[[int, int, int, str], int]) -> KataResult:
+def check_conv_output_size(
+    fn: Callable[[int, int, int, str], int], name: str = "conv_output_size"
+) -> KataResult:
     """Check ``fn(n, k, s, padding) -> output size`` along one axis.
 
     SAME: ceil(n / s); VALID: ceil((n - k + 1) / s). The cases include the deck's
     table (28, patch 3, strides 1 and 2) and odd sizes where rounding matters.
+    ``name`` is how messages call ``fn`` (kata 12 of the TensorFlow track calls it
+    ``output_size``).
     """
     from tfdojo.shapes import conv_output_size
 
-    name = "conv_output_size"
     for n, k, s, padding in _CONV_CASES:
         out, err = _call(name, fn, n, k, s, padding)
         if err is not None:
             return err
         want = conv_output_size(n, k, s, padding)
-        call = f"conv_output_size(n={n}, k={k}, s={s}, padding={padding!r})"
+        call = f"{name}(n={n}, k={k}, s={s}, padding={padding!r})"
         try:
             got = int(out)
             whole = got == out
@@ -430,18 +425,18 @@ def check_conv_output_size(fn: Callable[[int, int, int, str], int]) -> KataResul
     return _ok(name, "SAME gives ceil(n/s), VALID ceil((n-k+1)/s), on every case of the table.")
 
 
-def check_conv_params(fn: Callable[[int, int, int], int]) -> KataResult:
+def check_conv_params(fn: Callable[[int, int, int], int], name: str = "conv_params") -> KataResult:
     """Check ``fn(k, depth_in, depth_out) -> parameters`` of a k x k conv layer.
 
     Each of the ``depth_out`` filters has ``k * k * depth_in`` weights and one bias.
+    ``name`` is how messages call ``fn``.
     """
-    name = "conv_params"
     for k, c_in, c_out in [(3, 3, 8), (5, 1, 16), (5, 16, 16), (3, 32, 64)]:
         out, err = _call(name, fn, k, c_in, c_out)
         if err is not None:
             return err
         want = k * k * c_in * c_out + c_out
-        call = f"conv_params(k={k}, depth_in={c_in}, depth_out={c_out})"
+        call = f"{name}(k={k}, depth_in={c_in}, depth_out={c_out})"
         if out == want:
             continue
         if out == k * k * c_in * c_out:

@@ -1,0 +1,46 @@
+"""Katas: the learner writes the code, a check answers at once and names the likely mistake.
+
+Two tracks:
+
+- **TensorFlow** (``tfdojo kata``): 14 short files in the course's order, from tensors to
+  a convnet in Keras, copied into a workspace the learner owns. Each file's docstring
+  teaches the equation and the shapes; ``tfdojo kata check NAME`` runs its check
+  (:mod:`~tfdojo.kata.registry`, :mod:`~tfdojo.kata.checks`), ``tfdojo kata watch``
+  re-checks on every save (:mod:`~tfdojo.kata.workspace`, :mod:`~tfdojo.kata.runner`).
+- **NumPy, by hand** (the lesson notebooks): ``kata.check_softmax(my_softmax)`` and
+  six more checks of small NumPy functions (:mod:`~tfdojo.kata.numpy_track`).
+
+Importing this package does not import TensorFlow.
+"""
+
+from tfdojo.kata.checking import CheckResult, check_file
+from tfdojo.kata.numpy_track import (
+    _CONV_CASES,
+    KataResult,
+    check_affine_backward,
+    check_conv_output_size,
+    check_conv_params,
+    check_cross_entropy,
+    check_dropout,
+    check_relu_backward,
+    check_softmax,
+)
+from tfdojo.kata.registry import KATAS, Kata, find, names
+
+__all__ = [
+    "KATAS",
+    "CheckResult",
+    "Kata",
+    "KataResult",
+    "_CONV_CASES",
+    "check_affine_backward",
+    "check_conv_output_size",
+    "check_conv_params",
+    "check_cross_entropy",
+    "check_dropout",
+    "check_file",
+    "check_relu_backward",
+    "check_softmax",
+    "find",
+    "names",
+]

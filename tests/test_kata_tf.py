@@ -1,0 +1,424 @@
+"""The TensorFlow katas: every reference passes, every exercise is "not done yet", and each
+typical mistake fails with its cause named.
+
+A mistake is the reference solution with one edit (``old`` -> ``new``), written to a file
+as a learner would have it. Checks run in this process (TensorFlow imported once).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tfdojo import kata
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tensorflow():
+    from tfdojo.runtime import configure_tensorflow
+
+    configure_tensorflow(1)
+
+
+def learner_file(folder: Path, k: kata.Kata, edits: list[tuple[str, str]] = ()) -> Path:
+    """``k``'s reference solution with ``edits`` applied, saved as the learner's file."""
+    text = k.solution()
+    for old, new in edits:
+        assert text.count(old) == 1, f"{old!r} must occur once in {k.filename}"
+        text = text.replace(old, new)
+    path = folder / k.filename
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_there_are_at_least_twelve_katas_in_order():
+    assert len(kata.KATAS) >= 12
+    assert [k.number for k in kata.KATAS] == list(range(1, len(kata.KATAS) + 1))
+    assert len(set(kata.names())) == len(kata.KATAS)
+
+
+@pytest.mark.parametrize("k", kata.KATAS, ids=lambda k: k.stem)
+def test_the_reference_solution_passes(tmp_path, k):
+    result = kata.check_file(k, learner_file(tmp_path, k))
+    assert result.status == "pass", result.message
+    assert result.message.startswith("well done: ")
+
+
+@pytest.mark.parametrize("k", kata.KATAS, ids=lambda k: k.stem)
+def test_an_untouched_exercise_is_not_done_yet(tmp_path, k):
+    path = tmp_path / k.filename
+    path.write_text(k.exercise(), encoding="utf-8")
+    result = kata.check_file(k, path)
+    assert result.status == "todo", result.message
+    assert result.message.startswith(f"not done yet: {k.filename} line ")
+    assert "Traceback" not in result.message
+
+
+def test_an_ellipsis_left_in_place_is_not_done_yet(tmp_path):
+    k = kata.find("logistic")
+    path = learner_file(tmp_path, k, [("return tf.matmul(X, self.W) + self.b", "return ...")])
+    result = kata.check_file(k, path)
+    assert result.status == "todo", result.message
+
+
+def test_a_learners_exception_points_at_their_file_and_line(tmp_path):
+    k = kata.find("04")
+    path = learner_file(
+        tmp_path, k, [("logits = model(X)  # (N, 10)", "logits = model(X, 1, 2, 3)")]
+    )
+    line = path.read_text().splitlines().index("    logits = model(X, 1, 2, 3)") + 1
+    result = kata.check_file(k, path)
+    assert result.status == "failing"
+    assert f"TypeError at 04_training_step.py line {line}, in loss_fn" in result.message
+    assert "logits = model(X, 1, 2, 3)" in result.message
+    assert "site-packages" not in result.message and "tfdojo/" not in result.message
+
+
+def test_a_file_that_does_not_parse_says_where(tmp_path):
+    k = kata.find("01")
+    path = tmp_path / k.filename
+    path.write_text("def flatten(images:\n    return images\n")
+    result = kata.check_file(k, path)
+    assert result.status == "failing" and "does not parse: line 1" in result.message
+
+
+MISTAKES = [
+    # 1 tensors
+    (
+        "tensors",
+        "tf.reshape(images, [-1, 28 * 28])",
+        "tf.reshape(images, [-1])",
+        "one row per image",
+    ),
+    ("tensors", "/ 255.0 - 0.5", "/ 255.0", "the range is [0, 1]"),
+    ("tensors", "images, tf.float32) / 255.0", "images, tf.float64) / 255.0", "float32"),
+    (
+        "tensors",
+        "return tf.one_hot(labels, num_classes)",
+        "return labels",
+        "integer labels where one-hot was expected",
+    ),
+    # 2 logistic
+    (
+        "logistic",
+        [
+            ("[784, 10], seed=[seed, 0]", "[10, 784], seed=[seed, 0]"),
+            ("tf.matmul(X, self.W)", "tf.matmul(X, self.W, transpose_b=True)"),
+        ],
+        "is transposed",
+    ),
+    ("logistic", 'self.W = tf.Variable(W0, name="W")', "self.W = W0", "GradientTape watches only"),
+    (
+        "logistic",
+        "tf.random.stateless_truncated_normal([784, 10], seed=[seed, 0], stddev=0.1)",
+        "tf.random.truncated_normal([784, 10], stddev=0.1)",
+        "draw the weights from the seed",
+    ),
+    (
+        "logistic",
+        "return tf.matmul(X, self.W) + self.b",
+        "return tf.nn.softmax(tf.matmul(X, self.W) + self.b)",
+        "softmax twice",
+    ),
+    ("logistic", "return tf.matmul(X, self.W) + self.b", "return X @ self.W", "add the bias"),
+    # 3 softmax and cross-entropy
+    (
+        "softmax_cross_entropy",
+        "z = logits - tf.reduce_max(logits, axis=-1, keepdims=True)  # (N, K) - (N, 1)",
+        "z = logits",
+        "overflows to inf",
+    ),
+    (
+        "softmax_cross_entropy",
+        "e / tf.reduce_sum(e, axis=-1, keepdims=True)",
+        "e / tf.reduce_sum(e)",
+        "each row is its own distribution",
+    ),
+    ("softmax_cross_entropy", "return tf.reduce_mean(D)", "return tf.reduce_sum(D)", "not the sum"),
+    (
+        "softmax_cross_entropy",
+        "z = logits - tf.reduce_max(logits, axis=-1, keepdims=True)  # (N, K)\n",
+        "z = tf.nn.softmax(logits)\n",
+        "softmax applied twice",
+    ),
+    (
+        "softmax_cross_entropy",
+        "log_S = z - tf.math.log(tf.reduce_sum(tf.exp(z), axis=-1, keepdims=True))",
+        "log_S = tf.math.log(logits)",
+        "as if they were probabilities",
+    ),
+    (
+        "softmax_cross_entropy",
+        "log_S = z - tf.math.log(tf.reduce_sum(tf.exp(z), axis=-1, keepdims=True))",
+        "log_S = tf.math.log(tf.nn.softmax(logits))",
+        "log(0) = -inf",
+    ),
+    # 4 training step
+    (
+        "training_step",
+        "v.assign_sub(lr * g)  # v <- v",
+        "v.assign(lr * g)  # v <- v",
+        "use W.assign_sub(lr * g)",
+    ),
+    ("training_step", "return tf.reduce_mean(D)", "return tf.reduce_sum(D)", "not the sum"),
+    (
+        "training_step",
+        "y_onehot = tf.one_hot(y, 10)",
+        "y_onehot = tf.cast(y, tf.float32)",
+        "integer labels where one-hot was expected",
+    ),
+    (
+        "training_step",
+        "    with tf.GradientTape() as tape:\n        loss = loss_fn(model, X, y)\n",
+        "    loss = loss_fn(model, X, y)\n    with tf.GradientTape() as tape:\n        pass\n",
+        "only the operations run inside `with tf.GradientTape() as tape:`",
+    ),
+    (
+        "training_step",
+        "grads = tape.gradient(loss, model.trainable_variables)  #",
+        "grads = tape.gradient(loss, [v.numpy() for v in model.trainable_variables])  #",
+        "the tape only watches variables",
+    ),
+    ("training_step", "logits=logits)", "logits=tf.nn.softmax(logits))", "softmax applied twice"),
+    # 5 minibatch loop
+    ("minibatch_loop", "axis=1, output_type", "axis=0, output_type", "not axis 0"),
+    ("minibatch_loop", "float(tf.reduce_mean(correct))", "float(tf.reduce_sum(correct))", "count"),
+    (
+        "minibatch_loop",
+        "correct = tf.cast(predicted == tf.cast(y, tf.int32), tf.float32)",
+        "correct = predicted == tf.cast(y, tf.int32)",
+        "cast them first",
+    ),
+    (
+        "minibatch_loop",
+        "offset = (step * batch_size) % (len(y) - batch_size)",
+        "offset = 0",
+        "move the offset with the step",
+    ),
+    (
+        "minibatch_loop",
+        "y_batch = y[offset : offset + batch_size]  #",
+        "y_batch = y[:batch_size]  #",
+        "slice X and y with the same rows",
+    ),
+    (
+        "minibatch_loop",
+        [
+            ("X_batch = X[offset : offset + batch_size]  #", "X_batch = X  #"),
+            ("y_batch = y[offset : offset + batch_size]  #", "y_batch = y  #"),
+        ],
+        "that is gradient descent",
+    ),
+    # 6 gradient descent vs SGD
+    (
+        "gd_vs_sgd",
+        "train_step(model, X, y, lr)) for _",
+        "train_step(model, X[:128], y[:128], lr)) for _",
+        "every step on all of X and y",
+    ),
+    (
+        "gd_vs_sgd",
+        "rows = rng.choice(len(y), size=batch_size, replace=False)",
+        "rows = np.arange(batch_size)",
+        "a new random batch at each step",
+    ),
+    (
+        "gd_vs_sgd",
+        "rng = np.random.default_rng(seed)\n    losses",
+        "rng = np.random.default_rng()\n    losses",
+        "draw the rows from rng",
+    ),
+    # 7 ReLU network
+    (
+        "relu_network",
+        "h = tf.nn.relu(tf.matmul(X, self.W1) + self.b1)",
+        "h = tf.matmul(X, self.W1) + self.b1",
+        "one linear map",
+    ),
+    (
+        "relu_network",
+        [
+            ("stddev=(2 / 784) ** 0.5", "stddev=1.0"),
+            ("stddev=(2 / num_hiddens) ** 0.5", "stddev=1.0"),
+        ],
+        "initial weights are too large",
+    ),
+    (
+        "relu_network",
+        [
+            ("[784, num_hiddens], seed=[seed, 1]", "[num_hiddens, 784], seed=[seed, 1]"),
+            ("tf.matmul(X, self.W1)", "tf.matmul(X, self.W1, transpose_b=True)"),
+        ],
+        "is transposed",
+    ),
+    ("relu_network", "LR = 0.1", "LR = 100.0", "the learning rate is too high"),
+    # 8 L2
+    (
+        "l2",
+        "weights = [v for v in model.trainable_variables if len(v.shape) >= 2]",
+        "weights = list(model.trainable_variables)",
+        "L2 on the biases",
+    ),
+    ("l2", "[tf.nn.l2_loss(W) for", "[tf.reduce_sum(W**2) for", "the / 2 is missing"),
+    ("l2", "+ beta * l2_penalty(model)", "+ l2_penalty(model)", "multiply the penalty by beta"),
+    # 9 dropout
+    ("dropout", "tf.where(keep, h / (1.0 - rate), 0.0)", "tf.where(keep, h, 0.0)", "no 1/(1-rate)"),
+    ("dropout", "seed=seed) >= rate  #", "seed=seed) < rate  #", "rate is the fraction dropped"),
+    (
+        "dropout",
+        "tf.random.stateless_uniform(tf.shape(h), seed=seed) >= rate  #",
+        "tf.random.uniform(tf.shape(h)) >= rate  #",
+        "draw the mask from the seed",
+    ),
+    (
+        "dropout",
+        "if dropout_rate > 0:\n            h = dropout(h, dropout_rate, seed)",
+        "h = dropout(h, 0.5, tf.constant([0, 0]))",
+        "dropout left on at evaluation",
+    ),
+    (
+        "dropout",
+        "return accuracy(model(X), y)",
+        "return accuracy(model(X, dropout_rate=0.5, seed=tf.constant([0, 0])), y)",
+        "dropout left on at evaluation",
+    ),
+    (
+        "dropout",
+        "h = dropout(h, dropout_rate, seed)  # (N, 1024)",
+        "return dropout(tf.matmul(h, self.W2) + self.b2, dropout_rate, seed)",
+        "drop hidden units only",
+    ),
+    (
+        "dropout",
+        "if dropout_rate > 0:\n            h = dropout(h, dropout_rate, seed)",
+        "h = dropout(h, dropout_rate, seed)",
+        "dropout without a seed",
+    ),
+    # 10 learning-rate decay
+    (
+        "lr_decay",
+        "exponent = step // decay_steps if staircase else step / decay_steps",
+        "exponent = step // decay_steps",
+        "staircase=False decays smoothly",
+    ),
+    (
+        "lr_decay",
+        "exponent = step // decay_steps if staircase else step / decay_steps",
+        "exponent = step",
+        "divide the step by decay_steps",
+    ),
+    (
+        "lr_decay",
+        "lr = learning_rate(step, lr0, decay_rate, decay_steps)",
+        "lr = lr0",
+        "pass learning_rate(step, ...) to train_step",
+    ),
+    ("lr_decay", "LR0 = 0.3", "LR0 = 100.0", "the learning rate is too high"),
+    # 11 overfitting
+    (
+        "overfitting",
+        "loss = tf.reduce_mean(D) + beta * l2_penalty(model)",
+        "loss = tf.reduce_mean(D) + beta * sum(tf.nn.l2_loss(v) for v in model.variables)",
+        "L2 on the biases",
+    ),
+    (
+        "overfitting",
+        "logits = model(X, dropout_rate=dropout_rate, seed=seed)",
+        "logits = model(X)",
+        "the step did not use dropout",
+    ),
+    (
+        "overfitting",
+        "return 1e-2, 0.5",
+        "return 0.0, 0.0",
+        "choose a cure",
+    ),
+    # 12 conv layer
+    (
+        "conv_layer",
+        "return math.ceil((n - k + 1) / stride)",
+        "return math.ceil((n - k) / stride)",
+        "Off by one",
+    ),
+    (
+        "conv_layer",
+        "[k, k, depth_in, depth_out], [seed, 0]",
+        "[depth_out, k, k, depth_in], [seed, 0]",
+        "TensorFlow's kernels are (k, k, depth_in, depth_out)",
+    ),
+    (
+        "conv_layer",
+        "return k * k * depth_in * depth_out + depth_out",
+        "return k * k * depth_in * depth_out",
+        "forgot the biases",
+    ),
+    ("conv_layer", "padding=padding) + b)", "padding=padding.lower()) + b)", "in capitals"),
+    ("conv_layer", "return tf.nn.relu(tf.nn.conv2d(", "return (tf.nn.conv2d(", "ReLU is missing"),
+    # 13 convnet
+    (
+        "convnet",
+        "h = tf.reshape(h, [-1, 7 * 7 * 16])",
+        "h = tf.reshape(h, [-1, 14 * 14 * 16])",
+        "do not fit: (N, 3136) @ (784, 64)",
+    ),
+    (
+        "convnet",
+        'h = tf.nn.max_pool2d(h, ksize=2, strides=2, padding="SAME")  # (N, 7, 7, 16)',
+        "pass",
+        "a max-pool is missing",
+    ),
+    (
+        "convnet",
+        [
+            ("he([7 * 7 * 16, 64], [seed, 3])", "he([64, 7 * 7 * 16], [seed, 3])"),
+            ("tf.matmul(h, self.W3)", "tf.matmul(h, self.W3, transpose_b=True)"),
+        ],
+        "is transposed",
+    ),
+    # 14 Keras
+    (
+        "keras",
+        "keras.layers.Dense(10),  #",
+        'keras.layers.Dense(10, activation="softmax"),  #',
+        "applied twice",
+    ),
+    (
+        "keras",
+        "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+        "loss=keras.losses.CategoricalCrossentropy(from_logits=True)",
+        "integer labels where one-hot was expected",
+    ),
+    (
+        "keras",
+        'keras.layers.Conv2D(16, 5, padding="same", activation="relu"),  # (N, 28, 28, 16)',
+        'keras.layers.Conv2D(16, 5, activation="relu"),',
+        "padding='same'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, edits, words", [(m[0], m[1:-1], m[-1]) for m in MISTAKES], ids=lambda v: str(v)[:30]
+)
+def test_a_typical_mistake_is_named(tmp_path, name, edits, words):
+    edits = edits[0] if isinstance(edits[0], list) else [edits]
+    k = kata.find(name)
+    result = kata.check_file(k, learner_file(tmp_path, k, edits))
+    assert result.status == "failing", result.message
+    assert words in result.message, result.message
+    assert "case:" in result.message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "logits and labels must be broadcastable: logits_size=[32,10] labels_size=[1,32]",
+        "Incompatible shapes: [1,32] vs. [32,10] [Op:Mul]",  # under op determinism
+    ],
+)
+def test_integer_labels_are_named_whichever_way_tensorflow_words_it(message):
+    from tfdojo.kata.checking import known_cause
+
+    line = "D = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)"
+    assert known_cause(message, line).startswith("integer labels where one-hot was expected")
