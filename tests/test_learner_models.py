@@ -127,3 +127,32 @@ def test_a_broken_model_file_is_one_line(tiny_dataset, tmp_path, capsys, source,
     assert main([*argv, "--out", str(tmp_path / "run"), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+def test_the_katas_convnet_trains_and_compares_with_the_builtin_one(tiny_dataset, tmp_path, capsys):
+    """The dojo's end: the learner's kata-13 convnet through tfdojo, against tfdojo's own."""
+    dojo = tmp_path / "dojo"
+    assert main(["kata", "start", str(dojo)]) == 0
+    assert main(["kata", "solve", "convnet", "--dir", str(dojo)]) == 0
+    code = f"{dojo / '13_convnet.py'}:ConvNet"
+    mine, builtin = tmp_path / "mine", tmp_path / "builtin"
+    data = ["--data", str(tiny_dataset), "--epochs", "2", "--quiet"]
+    assert main(["train", "--model", code, "--out", str(mine), *data]) == 0
+    assert main(["train", "--model", "cnn_course", "--out", str(builtin), *data]) == 0
+    capsys.readouterr()
+    metrics = json.loads((mine / "metrics.json").read_text())
+    assert (metrics["params"], metrics["precision"]) == (57_722, "float32")  # auto: float32
+    assert (mine / "report" / "report.html").is_file()
+    assert main(["compare", str(builtin), str(mine), "--model-code", code, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["b_accuracy"] == metrics["test_accuracy"]
+    assert out["n"] == metrics["test_n"]
+
+
+def test_bfloat16_asked_of_a_float32_model_is_one_line(learner_run, tiny_dataset, tmp_path, capsys):
+    root, _ = learner_run
+    argv = ["train", "--data", str(tiny_dataset), "--model", f"{root / 'mine.py'}:ConvNet"]
+    argv += ["--out", str(tmp_path / "run"), "--precision", "bfloat16", "--epochs", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{root / 'mine.py'}:21: InvalidArgumentError" in err, err

@@ -136,12 +136,15 @@ def cpu_flags(cpuinfo_path: str | os.PathLike = "/proc/cpuinfo") -> set[str]:
         return set()
 
 
-def resolve_precision(precision: str, engine: str = "tensorflow") -> tuple[str, str]:
+def resolve_precision(
+    precision: str, engine: str = "tensorflow", learner: bool = False
+) -> tuple[str, str]:
     """``(float32 | bfloat16, why)``: what a run computes in, and why.
 
     ``auto`` is bfloat16 where the hardware computes it natively (a CPU with AMX or
     AVX512-BF16, or a GPU of compute capability 8.0 or more) and float32 elsewhere;
-    the NumPy engine is always float32.
+    the NumPy engine, and ``auto`` for a model of the learner's own (``learner``), are
+    float32: bfloat16 needs every layer to cast its weights to its input's dtype.
 
     Raises:
         TfdojoError: ``bfloat16`` asked of the NumPy engine.
@@ -155,6 +158,8 @@ def resolve_precision(precision: str, engine: str = "tensorflow") -> tuple[str, 
         return "float32", "the NumPy engine computes in float32"
     if precision != "auto":
         return precision, "asked for"
+    if learner:
+        return "float32", "auto: a model of your own computes in float32"
     units = [f for f in BFLOAT16_FLAGS if f in cpu_flags()]
     if units:
         return "bfloat16", f"auto: this CPU computes bfloat16 natively ({', '.join(units)})"

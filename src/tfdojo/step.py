@@ -154,6 +154,9 @@ class Trainer:
         )
         self._checkpoint: tf.train.Checkpoint | None = None
         self._managers: dict[str, tf.train.CheckpointManager] = {}
+        if cfg.model.source:  # a learner's model: a mistake shows here, eagerly, in one line
+            X, _ = self.inputs(tf.range(min(2, len(labels))))
+            self.logits(X, tf.constant([cfg.seed, 0], tf.int64))
 
     # -- one step ------------------------------------------------------------------------
     def inputs(self, idx):

@@ -87,7 +87,7 @@ def train(
     from tfdojo.distribute import strategy as distribute
 
     run_dir = Path(run_dir)
-    precision, why = resolve_precision(cfg.precision, cfg.engine)
+    precision, why = resolve_precision(cfg.precision, cfg.engine, bool(cfg.model.source))
     cfg = replace(cfg, {"precision": precision}, where="precision")  # saved: what auto chose
     if progress:
         line = f"{cfg.model.name}: training in {precision} ({why}), {plural(threads, 'thread')}"

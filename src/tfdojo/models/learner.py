@@ -95,12 +95,7 @@ class LearnerModel(Model):
         self._check_call()
 
     def _check_call(self) -> None:
-        x = tf.zeros([2, 28, 28])
-        try:
-            logits = self(x)
-        except Exception as exc:  # noqa: BLE001
-            path, _ = parse_reference(self.cfg.source)
-            raise TfdojoError(f"{self.cfg.source}: calling the model: {where(exc, path)}") from None
+        logits = self(tf.zeros([2, 28, 28]))
         if tuple(logits.shape) != (2, 10):
             raise TfdojoError(
                 f"{self.cfg.source}: the model gave shape {tuple(logits.shape)} for 2 images; "
@@ -110,7 +105,13 @@ class LearnerModel(Model):
             raise TfdojoError(f"{self.cfg.source}: the model has no trainable tf.Variable")
 
     def __call__(self, x, dropout_rate: float = 0.0, seed=None):
-        return self.module(x, dropout_rate=dropout_rate, seed=seed)
+        try:
+            return self.module(x, dropout_rate=dropout_rate, seed=seed)
+        except TfdojoError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+            path, _ = parse_reference(self.cfg.source)
+            raise TfdojoError(f"{self.cfg.source}: calling the model: {where(exc, path)}") from None
 
     def named_variables(self) -> dict[str, tf.Variable]:
         found = self.module._flatten(  # (path, variable) pairs, in attribute order
