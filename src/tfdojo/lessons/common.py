@@ -61,6 +61,7 @@ class Variant:
     epochs: int = 1
     train_n: int | None = None  # None: every training image
     course: str = ""  # the course's published result, "" when it has none
+    model_class: type | None = None  # the learner's own class; then model is "FILE:NAME"
 
 
 @dataclasses.dataclass
@@ -150,10 +151,12 @@ def train_variant(ctx: Context, v: Variant) -> Row:
     runs.prepare(run_dir, overwrite=True)
     ctx.log(f"  training {v.label}: {v.model}, {n:,} images, {cfg.epochs} epochs ...")
     start = time.perf_counter()
-    metrics = train(cfg, data, run_dir, progress=False, threads=ctx.threads)
+    metrics = train(
+        cfg, data, run_dir, progress=False, threads=ctx.threads, model_class=v.model_class
+    )
     seconds = time.perf_counter() - start
     history = runs.read_history(run_dir)
-    predictions = runs.load_model(run_dir).predict(ctx.data.test.images)
+    predictions = runs.load_model(run_dir, v.model_class).predict(ctx.data.test.images)
     row = Row(
         key=v.key,
         label=v.label,

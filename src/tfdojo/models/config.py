@@ -15,7 +15,7 @@ from typing import Literal
 from tfdojo.errors import TfdojoError
 
 Padding = Literal["SAME", "VALID"]
-_REF = re.compile(r"^(?P<path>.+\.py):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
+_REF = re.compile(r"^(?P<path>.+\.(py|ipynb)):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,8 +83,11 @@ def is_reference(text: str | None) -> bool:
 def parse_reference(text: str, option: str = "--model") -> tuple[Path, str]:
     """``"dojo/13_convnet.py:ConvNet"`` -> (Path("dojo/13_convnet.py"), "ConvNet").
 
+    A notebook's class is recorded as ``NOTEBOOK.ipynb:NAME`` (trained from the notebook,
+    with the class in hand; it cannot be imported from the command line).
+
     Raises:
-        TfdojoError: not ``PATH.py:NAME``.
+        TfdojoError: not ``PATH.py:NAME`` or ``PATH.ipynb:NAME``.
     """
     m = _REF.match(str(text))
     if not m:

@@ -42,6 +42,11 @@ def load_class(text: str, option: str = "--model"):
             message names the line of the learner's file).
     """
     path, name = parse_reference(text, option)
+    if path.suffix != ".py":
+        raise TfdojoError(
+            f"{option}: {path} is a notebook; put the class in a .py file to use it from the "
+            "command line, or pass the class itself from the notebook (model_class=...)"
+        )
     if not path.is_file():
         raise TfdojoError(f"{option}: {path} does not exist")
     module_name = f"tfdojo_learner_{abs(hash(path.resolve())):x}"
