@@ -91,7 +91,9 @@ def sample_grid(ds, split: str = "train", per_class: int = 10, seed: int = 0):
                 ax.set_axis_off()
             if j == 0:
                 ax.set_ylabel(letter, rotation=0, fontsize=12, labelpad=12, va="center")
-    fig.suptitle(f"notMNIST {split} split: {per_class} random images per letter", fontsize=11)
+    fig.suptitle(
+        f"notMNIST {split} split: {per_class} random images per letter", fontsize=11, wrap=True
+    )
     return fig
 
 
@@ -113,8 +115,9 @@ def history_series(history: Sequence[Mapping[str, Any]]) -> dict[str, list[float
     return out
 
 
-def training_curves(history: Sequence[Mapping[str, Any]]):
-    """Loss and accuracy per epoch, train (blue) and valid (orange), side by side."""
+def training_curves(history: Sequence[Mapping[str, Any]], kept: int | None = None):
+    """Loss and accuracy per epoch, train (blue) and valid (orange), side by side; a grey
+    line marks the epoch ``kept`` (whose weights the run restored), if given."""
     series = history_series(history)
     epochs = series["epoch"]
     if not epochs:
@@ -138,6 +141,12 @@ def training_curves(history: Sequence[Mapping[str, Any]]):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         if len(epochs) <= 12:
             ax.set_xticks(epochs)
+        else:
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
+        if kept:
+            ax.axvline(kept, color=NEUTRAL, lw=1.5, ls="--", label=f"kept: epoch {kept}", zorder=0)
         _style(ax)
         if ax.lines:
             ax.legend(frameon=False)
@@ -338,30 +347,42 @@ def misclassified_grid(images, labels, proba, count: int = 12, cols: int = 4):
         cell = outer[k // cols, k % cols].subgridspec(2, 1, height_ratios=[1.5, 1], hspace=0.05)
         ax = fig.add_subplot(cell[0])
         _image(ax, images[idx])
+        top = np.argsort(-proba[idx], kind="stable")[:3]
         ax.set_title(
-            f"true {LETTERS[y[idx]]}, predicted {LETTERS[pred[idx]]} ({proba[idx, pred[idx]]:.0%})",
-            fontsize=9,
+            f"true {LETTERS[y[idx]]}; top 3: "
+            + ", ".join(f"{LETTERS[j]} {_percent(proba[idx, j])}" for j in top),
+            fontsize=8,
         )
         ax = fig.add_subplot(cell[1])
         colours = [NEUTRAL] * 10
         colours[pred[idx]] = WRONG
         colours[y[idx]] = RIGHT
-        ax.bar(range(10), proba[idx], color=colours, width=0.8)
-        ax.set_ylim(0, 1)
+        logp = np.log10(np.clip(proba[idx], 1e-30, 1.0))  # 0 = certain, -3 = 0.1%
+        ax.bar(range(10), logp - LOG_FLOOR, bottom=LOG_FLOOR, color=colours, width=0.8)
+        ax.set_ylim(LOG_FLOOR, 0)
         ax.set_xticks(range(10), list(LETTERS), fontsize=7)
-        ax.set_yticks([0, 1], ["0", "1"], fontsize=7)
+        ax.set_yticks([LOG_FLOOR, -3, 0], [f"1e{LOG_FLOOR}", "0.1%", "1"], fontsize=7)
         ax.tick_params(length=2, pad=1)
         if k % cols == 0:
-            ax.set_ylabel("softmax", fontsize=8)
+            ax.set_ylabel("probability", fontsize=8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     fig.suptitle(
-        "Most confident mistakes (bars: softmax; green: true letter, red: predicted)",
+        "Most confident mistakes (bars: softmax probability on a log scale, so the "
+        "runners-up show; green: true letter, red: answer)",
         x=0.01,
         ha="left",
         fontsize=11,
+        wrap=True,
     )
     return fig
+
+
+LOG_FLOOR = -8  # the mistakes' bars start at a probability of 1e-8
+
+
+def _percent(p: float) -> str:
+    return f"{p:.0%}" if p >= 0.01 else "<1%"
 
 
 # --------------------------------------------------------------------------- weights
@@ -485,7 +506,7 @@ def conv_filters(kernel, cols: int = 8):
 
 def compare_accuracies(names: Sequence[str], accuracies, intervals, a_only: int, b_only: int):
     """Two models' accuracies with their intervals, and how their disagreements split."""
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     fig = _figure(10, 2.8)
     left, right = fig.subplots(1, 2, width_ratios=[1.4, 1])
@@ -514,6 +535,7 @@ def compare_accuracies(names: Sequence[str], accuracies, intervals, a_only: int,
     left.set_ylim(-0.6, 1.6)
     left.invert_yaxis()
     left.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    left.xaxis.set_major_locator(MaxNLocator(5))
     left.set_xlabel("test accuracy (95% Wilson interval)")
     left.set_title("Accuracy", loc="left", fontsize=11)
     _style(left)
@@ -522,11 +544,9 @@ def compare_accuracies(names: Sequence[str], accuracies, intervals, a_only: int,
     right.set_yticks([0, 1], ["right only by A", "right only by B"])
     right.invert_yaxis()
     right.set_xlabel("test images")
-    right.set_title("Disagreements (what McNemar tests)", loc="left", fontsize=11)
+    right.set_title("Disagreements\n(what McNemar tests)", loc="left", fontsize=11)
     right.set_xlim(0, max(a_only, b_only, 1) * 1.25)
-    from matplotlib.ticker import MaxNLocator
-
-    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    right.xaxis.set_major_locator(MaxNLocator(4, integer=True))
     _style(right)
     return fig
 

@@ -80,17 +80,20 @@ def weights_section(weights) -> Section | None:
     return Section("weights", title, caption, figure_png(fig))
 
 
-def run_sections(history, images, labels, proba, weights) -> list[Section]:
-    """Every figure of a run's report, in page order."""
+def run_sections(history, images, labels, proba, weights, kept=None) -> list[Section]:
+    """Every figure of a run's report, in page order; ``kept``: the epoch restored."""
     pred = proba.argmax(axis=1)
     sections = [
         Section(
             "curves",
             "Training curves",
-            "Loss and accuracy on the training batches (blue) and the validation split "
-            "(orange) after each epoch. A valid curve that turns up while train keeps "
-            "going down is overfitting.",
-            figure_png(plots.training_curves(history)),
+            "Loss and accuracy on the training batches (blue, averaged over the epoch) and on "
+            "the validation split (orange, after the epoch); the dashed line marks the epoch "
+            "whose weights were kept (the best validation accuracy). Overfitting shows as a "
+            "validation accuracy that falls while the training accuracy keeps rising; a "
+            "validation loss that rises while its accuracy still rises means the model is "
+            "more confidently wrong on the images it misses, not that it got worse.",
+            figure_png(plots.training_curves(history, kept)),
         ),
         Section(
             "confusion",
@@ -115,9 +118,11 @@ def run_sections(history, images, labels, proba, weights) -> list[Section]:
         Section(
             "mistakes",
             "Most confident mistakes",
-            "Wrong answers the model was surest of, with its softmax over the ten letters: "
-            "green is the true letter, red the answer. Some are label noise or unreadable "
-            "glyphs; others show what the model has not learned.",
+            "Wrong answers the model was surest of, with its softmax over the ten letters on "
+            "a log scale (a bar at 1 is certainty; the runners-up show even when the answer "
+            "has 100%): green is the true letter, red the answer, and the title lists the "
+            "top three. Some are label noise or unreadable glyphs; others show what the "
+            "model has not learned.",
             figure_png(plots.misclassified_grid(images, labels, proba)),
         ),
     ]
@@ -159,7 +164,8 @@ def write_report(
         images, labels, source = run.test_set()
     proba = run.predict_proba(images)
     weights = first_layer_weights(run.model().get_weights())
-    sections = run_sections(run.history, images, labels, proba, weights)
+    kept = run.metrics.get("best_epoch") if run.config.get("restore_best", True) else None
+    sections = run_sections(run.history, images, labels, proba, weights, kept)
 
     correct = int((proba.argmax(axis=1) == np.asarray(labels)).sum())
     n = len(labels)
@@ -209,6 +215,9 @@ td, th { padding: 4px 14px 4px 0; text-align: left; vertical-align: top;
 th { color: var(--muted); font-weight: 500; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code { font: 13px/1.4 "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
+table { display: block; overflow-x: auto; max-width: 100%; }
+@media (max-width: 600px) { .wrap { padding: 0 10px; } section { padding: 12px; } }
 .config { columns: 2 320px; column-gap: 32px; }
 .config div { break-inside: avoid; display: flex; justify-content: space-between; gap: 12px;
               border-bottom: 1px solid #eef1f4; padding: 3px 0; }
@@ -276,6 +285,21 @@ def _page(title: str, subtitle: str, body: str) -> str:
     )
 
 
+def _relevant_model_keys(model: Any) -> Any:
+    """The model section without the keys of layers it does not have (a logistic model
+    has no convolution keys to show) and without an empty source."""
+    if not isinstance(model, dict):
+        return model
+    shown = dict(model)
+    if not shown.get("conv_depths"):
+        for key in ("conv_depths", "conv_patches", "conv_strides", "conv_padding", "pools"):
+            shown.pop(key, None)
+    for key in ("hidden", "source"):
+        if not shown.get(key):
+            shown.pop(key, None)
+    return shown
+
+
 def _seconds(value: Any) -> str:
     try:
         s = float(value)
@@ -332,7 +356,18 @@ def render_run_page(
             + (f", {_e(plural(metrics['threads'], 'thread'))}" if metrics.get("threads") else ""),
         ),
     ]
+    best, epochs = metrics.get("best_epoch"), metrics.get("epochs")
+    if best and epochs and config.get("restore_best", True):
+        kept = "the last" if best == epochs else "restored"
+        cards.append(
+            _card(
+                "weights kept",
+                f"epoch {int(best)}",
+                f"best validation accuracy of {plural(int(epochs), 'epoch')}; {kept}",
+            )
+        )
     settings = {k: v for k, v in config.items() if k != "data"}  # data: the source below
+    settings["model"] = _relevant_model_keys(config.get("model", {}))
     config_rows = "".join(
         f'<div><span class="k">{_e(k)}</span><code>{_e(v)}</code></div>'
         for k, v in _flatten(settings)
