@@ -15,7 +15,7 @@ from tfdojo.lessons import common
 
 pytestmark = pytest.mark.slow
 
-ROWS = {1: 5, 2: 3, 3: 7, 4: 5}  # table rows per lesson (3 and 4 add their reference)
+ROWS = {1: 4, 2: 3, 3: 7, 4: 5}  # table rows per lesson (3 and 4 add their reference)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,12 @@ def test_quick_lesson_prints_its_table_and_writes_its_outputs(
     assert "| variant |" in (folder / "results.md").read_text()
 
     if number == 1:
-        assert [r["params"] for r in rows] == [7850] * 5
-        assert "Is the last step (5,000 images -> all) a real gain?" in out
+        n_train = len(dataset.load(tiny_dataset).train)
+        assert [r["train_n"] for r in rows] == [50, 100, 500, n_train]  # quick sizes, then all
+        assert [r["params"] for r in rows] == [7850] * 4
+        assert f"Is the last step (500 images -> all {n_train:,}) a real gain?" in out
+        assert rows[0]["label"].startswith("logistic, 50 images (median of 3 draws: ")
+        assert out.rstrip().splitlines()[-3].startswith("quick: a quick lesson: at most 5,000")
         assert "exact duplicates removed" in out and "softmax" in out.lower()
         assert "data:image/png;base64" in page  # the sample grid
     if number == 2:

@@ -107,6 +107,7 @@ def run_lesson(
     log(f"Lesson {module.NUMBER}: {module.TITLE} ({'quick' if quick else 'full'})\n")
     result = module.run(ctx)
     result.seconds = time.perf_counter() - start
+    result.quick = quick
     result.out = write_outputs(ctx, result)
     return result
 

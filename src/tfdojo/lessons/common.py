@@ -27,6 +27,10 @@ from tfdojo.errors import TfdojoError
 
 # Training images a --quick lesson keeps at most (and evaluation uses every image).
 QUICK_TRAIN = 5000
+QUICK_NOTE = (
+    f"a quick lesson: at most {QUICK_TRAIN:,} training images and a few epochs, so its "
+    "numbers are lower than the full lesson's (run it without --quick)"
+)
 VERSUS_NOTE = (
     "vs reference: test images the variant gets right net of those it loses against the "
     "lesson's reference (its first row; lessons 1 and 2: the row above), and the exact "
@@ -62,6 +66,7 @@ class Variant:
     train_n: int | None = None  # None: every training image
     course: str = ""  # the course's published result, "" when it has none
     model_class: type | None = None  # the learner's own class; then model is "FILE:NAME"
+    draws: int = 1  # subsets of train_n images drawn and trained; the median one is shown
 
 
 @dataclasses.dataclass
@@ -135,14 +140,32 @@ def epochs_for_steps(n: int, batch_size: int, steps: int, cap: int = 200) -> int
 def train_variant(ctx: Context, v: Variant) -> Row:
     """Train ``v`` into ``ctx.out/runs/<key>`` (replacing it); score it on the test split.
 
-    The batch size is cut to the training set's size when that is smaller.
+    The batch size is cut to the training set's size when that is smaller. With
+    ``v.draws > 1`` (a few images: which ones you draw matters), each draw trains into
+    ``<key>-draw<i>`` and the row is the median draw's, its label giving the range.
     """
+    if v.draws > 1:
+        rows = [
+            _train_one(ctx, dataclasses.replace(v, key=f"{v.key}-draw{d}", draws=1), seed=d)
+            for d in range(v.draws)
+        ]
+        rows.sort(key=lambda r: r.test_accuracy)
+        median = rows[len(rows) // 2]
+        median.label = (
+            f"{v.label} (median of {v.draws} draws: "
+            f"{rows[0].test_accuracy:.1%}–{rows[-1].test_accuracy:.1%})"
+        )
+        return median
+    return _train_one(ctx, v)
+
+
+def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
     from tfdojo import runs
     from tfdojo.train import make_config, train
 
     data = ctx.data
     if v.train_n is not None and v.train_n < len(data.train):
-        data = dataclasses.replace(data, train=subsample(data.train, v.train_n))
+        data = dataclasses.replace(data, train=subsample(data.train, v.train_n, seed))
     n = len(data.train)
     cfg = make_config(v.model, sets=[*v.sets, f"epochs={v.epochs}"])
     if cfg.batch_size > n:
@@ -275,21 +298,23 @@ def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
     return out
 
 
-def format_table(rows: list[Row]) -> str:
+def format_table(rows: list[Row], quick: bool = False) -> str:
     """The results table as aligned text (what ``tfdojo lesson N`` prints)."""
     cells = [HEADER, *table_rows(rows)]
     widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines) + f"\n* {COURSE_NOTE}\n** {VERSUS_NOTE}"
+    quick_note = f"\nquick: {QUICK_NOTE}" if quick else ""
+    return "\n".join(lines) + f"\n* {COURSE_NOTE}\n** {VERSUS_NOTE}{quick_note}"
 
 
-def markdown_table(rows: list[Row]) -> str:
+def markdown_table(rows: list[Row], quick: bool = False) -> str:
     """The results table in Markdown (for ``results.md`` and the README)."""
     header = [h.replace("*", "\\*") for h in HEADER]
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * 6 + "---|---|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(rows)]
-    return "\n".join(lines) + f"\n\n\\* {COURSE_NOTE}  \n\\*\\* {VERSUS_NOTE}"
+    quick_note = f"  \nquick: {QUICK_NOTE}" if quick else ""
+    return "\n".join(lines) + f"\n\n\\* {COURSE_NOTE}  \n\\*\\* {VERSUS_NOTE}{quick_note}"
 
 
 @dataclasses.dataclass
@@ -303,9 +328,10 @@ class LessonResult:
     figures: list[tuple[str, bytes]]  # (caption, PNG)
     seconds: float = 0.0
     out: Path | None = None
+    quick: bool = False
 
     def table(self) -> str:
-        return format_table(self.rows)
+        return format_table(self.rows, self.quick)
 
 
 def write_outputs(ctx: Context, result: LessonResult) -> Path:
@@ -325,7 +351,7 @@ def write_outputs(ctx: Context, result: LessonResult) -> Path:
     md = [f"# Lesson {result.number}: {result.title}", ""]
     for heading, text in result.notes:
         md += [f"## {heading}", "", "```text", text, "```", ""]
-    md += ["## Results", "", markdown_table(result.rows), ""]
+    md += ["## Results", "", markdown_table(result.rows, ctx.quick), ""]
     md += [f"- {r.label}: {r.versus_detail}" for r in result.rows if r.versus_detail]
     md += ["", f"Total time: {result.seconds:.0f} s ({'quick' if ctx.quick else 'full'} lesson)."]
     write_text(ctx.out / "results.md", "\n".join(md) + "\n")
