@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 
-MiB = 1 << 20
-
 
 def _status(field: str) -> int:
     text = Path("/proc/self/status").read_text()

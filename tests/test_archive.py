@@ -13,7 +13,8 @@ import pytest
 from tfdojo.data import archive
 from tfdojo.errors import TfdojoError
 
-from .memory import MiB, peak_rss_growth
+from .hostile import MiB, gnu_sparse_header, tar_header, zeros_gzip
+from .memory import peak_rss_growth
 
 
 def make_tar(path: Path, entries: list[tarfile.TarInfo | tuple[str, bytes]], mode="w:gz") -> Path:
@@ -139,28 +140,6 @@ def test_plain_tar_cut_between_two_entries(tmp_path):
 # -- hostile sizes: refused from the header, before reading -------------------------------------
 
 
-def header(info: tarfile.TarInfo, patch: dict[int, bytes] | None = None) -> bytes:
-    """The 512-byte GNU header of ``info``, with bytes patched in and the checksum redone."""
-    block = bytearray(info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")[-512:])
-    for offset, value in (patch or {}).items():
-        block[offset : offset + len(value)] = value
-    block[148:156] = b" " * 8
-    block[148:156] = b"%06o\0 " % sum(block)
-    return bytes(block)
-
-
-def octal(n: int, width: int = 12) -> bytes:
-    return b"%0*o\0" % (width - 1, n)
-
-
-def gnu_sparse_header(name: str, claimed: int) -> bytes:
-    """An old-GNU sparse entry: no data stored, one hole claiming ``claimed`` bytes."""
-    info = tarfile.TarInfo(name)
-    info.type = tarfile.GNUTYPE_SPARSE
-    # sparse map at 386: (offset, numbytes); realsize at 483.
-    return header(info, {386: octal(claimed) + octal(0), 483: octal(claimed)})
-
-
 def test_gnu_sparse_member_is_refused_before_reading(tmp_path):
     path = tmp_path / "sparse.tar.gz"
     path.write_bytes(gzip.compress(gnu_sparse_header("A/x.png", 1 << 30) + bytes(1024)))
@@ -189,16 +168,13 @@ def test_pax_sparse_member_is_refused(tmp_path):
         list(archive.iter_files(path))
 
 
-def zeros_gzip(n_mib: int) -> bytes:
-    """``n_mib`` MiB of zeros as a multi-member gzip, made in milliseconds (about 1 KB per MiB)."""
-    return gzip.compress(bytes(MiB), compresslevel=9, mtime=0) * n_mib
-
-
 def test_three_gib_member_is_refused_before_reading(tmp_path):
     big = tarfile.TarInfo("notMNIST_small/A/big.png")
     big.size = 3 << 30
     path = tmp_path / "bomb.tar.gz"
-    path.write_bytes(gzip.compress(header(big)) + zeros_gzip(3 << 10) + gzip.compress(bytes(1024)))
+    path.write_bytes(
+        gzip.compress(tar_header(big)) + zeros_gzip(3 << 10) + gzip.compress(bytes(1024))
+    )
     assert path.stat().st_size < 5 * MiB
     result, growth = peak_rss_growth(lambda: list(archive.iter_files(path)))
     assert str(result) == (
@@ -224,7 +200,7 @@ def test_huge_long_name_or_pax_header_is_refused(tmp_path, kind):
     info.type = kind
     info.size = 3 << 30
     path = tmp_path / "longname.tar.gz"
-    path.write_bytes(gzip.compress(header(info)) + zeros_gzip(3 << 10))
+    path.write_bytes(gzip.compress(tar_header(info)) + zeros_gzip(3 << 10))
     result, growth = peak_rss_growth(lambda: list(archive.iter_files(path)))
     assert str(result) == (
         f"{path}: the headers of the entry at byte 512 take more than 65,536 bytes; "
@@ -237,7 +213,7 @@ def test_negative_size_is_refused(tmp_path):
     info = tarfile.TarInfo("A/x.png")
     # base-256 size field: 0xff then two's complement: -512
     path = tmp_path / "neg.tar"
-    path.write_bytes(header(info, {124: b"\xff" * 10 + b"\xfe\x00"}) + bytes(1024))
+    path.write_bytes(tar_header(info, {124: b"\xff" * 10 + b"\xfe\x00"}) + bytes(1024))
     with pytest.raises(TfdojoError, match="entry 'A/x.png' claims -512 bytes"):
         list(archive.iter_files(path))
 
