@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from tfdojo import LETTERS
 from tfdojo.cli import main
 from tfdojo.data import dataset, idx
-from tfdojo.data.importer import font_key, group_key, load_images
+from tfdojo.data.importer import font_key, group_key, load_images, load_labelled
 
 from .hostile import MiB, gnu_sparse_header, png, tar_header, zeros_gzip
 from .memory import peak_rss_growth
@@ -355,6 +355,47 @@ def test_import_mnist_named_idx_files(tmp_path):
     images, labels, _, _ = load_images(tmp_path / "pics.idx", labels=tmp_path / "answers.idx")
     np.testing.assert_array_equal(labels, y[[0, 1, 2, 4]])  # image 3 is blank
     np.testing.assert_array_equal(images, x[[0, 1, 2, 4]])
+
+
+def test_float_labels_are_refused_not_truncated(tmp_path, capsys):
+    idx.write_idx(tmp_path / "f-images-idx3-ubyte", np.ones((3, 28, 28), np.uint8))
+    idx.write_idx(tmp_path / "f-labels-idx1-ubyte", np.array([0.0, 1.5, 2.0], np.float32))
+    code, _, err = run(
+        capsys,
+        "data",
+        "import",
+        "--quiet",
+        str(tmp_path / "f-images-idx3-ubyte"),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert_clean_error(
+        code,
+        err,
+        f"{tmp_path / 'f-labels-idx1-ubyte'}: expected integer labels (IDX type uint8), "
+        "received float32 (refused rather than rounded)",
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_labelled_images_say_how_many_were_skipped(tmp_path):
+    x = np.ones((6, 28, 28), np.uint8)
+    x[5] = 0
+    idx.write_idx(tmp_path / "t-images-idx3-ubyte", x)
+    idx.write_idx(tmp_path / "t-labels-idx1-ubyte", np.array([0, 10, 2, 200, 4, 5], np.uint8))
+    images, labels, source = load_labelled(tmp_path / "t-images-idx3-ubyte")
+    assert labels.tolist() == [0, 2, 4]
+    assert len(images) == 3
+    assert source == (
+        f"{tmp_path / 't-images-idx3-ubyte'} (skipped 1 no ink (every pixel black), "
+        "2 label outside 0..9 (A..J))"
+    )
+    x[5] = 1
+    idx.write_idx(tmp_path / "t-images-idx3-ubyte", x)
+    idx.write_idx(tmp_path / "t-labels-idx1-ubyte", np.arange(6, dtype=np.uint8))
+    assert load_labelled(tmp_path / "t-images-idx3-ubyte")[2] == str(
+        tmp_path / "t-images-idx3-ubyte"
+    )
 
 
 def test_import_emnist_letters_keeps_a_to_j_upright(tmp_path):

@@ -301,6 +301,11 @@ def _from_idx_files(
                 "(*-labels-idx1-ubyte[.gz]) or --labels FILE"
             )
         y = idx.read_idx(label_file)
+        if y.dtype.kind not in "iu":
+            raise TfdojoError(
+                f"{label_file}: expected integer labels (IDX type uint8), received {y.dtype} "
+                "(refused rather than rounded)"
+            )
         if x.ndim != 3 or x.shape[1:] != IMAGE_SIZE or x.dtype != np.uint8:
             raise TfdojoError(
                 f"{f}: expected uint8 images of shape (N, 28, 28), received {x.dtype} {x.shape}"
@@ -417,7 +422,9 @@ def load_labelled(path: str | os.PathLike, labels: str | os.PathLike | None = No
     Used by ``tfdojo evaluate``, ``compare`` and ``report``.
 
     Returns:
-        ``(images uint8 (N, 28, 28), labels uint8 (N,), source description)``.
+        ``(images uint8 (N, 28, 28), labels uint8 (N,), source description)``; the
+        description says how many images were skipped and why, e.g.
+        ``t10k-images-idx3-ubyte.gz (skipped 3 label outside 0..9 (A..J))``.
     """
     from tfdojo.data import dataset
 
@@ -426,4 +433,7 @@ def load_labelled(path: str | os.PathLike, labels: str | os.PathLike | None = No
         test = dataset.load(p).test
         return test.images, test.labels, f"{dataset.resolve(p)} (test split)"
     images, y, _keys, report = load_images(p, labels)
-    return images, y, str(report.get("source", path))
+    source = str(report.get("source", path))
+    if report.get("skipped_total"):
+        source += f" (skipped {_skipped_text(report)})"
+    return images, y, source
