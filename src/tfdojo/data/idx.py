@@ -115,7 +115,7 @@ def _read_stream(f: BinaryIO, name: str) -> np.ndarray:
             f"expected at most {MAX_IDX_BYTES:,}"
         )
     data = np.empty(expected, np.uint8)  # pages are only touched as they are filled
-    received = _read_into(f, data)
+    received = read_into(f, data)
     if received < expected:
         raise TfdojoError(
             f"{name}: truncated IDX data: shape {shape} of {dtype.name} needs {expected} bytes, "
@@ -129,8 +129,12 @@ def _read_stream(f: BinaryIO, name: str) -> np.ndarray:
     return data.view(dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
-def _read_into(f: BinaryIO, buf: np.ndarray) -> int:
-    """Fill the uint8 array ``buf`` from ``f``; return how many bytes were read (fewer at EOF)."""
+def read_into(f: BinaryIO, buf: np.ndarray) -> int:
+    """Fill the uint8 array ``buf`` from ``f``; return how many bytes were read (fewer at EOF).
+
+    Memory comes from NumPy, untouched until filled: a header that claims more than the
+    file holds costs only what the file holds.
+    """
     view = memoryview(buf)
     got = 0
     while got < len(buf):
