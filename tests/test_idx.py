@@ -126,6 +126,21 @@ def test_dimensions_whose_product_overflows_int64_are_refused():
     )
 
 
+def test_empty_shape_with_absurd_dimensions_is_refused():
+    raw = bytes.fromhex("00000803 00000000 ffffffff ffffffff")
+    with pytest.raises(TfdojoError) as err:
+        idx.parse_idx(raw, "x")
+    assert str(err.value) == (
+        "x: IDX header claims shape (0, 4294967295, 4294967295) of uint8, "
+        "18,446,744,065,119,617,025 bytes; expected at most 1,073,741,824"
+    )
+    assert idx.parse_idx(bytes.fromhex("00000803 00000000 0000001c 0000001c"), "x").shape == (
+        0,
+        28,
+        28,
+    )
+
+
 def test_header_over_the_cap_is_refused_before_reading(tmp_path):
     path = tmp_path / "big-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(struct.pack(">HBB3I", 0, 8, 3, 4_000_000, 28, 28)))

@@ -109,9 +109,11 @@ def _read_stream(f: BinaryIO, name: str) -> np.ndarray:
     shape = struct.unpack(f">{ndim}I", dims)
     dtype = DTYPES[code]
     expected = math.prod(shape) * dtype.itemsize  # Python ints: exact, never overflows
-    if expected > MAX_IDX_BYTES:
+    # Checked as NumPy sizes an array's shape: a zero dimension does not excuse the others.
+    claimed = math.prod(max(d, 1) for d in shape) * dtype.itemsize
+    if claimed > MAX_IDX_BYTES:
         raise TfdojoError(
-            f"{name}: IDX header claims shape {shape} of {dtype.name}, {expected:,} bytes; "
+            f"{name}: IDX header claims shape {shape} of {dtype.name}, {claimed:,} bytes; "
             f"expected at most {MAX_IDX_BYTES:,}"
         )
     data = np.empty(expected, np.uint8)  # pages are only touched as they are filled
