@@ -209,9 +209,9 @@ def test_counts_and_font_indices_must_match_the_arrays(folder):
     )
 
 
-def npz_with_header(shape: tuple, data: bytes, descr: str = "|u1") -> bytes:
+def npz_with_header(shape: tuple, data: bytes, descr: str = "|u1", header: bytes = b"") -> bytes:
     """An npz whose one entry has a hand-written .npy header."""
-    header = repr({"descr": descr, "fortran_order": False, "shape": shape}).encode()
+    header = header or repr({"descr": descr, "fortran_order": False, "shape": shape}).encode()
     header += b" " * (-(10 + len(header) + 1) % 64) + b"\n"
     npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + data
     buf = io.BytesIO()
@@ -231,6 +231,21 @@ def test_npy_header_claiming_more_than_its_data_allocates_nothing(folder):
     assert growth < 10 * MiB
     npz.write_bytes(npz_with_header((-1, -784), bytes(784)))
     assert "shape (-1, -784) of uint8 does not match the 784 bytes" in refusal(folder)
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        # NumPy retries a header it cannot parse as Python 2's, and its tokenizer raises.
+        (b"{'descr': '|u1', 'fortran_order': False, 'shape': (3,", "('EOF in multi-line"),
+        (b"{'descr': '|u1'}" + b" " * 10_050, "Header info length (10102) is large and may"),
+        (b"[1, 2]", "Header is not a dictionary: [1, 2])"),
+    ],
+)
+def test_unparseable_npy_header_is_one_line(folder, header, reason):
+    npz = folder / "notmnist.npz"
+    npz.write_bytes(npz_with_header((), b"", header=header))
+    assert refusal(folder).startswith(f"{npz}: train_images: not a readable .npy array ({reason}")
 
 
 def test_unzipped_size_is_capped_from_the_zip_directory(folder, monkeypatch):

@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -33,7 +34,7 @@ import numpy as np
 from tfdojo import LETTERS
 from tfdojo.atomic import atomic_open, ensure_dir, json_default, write_json
 from tfdojo.data.idx import read_into
-from tfdojo.errors import TfdojoError
+from tfdojo.errors import TfdojoError, first_line
 
 SPLITS = ("train", "valid", "test")
 NPZ_NAME = "notmnist.npz"
@@ -399,15 +400,19 @@ def read_npz(npz: str | os.PathLike) -> dict[str, np.ndarray]:
 
 def _read_npy(f: IO[bytes], size: int, name: str) -> np.ndarray:
     try:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
-    except ValueError as exc:
-        raise TfdojoError(f"{name}: not a readable .npy array ({exc})") from None
+        with warnings.catch_warnings():  # NumPy warns about headers written by Python 2
+            warnings.simplefilter("ignore")
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
+        raise  # the zip entry itself is damaged: read_npz says so
+    except Exception as exc:  # noqa: BLE001 - NumPy's header parser (tokenize, ast) on bad bytes
+        raise TfdojoError(f"{name}: not a readable .npy array ({first_line(exc)})") from None
     if dtype.hasobject:
         raise TfdojoError(
             f"{name}: holds pickled Python objects (dtype {dtype}); refused, only numeric "

@@ -19,7 +19,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tfdojo.errors import TfdojoError
+from tfdojo.errors import TfdojoError, first_line
 
 SIZE = 28
 
@@ -67,12 +67,29 @@ def open_image(
         name = os.fspath(source) if isinstance(source, str | os.PathLike) else "image"
     if isinstance(source, bytes | bytearray | memoryview):
         source = io.BytesIO(source)
+    # Pillow warns about odd files, and above its own far higher pixel limit (which the
+    # check below covers): the caller gets an image or one error line, nothing else.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        img = _open_header(source, name, max_pixels)
+        with img:
+            width, height = img.size
+            if width * height > max_pixels:
+                raise ImageTooLarge(
+                    f"{name}: expected an image of at most {max_pixels:,} pixels, received "
+                    f"{width}x{height} ({width * height:,}); refused before decoding"
+                )
+            try:
+                img.load()
+            except Exception as exc:  # noqa: BLE001 - a decoder failing on bad bytes, any type
+                raise TfdojoError(f"{name}: not a readable image ({first_line(exc)})") from None
+    return img
+
+
+def _open_header(source: str | os.PathLike | BinaryIO, name: str, max_pixels: int) -> Image.Image:
+    """``Image.open``: reads the format and size from the header, decodes nothing."""
     try:
-        # Pillow warns above its own far higher limit, and refuses at twice that; the
-        # warning is silenced because the size check below refuses such an image anyway.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(source)
+        return Image.open(source)
     except FileNotFoundError:
         raise TfdojoError(f"{name}: no such file; expected an image (PNG, JPEG, ...)") from None
     except IsADirectoryError:
@@ -88,25 +105,8 @@ def open_image(
         raise TfdojoError(
             f"{name}: not an image Pillow can read; expected PNG, JPEG, GIF, BMP, TIFF, ..."
         ) from None
-    except Exception as exc:  # noqa: BLE001 - a decoder failing on bad bytes, whatever it raises
-        raise TfdojoError(f"{name}: not a readable image ({_first_line(exc)})") from None
-    with img:
-        width, height = img.size
-        if width * height > max_pixels:
-            raise ImageTooLarge(
-                f"{name}: expected an image of at most {max_pixels:,} pixels, received "
-                f"{width}x{height} ({width * height:,}); refused before decoding"
-            )
-        try:
-            img.load()
-        except Exception as exc:  # noqa: BLE001 - as above: truncated data, broken chunks, ...
-            raise TfdojoError(f"{name}: not a readable image ({_first_line(exc)})") from None
-    return img
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - a parser failing on bad bytes, whatever it raises
+        raise TfdojoError(f"{name}: not a readable image ({first_line(exc)})") from None
 
 
 def ink_bbox(a: np.ndarray, threshold: int = 0) -> tuple[int, int, int, int] | None:
