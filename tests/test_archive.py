@@ -13,7 +13,7 @@ import pytest
 from tfdojo.data import archive
 from tfdojo.errors import TfdojoError
 
-from .hostile import MiB, gnu_sparse_header, tar_header, zeros_gzip
+from .hostile import MiB, gnu_sparse_header, octal, tar_header, zeros_gzip
 from .memory import peak_rss_growth
 
 
@@ -150,6 +150,20 @@ def test_gnu_sparse_member_is_refused_before_reading(tmp_path):
         f"{path}: entry 'A/x.png' is a GNU sparse file; expected only plain files and folders"
     )
     assert growth < 20 * MiB
+
+
+def test_sparse_map_cut_short_is_one_line(tmp_path):
+    # The header promises an extension block of the sparse map; the archive ends instead,
+    # and tarfile indexes into the empty block it read (IndexError).
+    info = tarfile.TarInfo("A/x.png")
+    info.type = tarfile.GNUTYPE_SPARSE
+    path = tmp_path / "cut.tar"
+    path.write_bytes(tar_header(info, {386: octal(100) + octal(0), 482: b"\x01"}))
+    with pytest.raises(TfdojoError) as err:
+        list(archive.iter_files(path))
+    assert str(err.value) == (
+        f"{path}: corrupt or not a tar archive (malformed header: index out of range)"
+    )
 
 
 def test_pax_sparse_member_is_refused(tmp_path):

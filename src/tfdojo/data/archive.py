@@ -196,7 +196,7 @@ def _parse_headers(stream: _MeteredStream, parse):
     except RecursionError:  # a long chain of long-name or pax headers
         raise tarfile.ReadError("too many chained headers") from None
     except (IndexError, ValueError, UnicodeError) as exc:  # tarfile on hostile header fields
-        raise tarfile.ReadError(f"malformed header ({exc})") from None
+        raise tarfile.ReadError(f"malformed header: {exc}") from None
     finally:
         stream.budget = None
 
