@@ -229,9 +229,9 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
         _verify(arrays, manifest, npz, man)
     _check_fields(manifest, MANIFEST_FIELDS, man, "")
     _check_counts(manifest, splits, man)
-    fonts = manifest.get("fonts", [])
+    fonts = manifest.get("fonts")
     for name, s in splits.items():
-        if len(s) and s.font_ids.max() >= len(fonts):
+        if fonts is not None and len(s) and s.font_ids.max() >= len(fonts):
             raise TfdojoError(
                 f"{npz}: {name}_font_ids: expected indices into the {len(fonts)} fonts of "
                 f"{MANIFEST_NAME} (or -1), received up to {s.font_ids.max()}"
