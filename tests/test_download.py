@@ -7,6 +7,7 @@ The handler implements ``Range`` itself and can misbehave on demand: ignore
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.server
 import io
 import socket
@@ -101,24 +102,32 @@ def server(archive_bytes):
     thread.join()
 
 
-def fetch(url, out, size):
-    return download.download("small", url, out, progress=False, expected_size=size)
+def fetch(url, out, archive: bytes):
+    """Download ``archive``, checked against its size and sha256."""
+    return download.download(
+        "small",
+        url,
+        out,
+        progress=False,
+        expected_size=len(archive),
+        expected_sha256=hashlib.sha256(archive).hexdigest(),
+    )
 
 
 def test_download_whole_file_then_nothing_more(server, archive_bytes, tmp_path):
     url, cfg = server
-    path = fetch(url, tmp_path, len(archive_bytes))
+    path = fetch(url, tmp_path, archive_bytes)
     assert path == tmp_path / NAME
     assert path.read_bytes() == archive_bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]  # no .part left
-    assert fetch(url, tmp_path, len(archive_bytes)) == path
+    assert fetch(url, tmp_path, archive_bytes) == path
     assert cfg["requests"] == [None]  # the second call found the file complete
 
 
 def test_resume_from_a_partial_file(server, archive_bytes, tmp_path):
     url, cfg = server
     (tmp_path / (NAME + ".part")).write_bytes(archive_bytes[:1000])
-    path = fetch(url, tmp_path, len(archive_bytes))
+    path = fetch(url, tmp_path, archive_bytes)
     assert cfg["requests"] == ["bytes=1000-"]
     assert path.read_bytes() == archive_bytes
 
@@ -127,7 +136,7 @@ def test_server_ignoring_range_restarts_from_zero(server, archive_bytes, tmp_pat
     url, cfg = server
     cfg["mode"] = "ignore-range"
     (tmp_path / (NAME + ".part")).write_bytes(archive_bytes[:1000])
-    path = fetch(url, tmp_path, len(archive_bytes))
+    path = fetch(url, tmp_path, archive_bytes)
     assert cfg["requests"] == ["bytes=1000-"]
     assert path.read_bytes() == archive_bytes  # not 1000 bytes twice
 
@@ -136,11 +145,11 @@ def test_interrupted_transfer_keeps_part_and_resumes(server, archive_bytes, tmp_
     url, cfg = server
     cfg["mode"] = "cut"
     with pytest.raises(TfdojoError, match="interrupted after .* run the same command again"):
-        fetch(url, tmp_path, len(archive_bytes))
+        fetch(url, tmp_path, archive_bytes)
     part = tmp_path / (NAME + ".part")
     assert part.read_bytes() == archive_bytes[: len(archive_bytes) // 2]
     assert not (tmp_path / NAME).exists()
-    path = fetch(url, tmp_path, len(archive_bytes))
+    path = fetch(url, tmp_path, archive_bytes)
     assert cfg["requests"][-1] == f"bytes={len(archive_bytes) // 2}-"
     assert path.read_bytes() == archive_bytes
 
@@ -150,7 +159,7 @@ def test_html_page_is_refused_and_not_saved(server, archive_bytes, tmp_path, mod
     url, cfg = server
     cfg["mode"] = mode
     with pytest.raises(TfdojoError, match="answered an HTML page"):
-        fetch(url, tmp_path, len(archive_bytes))
+        fetch(url, tmp_path, archive_bytes)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -159,7 +168,7 @@ def test_short_file_is_refused(server, archive_bytes, tmp_path):
     cfg["mode"] = "short"
     message = f"expected {len(archive_bytes):,} bytes, received 1,000"
     with pytest.raises(TfdojoError, match=message):
-        fetch(url, tmp_path, len(archive_bytes))
+        fetch(url, tmp_path, archive_bytes)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -174,12 +183,12 @@ def test_404_and_unreachable_server(server, tmp_path):
     url, cfg = server
     cfg["mode"] = "404"
     with pytest.raises(TfdojoError, match=f"{url}{NAME}: the server answered HTTP 404"):
-        fetch(url, tmp_path, 10)
+        fetch(url, tmp_path, bytes(10))
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(TfdojoError, match="could not connect"):
-        fetch(f"http://127.0.0.1:{port}/", tmp_path, 10)
+        fetch(f"http://127.0.0.1:{port}/", tmp_path, bytes(10))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -196,7 +205,8 @@ def test_base_url_from_environment(monkeypatch):
 
 def test_cli_download_and_import(server, archive_bytes, tmp_path, capsys, monkeypatch):
     url, _ = server
-    monkeypatch.setitem(download.ARCHIVES, "small", (NAME, len(archive_bytes)))
+    sha256 = hashlib.sha256(archive_bytes).hexdigest()
+    monkeypatch.setitem(download.ARCHIVES, "small", (NAME, len(archive_bytes), sha256))
     monkeypatch.setenv("TFDOJO_BASE_URL", url)
     data = tmp_path / "real"
     code = main(["data", "download", "--quiet", "--out", str(tmp_path), "--import", str(data)])
@@ -211,7 +221,7 @@ def test_cli_download_and_import(server, archive_bytes, tmp_path, capsys, monkey
 def test_cli_download_errors_are_one_line(server, tmp_path, capsys, monkeypatch):
     url, cfg = server
     cfg["mode"] = "html"
-    monkeypatch.setitem(download.ARCHIVES, "small", (NAME, 5000))
+    monkeypatch.setitem(download.ARCHIVES, "small", (NAME, 5000, "0" * 64))
     code = main(["data", "download", "--quiet", "--base-url", url, "--out", str(tmp_path)])
     out, err = capsys.readouterr()
     assert code == 2
@@ -225,5 +235,62 @@ def test_default_folder_is_the_cache_downloads(server, archive_bytes, tmp_path, 
 
     url, _ = server
     monkeypatch.setenv("TFDOJO_DATA", str(tmp_path / "cache"))
-    path = download.download("small", url, None, progress=False, expected_size=len(archive_bytes))
+    path = fetch(url, None, archive_bytes)
     assert path == paths.downloads_dir() / NAME == tmp_path / "cache" / "downloads" / NAME
+
+
+# -- sha256 --------------------------------------------------------------------------------------
+
+
+def test_published_sizes_and_sha256s():
+    assert download.ARCHIVES == {
+        "small": (
+            "notMNIST_small.tar.gz",
+            8_458_043,
+            "76b2ef7ccc56452964780569db37b279c9cbe1bf442c3b38be784752683b3cec",
+        ),
+        "large": (
+            "notMNIST_large.tar.gz",
+            247_336_696,
+            "1e8261b75484b520dc76027f5c22af50fe608e3bb16277caec086eb928f9b61c",
+        ),
+    }
+
+
+def test_right_size_wrong_sha256_is_refused_and_not_kept(server, archive_bytes, tmp_path):
+    url, cfg = server
+    damaged = bytearray(archive_bytes)
+    damaged[len(damaged) // 2] ^= 0xFF  # same size, still starts like gzip
+    cfg["body"] = bytes(damaged)
+    good = hashlib.sha256(archive_bytes).hexdigest()
+    bad = hashlib.sha256(damaged).hexdigest()
+    with pytest.raises(TfdojoError) as err:
+        fetch(url, tmp_path, archive_bytes)
+    assert str(err.value) == (
+        f"{url}{NAME}: sha256 {bad} does not match the archive's {good} (a damaged or "
+        "different file of the right size); nothing was kept"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_damaged_archive_already_there_is_downloaded_again(server, archive_bytes, tmp_path):
+    url, cfg = server
+    (tmp_path / NAME).write_bytes(archive_bytes[:-1] + b"x")  # right size and magic
+    path = fetch(url, tmp_path, archive_bytes)
+    assert cfg["requests"] == [None]
+    assert path.read_bytes() == archive_bytes
+
+
+def test_cli_sha256_option(server, archive_bytes, tmp_path, capsys, monkeypatch):
+    url, _ = server
+    monkeypatch.setitem(download.ARCHIVES, "small", (NAME, len(archive_bytes), "0" * 64))
+    argv = ["data", "download", "--quiet", "--base-url", url, "--out", str(tmp_path)]
+    assert main([*argv, "--sha256", "xyz"]) == 2
+    assert capsys.readouterr().err == (
+        "tfdojo: error: --sha256: expected 64 hexadecimal digits, received 'xyz'\n"
+    )
+    assert main(argv) == 2
+    assert "does not match the archive's 0000" in capsys.readouterr().err
+    sha256 = hashlib.sha256(archive_bytes).hexdigest().upper()
+    assert main([*argv, "--sha256", sha256]) == 0, capsys.readouterr().err
+    assert (tmp_path / NAME).read_bytes() == archive_bytes

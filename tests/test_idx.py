@@ -14,6 +14,9 @@ from hypothesis.extra import numpy as hnp
 from tfdojo.data import idx
 from tfdojo.errors import TfdojoError
 
+from .hostile import MiB, zeros_gzip
+from .memory import peak_rss_growth
+
 IDX_DTYPES = st.sampled_from(["u1", "i1", "<i2", ">i2", "<i4", ">i4", "<f4", ">f4", "<f8", ">f8"])
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5)
 
@@ -107,3 +110,66 @@ def test_labels_path_follows_mnist_naming(tmp_path):
     assert idx.labels_path_for("t10k-images.idx3-ubyte").name == "t10k-labels.idx1-ubyte"
     with pytest.raises(TfdojoError, match="--labels"):
         idx.labels_path_for("images.bin")
+
+
+# -- hostile headers and streams -----------------------------------------------------------------
+
+
+def test_dimensions_whose_product_overflows_int64_are_refused():
+    # 65536**4 = 2**64: NumPy's int64 product wraps to 0, which "matched" an empty file.
+    raw = bytes.fromhex("00000804") + struct.pack(">4I", *[65536] * 4)
+    with pytest.raises(TfdojoError) as err:
+        idx.parse_idx(raw, "x")
+    assert str(err.value) == (
+        "x: IDX header claims shape (65536, 65536, 65536, 65536) of uint8, "
+        "18,446,744,073,709,551,616 bytes; expected at most 1,073,741,824"
+    )
+
+
+def test_empty_shape_with_absurd_dimensions_is_refused():
+    raw = bytes.fromhex("00000803 00000000 ffffffff ffffffff")
+    with pytest.raises(TfdojoError) as err:
+        idx.parse_idx(raw, "x")
+    assert str(err.value) == (
+        "x: IDX header claims shape (0, 4294967295, 4294967295) of uint8, "
+        "18,446,744,065,119,617,025 bytes; expected at most 1,073,741,824"
+    )
+    assert idx.parse_idx(bytes.fromhex("00000803 00000000 0000001c 0000001c"), "x").shape == (
+        0,
+        28,
+        28,
+    )
+
+
+def test_header_over_the_cap_is_refused_before_reading(tmp_path):
+    path = tmp_path / "big-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(struct.pack(">HBB3I", 0, 8, 3, 4_000_000, 28, 28)))
+    with pytest.raises(TfdojoError, match=r"claims shape \(4000000, 28, 28\) of uint8, 3,136,"):
+        idx.read_idx(path)
+
+
+def test_small_gz_inflating_to_gigabytes_reads_only_what_the_header_says(tmp_path):
+    path = tmp_path / "bomb-images-idx3-ubyte.gz"
+    header = gzip.compress(struct.pack(">HBB3I", 0, 8, 3, 100, 28, 28))
+    path.write_bytes(header + zeros_gzip(3 << 10))  # 3 MB that inflates to 3 GiB
+    result, growth = peak_rss_growth(lambda: idx.read_idx(path))
+    assert str(result) == (
+        f"{path}: IDX dimensions (100, 28, 28) do not match the data: expected 78400 bytes, "
+        "received more"
+    )
+    assert growth < 20 * MiB
+
+
+def test_wrong_gzip_crc_is_refused(tmp_path):
+    good = bytearray(gzip.compress(bytes.fromhex("00000801 00000003 010203")))
+    good[-8] ^= 0xFF
+    path = tmp_path / "l-labels-idx1-ubyte.gz"
+    path.write_bytes(bytes(good))
+    with pytest.raises(TfdojoError, match=r"truncated or corrupt gzip stream \(CRC check failed"):
+        idx.read_idx(path)
+
+
+def test_big_endian_values_come_back_native():
+    raw = bytes.fromhex("00000b01 00000002 0102 fffe")
+    a = idx.parse_idx(raw, "x")
+    assert a.dtype == np.dtype("=i2") and a.tolist() == [258, -2]

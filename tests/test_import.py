@@ -8,6 +8,7 @@ set has (a corrupt PNG, an empty file, a wrong-size image).
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import os
 import tarfile
@@ -20,7 +21,10 @@ from PIL import Image, ImageDraw
 from tfdojo import LETTERS
 from tfdojo.cli import main
 from tfdojo.data import dataset, idx
-from tfdojo.data.importer import font_key, group_key, load_images
+from tfdojo.data.importer import font_key, group_key, load_images, load_labelled
+
+from .hostile import MiB, gnu_sparse_header, png, tar_header, zeros_gzip
+from .memory import peak_rss_growth
 
 FAMILIES = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India"]
 FAMILIES += ["Juliett", "Kilo", "Lima", "Mike", "November", "Oscar", "Papa", "Quebec", "Romeo"]
@@ -131,6 +135,32 @@ def test_load_archive_skips_and_counts_bad_images(small_tar):
     np.testing.assert_array_equal(images[k], expected)
 
 
+def test_huge_pngs_are_skipped_from_their_header(tmp_path):
+    # Three 8192x8192 RGBA PNGs (260 KB each) decode to 268 MB each, only to be skipped.
+    bomb = png(8192, 8192, "RGBA")
+    files = notmnist_files()[:30] + [(f"notMNIST_small/E/bomb{i}.png", bomb) for i in range(3)]
+    path = write_tar(tmp_path / "bombs.tar.gz", files)
+    (images, _, _, report), growth = peak_rss_growth(lambda: load_images(path))
+    assert len(images) == 30
+    assert report["skipped"] == {"wrong_size": 3}
+    assert report["skipped_examples"]["wrong_size"] == [f"E/bomb{i}.png" for i in range(3)]
+    assert growth < 50 * MiB
+
+
+def test_folder_files_over_the_cap_are_skipped_unread(tmp_path):
+    root = tmp_path / "letters"
+    for name, data in notmnist_files("letters")[:12]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    with open(root / "B" / "huge.png", "wb") as f:
+        f.truncate(3 << 30)  # a sparse 3 GiB file: nothing on disk, 3 GiB if read
+    (images, _, _, report), growth = peak_rss_growth(lambda: load_images(root))
+    assert len(images) == 12
+    assert report["skipped"] == {"too_large": 1}
+    assert report["skipped_examples"]["too_large"] == ["B/huge.png"]
+    assert growth < 50 * MiB
+
+
 def test_archive_and_extracted_folder_give_the_same_arrays(small_tar, tmp_path):
     with tarfile.open(small_tar) as tar:
         tar.extractall(tmp_path, filter="data")
@@ -217,6 +247,55 @@ def test_cli_import_truncated_archive(small_tar, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def _damaged(kind: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in notmnist_files():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    raw = buf.getvalue()
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        at = tar.getmembers()[40].offset
+    if kind == "garbage header":
+        return gzip.compress(raw[:at] + bytes(range(256)) * 2 + raw[at:])
+    if kind == "zeroed header":
+        return gzip.compress(raw[:at] + bytes(512) + raw[at + 512 :])
+    if kind == "wrong crc":
+        good = bytearray(gzip.compress(raw))
+        good[-8] ^= 0xFF
+        return bytes(good)
+    big = tarfile.TarInfo("notMNIST_small/A/big.png")
+    big.size = 3 << 30
+    head = gzip.compress(raw[:at])
+    if kind == "sparse":
+        return head + gzip.compress(gnu_sparse_header("notMNIST_small/A/s.png", 1 << 30))
+    return head + gzip.compress(tar_header(big)) + zeros_gzip(3 << 10)
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("garbage header", "corrupt archive: entry 41 has a bad tar header (at byte 40,960 of"),
+        (
+            "zeroed header",
+            "corrupt archive: data after the end-of-archive marker at byte 40,960 (after entry 40)",
+        ),
+        ("wrong crc", "corrupt or not a tar archive (CRC check failed"),
+        ("sparse", "entry 'notMNIST_small/A/s.png' is a GNU sparse file"),
+        ("3 GiB member", "entry 'notMNIST_small/A/big.png' claims 3,221,225,472 bytes"),
+    ],
+)
+def test_cli_import_refuses_damaged_archives_whole(tmp_path, capsys, kind, message):
+    bad = tmp_path / "notMNIST_small.tar.gz"
+    bad.write_bytes(_damaged(kind))
+    out = tmp_path / "out"
+    code, stdout, err = run(capsys, "data", "import", "--quiet", str(bad), "--out", str(out))
+    assert_clean_error(code, err, f"{bad}: {message}")
+    assert stdout == ""
+    assert not out.exists()
+
+
 def test_cli_import_html_page_missing_path_and_no_images(tmp_path, capsys):
     html = tmp_path / "notMNIST_small.tar.gz"
     html.write_text("<html><head><title>403 Forbidden</title></head></html>")
@@ -276,6 +355,47 @@ def test_import_mnist_named_idx_files(tmp_path):
     images, labels, _, _ = load_images(tmp_path / "pics.idx", labels=tmp_path / "answers.idx")
     np.testing.assert_array_equal(labels, y[[0, 1, 2, 4]])  # image 3 is blank
     np.testing.assert_array_equal(images, x[[0, 1, 2, 4]])
+
+
+def test_float_labels_are_refused_not_truncated(tmp_path, capsys):
+    idx.write_idx(tmp_path / "f-images-idx3-ubyte", np.ones((3, 28, 28), np.uint8))
+    idx.write_idx(tmp_path / "f-labels-idx1-ubyte", np.array([0.0, 1.5, 2.0], np.float32))
+    code, _, err = run(
+        capsys,
+        "data",
+        "import",
+        "--quiet",
+        str(tmp_path / "f-images-idx3-ubyte"),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert_clean_error(
+        code,
+        err,
+        f"{tmp_path / 'f-labels-idx1-ubyte'}: expected integer labels (IDX type uint8), "
+        "received float32 (refused rather than rounded)",
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_labelled_images_say_how_many_were_skipped(tmp_path):
+    x = np.ones((6, 28, 28), np.uint8)
+    x[5] = 0
+    idx.write_idx(tmp_path / "t-images-idx3-ubyte", x)
+    idx.write_idx(tmp_path / "t-labels-idx1-ubyte", np.array([0, 10, 2, 200, 4, 5], np.uint8))
+    images, labels, source = load_labelled(tmp_path / "t-images-idx3-ubyte")
+    assert labels.tolist() == [0, 2, 4]
+    assert len(images) == 3
+    assert source == (
+        f"{tmp_path / 't-images-idx3-ubyte'} (skipped 1 no ink (every pixel black), "
+        "2 label outside 0..9 (A..J))"
+    )
+    x[5] = 1
+    idx.write_idx(tmp_path / "t-images-idx3-ubyte", x)
+    idx.write_idx(tmp_path / "t-labels-idx1-ubyte", np.arange(6, dtype=np.uint8))
+    assert load_labelled(tmp_path / "t-images-idx3-ubyte")[2] == str(
+        tmp_path / "t-images-idx3-ubyte"
+    )
 
 
 def test_import_emnist_letters_keeps_a_to_j_upright(tmp_path):

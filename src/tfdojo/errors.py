@@ -12,6 +12,7 @@ class TfdojoError(Exception):
 
 def first_line(exc: BaseException, limit: int = 200) -> str:
     """The first line of a library's exception (TensorFlow's run to pages), at most ``limit``
-    characters, or its type's name when it has no message."""
+    characters, or its type's name when it has no message; for one-line errors, e.g.
+    ``TfdojoError(f"{path}: not a readable image ({first_line(exc)})")``."""
     text = str(exc).strip()
     return (text.splitlines()[0] if text else type(exc).__name__)[:limit]

@@ -9,12 +9,12 @@ def register(group) -> None:
     p = add_command(
         group,
         "download",
-        help="download the real notMNIST archive (resumable, size-checked)",
+        help="download the real notMNIST archive (resumable, size- and sha256-checked)",
         example="tfdojo data download --small --import ~/notmnist-small",
         description="Download notMNIST_small.tar.gz (8,458,043 bytes) or notMNIST_large.tar.gz "
         "(247,336,696 bytes) into the tfdojo cache's downloads folder. An interrupted "
-        "download resumes where it stopped; an HTML page or a file of the wrong size is "
-        "refused and never saved under the archive's name.",
+        "download resumes where it stopped; an HTML page, or a file whose size or sha256 "
+        "is not the archive's, is refused and never saved under the archive's name.",
     )
     size = p.add_mutually_exclusive_group()
     size.add_argument(
@@ -31,6 +31,12 @@ def register(group) -> None:
         "http://yaroslavvb.com/upload/notMNIST/)",
     )
     p.add_argument("--out", metavar="DIR", help="folder for the archive (default: the cache's)")
+    p.add_argument(
+        "--sha256",
+        metavar="HEX",
+        help="the archive's expected sha256 (default: the one TensorFlow Datasets recorded); "
+        "for a mirror serving a different file",
+    )
     p.add_argument(
         "--import",
         dest="import_to",
@@ -80,7 +86,9 @@ def register(group) -> None:
 def run_download(args) -> int:
     from tfdojo.data.download import download
 
-    path = download(args.kind, args.base_url, args.out, progress=not args.quiet)
+    path = download(
+        args.kind, args.base_url, args.out, progress=not args.quiet, expected_sha256=args.sha256
+    )
     print(f"notMNIST {args.kind}: {path} ({path.stat().st_size:,} bytes)")
     if args.import_to:
         return _import(path, args.import_to, args.seed, None, args.quiet)

@@ -7,8 +7,13 @@
 - ``s_font_ids``: int32 (N,), index into ``manifest["fonts"]`` (-1: no font known).
 
 ``manifest.json`` records how the data was made and the sha256 of every array, so a
-half-replaced pair (an interrupted write) is detected on load. Arrays are loaded
-with ``allow_pickle=False``: an npz holding objects is refused.
+half-replaced pair (an interrupted write) is detected on load, and a manifest without
+them is refused.
+
+:func:`load` opens a folder from anywhere as data, never as code: it reads the npz's
+zip entries itself, refusing arrays of Python objects (pickles, what ``np.load``'s
+``allow_pickle=False`` refuses), sizes over :data:`MAX_NPZ_BYTES`, and any ``.npy``
+header whose shape does not match its data, before allocating anything.
 """
 
 from __future__ import annotations
@@ -16,21 +21,52 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from tfdojo import LETTERS
 from tfdojo.atomic import atomic_open, ensure_dir, json_default, write_json
-from tfdojo.errors import TfdojoError
+from tfdojo.data.idx import read_into
+from tfdojo.errors import TfdojoError, first_line
 
 SPLITS = ("train", "valid", "test")
 NPZ_NAME = "notmnist.npz"
 MANIFEST_NAME = "manifest.json"
 IMAGE_SHAPE = (28, 28)
+
+MAX_NPZ_BYTES = 2 << 30
+"""Most bytes a dataset's arrays may take once unzipped: 2 GiB, from the zip's directory.
+
+The real notMNIST_large, imported, is 420 MB of arrays; a font build is 150 MB.
+"""
+
+MAX_MANIFEST_BYTES = 64 << 20
+"""Largest manifest.json read: 64 MiB (notMNIST_large's, with 50,000 font names, is 2 MB)."""
+
+MANIFEST_FIELDS: dict[str, Any] = {
+    "fonts": list,
+    "font_files": int,
+    "faces_used": int,
+    "faces_skipped": int,
+    "skipped_reasons": "counts",
+    "curation": {
+        "exact_duplicates": int,
+        "clusters": int,
+        "near_duplicate_rms": float,
+        "near_duplicates_removed": "counts",
+        "families_per_split": "counts",
+    },
+    "augmentation": {"variants": int, "variants_made": int, "train_glyphs": int},
+}
+"""The manifest fields summaries and lessons read, beyond ``counts`` and ``sha256``, and
+their types (``"counts"``: names to whole numbers); checked on load so readers can trust them."""
 
 
 @dataclasses.dataclass
@@ -83,13 +119,26 @@ def make_split(images: Any, labels: Any, font_ids: Any | None = None) -> Split:
         raise TfdojoError(f"images: expected dtype uint8, received {images.dtype}")
     if labels.shape != (len(images),):
         raise TfdojoError(f"labels: expected shape ({len(images)},), received {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        raise TfdojoError(f"labels: expected integers 0..9 (A..J), received dtype {labels.dtype}")
     if len(labels) and (labels.min() < 0 or labels.max() >= len(LETTERS)):
         raise TfdojoError(
             f"labels: expected values 0..9 (A..J), received {labels.min()}..{labels.max()}"
         )
     if font_ids is None:
         font_ids = np.full(len(images), -1, np.int32)
-    return Split(images, labels.astype(np.uint8), np.asarray(font_ids, np.int32))
+    font_ids = np.asarray(font_ids)
+    if font_ids.shape != (len(images),) or font_ids.dtype.kind not in "iu":
+        raise TfdojoError(
+            f"font_ids: expected integers of shape ({len(images)},), "
+            f"received {font_ids.dtype} {font_ids.shape}"
+        )
+    if len(font_ids) and (font_ids.min() < -1 or font_ids.max() > np.iinfo(np.int32).max):
+        raise TfdojoError(
+            f"font_ids: expected values -1 (no font) or more, that fit int32, "
+            f"received {font_ids.min()}..{font_ids.max()}"
+        )
+    return Split(images, labels.astype(np.uint8), font_ids.astype(np.int32))
 
 
 def save(
@@ -116,10 +165,13 @@ def save(
         for name in SPLITS
     }
     manifest["sha256"] = {key: array_sha256(a) for key, a in arrays.items()}
-    npz = directory / NPZ_NAME
-    with atomic_open(npz, "wb") as f:
+    # The npz goes to a temporary file, on disk, before the manifest is replaced, and is
+    # renamed into place only after: if either write fails, neither file has changed.
+    with atomic_open(directory / NPZ_NAME, "wb") as f:
         np.savez_compressed(f, **arrays)
-    write_json(directory / MANIFEST_NAME, manifest)
+        f.flush()
+        os.fsync(f.fileno())
+        write_json(directory / MANIFEST_NAME, manifest)
     return json.loads(json.dumps(manifest, default=json_default))  # exactly what was written
 
 
@@ -146,8 +198,10 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
         verify: check every array against the manifest's sha256.
 
     Raises:
-        TfdojoError: missing files, pickled objects, wrong keys/shapes/dtypes, or
-            arrays that do not match the manifest.
+        TfdojoError: missing files, a file that is not an npz or not a JSON object,
+            arrays of Python objects, sizes over :data:`MAX_NPZ_BYTES`, wrong
+            keys/shapes/dtypes, a manifest without the sha256 of every array, or
+            arrays that do not match it.
     """
     d = resolve(path)
     npz, man = d / NPZ_NAME, d / MANIFEST_NAME
@@ -158,23 +212,8 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
             else "expected a folder made by `tfdojo data build` or `tfdojo data import`"
         )
         raise TfdojoError(f"{d}: no {NPZ_NAME} here; {hint}")
-    try:
-        manifest = json.loads(man.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TfdojoError(
-            f"{man}: missing; the dataset is incomplete, build or import it again"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TfdojoError(f"{man}: not valid JSON ({exc})") from None
-    try:
-        with np.load(npz, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except ValueError as exc:
-        raise TfdojoError(
-            f"{npz}: holds pickled objects or is malformed ({exc}); refused"
-        ) from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise TfdojoError(f"{npz}: not a readable npz file ({exc})") from None
+    manifest = _read_manifest(man)
+    arrays = read_npz(npz)
     splits = {}
     for name in SPLITS:
         missing = [k for k in (f"{name}_images", f"{name}_labels") if k not in arrays]
@@ -187,11 +226,221 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
         except TfdojoError as exc:
             raise TfdojoError(f"{npz}: {name} {exc}") from None
     if verify:
-        expected = manifest.get("sha256", {})
-        for key, a in arrays.items():
-            if key in expected and expected[key] != array_sha256(a):
-                raise TfdojoError(
-                    f"{npz}: {key} does not match {MANIFEST_NAME} (interrupted write?); "
-                    "rebuild the dataset"
-                )
+        _verify(arrays, manifest, npz, man)
+    _check_fields(manifest, MANIFEST_FIELDS, man, "")
+    _check_counts(manifest, splits, man)
+    fonts = manifest.get("fonts")
+    for name, s in splits.items():
+        if fonts is not None and len(s) and s.font_ids.max() >= len(fonts):
+            raise TfdojoError(
+                f"{npz}: {name}_font_ids: expected indices into the {len(fonts)} fonts of "
+                f"{MANIFEST_NAME} (or -1), received up to {s.font_ids.max()}"
+            )
     return Dataset(splits["train"], splits["valid"], splits["test"], manifest, d)
+
+
+def _read_manifest(man: Path) -> dict[str, Any]:
+    try:
+        size = man.stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise TfdojoError(
+                f"{man}: {size:,} bytes; expected a manifest of at most {MAX_MANIFEST_BYTES:,}"
+            )
+        manifest = json.loads(man.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TfdojoError(
+            f"{man}: missing; the dataset is incomplete, build or import it again"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TfdojoError(f"{man}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise TfdojoError(f"{man}: not valid JSON (nested too deeply)") from None
+    except OSError as exc:
+        raise TfdojoError(f"{man}: cannot read ({exc.strerror or exc})") from None
+    if not isinstance(manifest, dict):
+        raise TfdojoError(
+            f"{man}: expected a JSON object (a tfdojo manifest), received a {_json_type(manifest)}"
+        )
+    return manifest
+
+
+def _verify(arrays: dict[str, np.ndarray], manifest: dict[str, Any], npz: Path, man: Path):
+    """Every array must have its sha256 in the manifest, and match it."""
+    expected = manifest.get("sha256")
+    if not isinstance(expected, dict):
+        received = "nothing" if expected is None else f"a {_json_type(expected)}"
+        raise TfdojoError(
+            f"{man}: 'sha256': expected an object giving the sha256 of every array, received "
+            f"{received}; refused unverified"
+        )
+    unlisted = sorted(set(arrays) - set(expected))
+    if unlisted:
+        raise TfdojoError(
+            f"{man}: 'sha256' does not list {', '.join(unlisted)}; refused unverified"
+        )
+    absent = sorted(set(expected) - set(arrays))
+    if absent:
+        raise TfdojoError(f"{npz}: missing arrays {', '.join(absent)} listed in {MANIFEST_NAME}")
+    for key, a in arrays.items():
+        if expected[key] != array_sha256(a):
+            raise TfdojoError(
+                f"{npz}: {key} does not match {MANIFEST_NAME} (interrupted write?); "
+                "rebuild the dataset"
+            )
+
+
+def _check_fields(obj: dict[str, Any], fields: dict[str, Any], man: Path, prefix: str) -> None:
+    """Check ``obj``'s fields against ``fields`` (see :data:`MANIFEST_FIELDS`), where present."""
+    for key, kind in fields.items():
+        if key not in obj:
+            continue
+        value, where = obj[key], f"{prefix}{key}"
+        if not _matches(value, kind):
+            expected = "an object" if isinstance(kind, dict) else _FIELD_KINDS[kind]
+            raise TfdojoError(
+                f"{man}: '{where}': expected {expected}, received {json.dumps(value)[:60]}"
+            )
+        if isinstance(kind, dict):
+            _check_fields(value, kind, man, f"{where}.")
+
+
+def _matches(value: Any, kind: Any) -> bool:
+    if isinstance(kind, dict):
+        return isinstance(value, dict)
+    if kind == "counts":
+        return isinstance(value, dict) and all(_is_int(v) for v in value.values())
+    if kind is int:
+        return _is_int(value)
+    if kind is float:
+        return _is_int(value) or isinstance(value, float)
+    return isinstance(value, kind)
+
+
+def _check_counts(manifest: dict[str, Any], splits: dict[str, Split], man: Path) -> None:
+    counts = {
+        name: {"total": len(s), "per_class": dict(zip(LETTERS, s.class_counts()))}
+        for name, s in splits.items()
+    }
+    if manifest.get("counts") != counts:
+        raise TfdojoError(
+            f"{man}: 'counts' does not match the arrays; expected {json.dumps(counts)[:80]}..., "
+            f"received {json.dumps(manifest.get('counts'))[:80]}"
+        )
+
+
+_FIELD_KINDS = {
+    int: "a whole number",
+    float: "a number",
+    list: "a list",
+    "counts": "an object of whole numbers",
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+# -- reading the npz -----------------------------------------------------------------------------
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def read_npz(npz: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file, read as data only.
+
+    Each ``.npy`` entry's header is checked before its data is read: arrays of Python
+    objects are refused (their data is a pickle, code that would run on load), and the
+    shape and dtype must account for exactly the entry's size, so nothing is allocated
+    that the file does not hold. The sizes in the zip's directory are checked first,
+    against :data:`MAX_NPZ_BYTES`.
+
+    Raises:
+        TfdojoError: not an npz (zip) file, a damaged one, an entry that is not a plain
+            numeric ``.npy`` array, or too large.
+    """
+    npz = Path(npz)
+    try:
+        with open(npz, "rb") as f:
+            head = f.read(16)
+        if not head.startswith(_ZIP_MAGIC):
+            raise TfdojoError(f"{npz}: expected an npz (zip) file, received {_what(head)}")
+        with zipfile.ZipFile(npz) as zf:
+            infos = zf.infolist()
+            total = sum(info.file_size for info in infos)
+            if total > MAX_NPZ_BYTES:
+                raise TfdojoError(
+                    f"{npz}: arrays of {total:,} bytes once unzipped; expected at most "
+                    f"{MAX_NPZ_BYTES:,}"
+                )
+            arrays = {}
+            for info in infos:
+                key = info.filename.removesuffix(".npy")
+                if key == info.filename or key in arrays:
+                    raise TfdojoError(
+                        f"{npz}: holds {info.filename!r}; expected only .npy arrays, each once"
+                    )
+                with zf.open(info) as entry:
+                    arrays[key] = _read_npy(entry, info.file_size, f"{npz}: {key}")
+            return arrays
+    except TfdojoError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise TfdojoError(
+            f"{npz}: damaged npz file ({exc}); build or import the dataset again"
+        ) from None
+    except RuntimeError as exc:  # zipfile: an encrypted entry
+        raise TfdojoError(f"{npz}: unreadable npz file ({exc})") from None
+
+
+def _read_npy(f: IO[bytes], size: int, name: str) -> np.ndarray:
+    try:
+        with warnings.catch_warnings():  # NumPy warns about headers written by Python 2
+            warnings.simplefilter("ignore")
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
+        raise  # the zip entry itself is damaged: read_npz says so
+    except Exception as exc:  # noqa: BLE001 - NumPy's header parser (tokenize, ast) on bad bytes
+        raise TfdojoError(f"{name}: not a readable .npy array ({first_line(exc)})") from None
+    if dtype.hasobject:
+        raise TfdojoError(
+            f"{name}: holds pickled Python objects (dtype {dtype}); refused, only numeric "
+            "arrays are loaded"
+        )
+    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise TfdojoError(f"{name}: expected a numeric array, received dtype {dtype}")
+    nbytes = math.prod(shape) * dtype.itemsize  # exact: no overflow
+    if min(shape, default=0) < 0 or nbytes != size - f.tell():
+        raise TfdojoError(
+            f"{name}: the .npy header's shape {shape} of {dtype} does not match the "
+            f"{size - f.tell():,} bytes of data"
+        )
+    data = np.empty(nbytes, np.uint8)
+    if read_into(f, data) != nbytes:
+        raise EOFError(f"{name} is cut short")
+    return data.view(dtype).reshape(shape, order="F" if fortran_order else "C")
+
+
+def _what(head: bytes) -> str:
+    """What a file's first bytes say it is, for a message."""
+    if not head:
+        return "an empty file"
+    if head.startswith(_NPY_MAGIC):
+        return "a single .npy array (np.save, not np.savez)"
+    if head[:1] == b"\x80":
+        return "a Python pickle"
+    text = head.decode("utf-8", errors="replace")
+    if all(c.isprintable() or c.isspace() for c in text):
+        return f"a text file (starting {text[:12]!r})"
+    return f"binary data starting {head[:8].hex(' ')}"

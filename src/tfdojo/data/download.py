@@ -1,8 +1,9 @@
 """Download the real notMNIST archives, resumably, and refuse anything that is not them.
 
 The archive is written to ``<name>.part`` and renamed to its final name only when
-its size matches the known size and it starts like a gzip file, so the classic
-failure (a 403 HTML page saved under ``notMNIST_small.tar.gz``) cannot happen. An
+its size, its first bytes (gzip) and its sha256 match the known archive's, so the
+classic failure (a 403 HTML page saved under ``notMNIST_small.tar.gz``) cannot
+happen, nor can a damaged or substituted archive of the right size. An
 interrupted download keeps its ``.part`` file; the next run asks the server for
 the rest with an HTTP ``Range`` header (and starts over if the server ignores it).
 The ``.part`` file is resume state, never a file that loads: it is the one file
@@ -11,8 +12,10 @@ tfdojo appends to in place.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import os
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,10 +28,24 @@ DEFAULT_BASE_URL = "http://yaroslavvb.com/upload/notMNIST/"
 """Where the archives were first published; override with ``--base-url`` or ``$TFDOJO_BASE_URL``."""
 
 ARCHIVES = {
-    "small": ("notMNIST_small.tar.gz", 8_458_043),
-    "large": ("notMNIST_large.tar.gz", 247_336_696),
+    "small": (
+        "notMNIST_small.tar.gz",
+        8_458_043,
+        "76b2ef7ccc56452964780569db37b279c9cbe1bf442c3b38be784752683b3cec",
+    ),
+    "large": (
+        "notMNIST_large.tar.gz",
+        247_336_696,
+        "1e8261b75484b520dc76027f5c22af50fe608e3bb16277caec086eb928f9b61c",
+    ),
 }
-"""Archive kind -> (file name, size in bytes)."""
+"""Archive kind -> (file name, size in bytes, sha256).
+
+The author publishes sizes only. The sha256s are the ones TensorFlow Datasets' download
+tool recorded for these URLs, beside the same sizes, when notMNIST was proposed there
+(tensorflow/datasets pull request 2107, ``url_checksums/not_mnist.txt``); a mirror that
+serves another file can be used with ``--sha256``.
+"""
 
 CHUNK = 1 << 16
 TIMEOUT = 60.0
@@ -46,6 +63,7 @@ def download(
     out_dir: str | os.PathLike | None = None,
     progress: bool = True,
     expected_size: int | None = None,
+    expected_sha256: str | None = None,
 ) -> Path:
     """Download ``notMNIST_<kind>.tar.gz`` into ``out_dir``; return its path.
 
@@ -55,21 +73,26 @@ def download(
         out_dir: where to put it (default: :func:`tfdojo.paths.downloads_dir`).
         progress: show a progress bar on stderr.
         expected_size: the size to check against (default: the archive's known size).
+        expected_sha256: the sha256 to check against, 64 hex digits (default: the
+            archive's known sha256, see :data:`ARCHIVES`).
 
     Raises:
         TfdojoError: an HTTP error (404, 403, ...), an HTML page or a file of the
-            wrong size instead of the archive, an unreachable server, an
+            wrong size or sha256 instead of the archive, an unreachable server, an
             interrupted transfer (run again to resume), an unwritable folder.
     """
     from tfdojo.paths import downloads_dir
 
     if kind not in ARCHIVES:
         raise TfdojoError(f"kind: expected one of {', '.join(ARCHIVES)}, received {kind!r}")
-    name, known_size = ARCHIVES[kind]
+    name, known_size, known_sha256 = ARCHIVES[kind]
     size = known_size if expected_size is None else expected_size
+    sha256 = known_sha256 if expected_sha256 is None else expected_sha256.lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise TfdojoError(f"--sha256: expected 64 hexadecimal digits, received {sha256!r}")
     out = ensure_dir(out_dir if out_dir is not None else downloads_dir())
     dest = out / name
-    if dest.is_file() and dest.stat().st_size == size and _is_gzip(dest):
+    if dest.is_file() and dest.stat().st_size == size and file_sha256(dest) == sha256:
         return dest
     part = out / (name + ".part")
     source = base_url(url) + name
@@ -79,7 +102,7 @@ def download(
         offset = 0
     if offset < size:
         _fetch(source, part, offset, size, progress)
-    _check_complete(source, part, size)
+    _check_complete(source, part, size, sha256)
     os.replace(part, dest)
     return dest
 
@@ -166,10 +189,17 @@ def _fetch(source: str, part: Path, offset: int, size: int, progress: bool) -> N
     return None
 
 
-def _check_complete(source: str, part: Path, size: int) -> None:
+def _check_complete(source: str, part: Path, size: int, sha256: str) -> None:
     got = part.stat().st_size if part.is_file() else 0
     if got == size and _is_gzip(part):
-        return
+        digest = file_sha256(part)
+        if digest == sha256:
+            return
+        part.unlink()
+        raise TfdojoError(
+            f"{source}: sha256 {digest} does not match the archive's {sha256} (a damaged or "
+            "different file of the right size); nothing was kept"
+        )
     head = part.read_bytes()[:512] if part.is_file() else b""
     part.unlink(missing_ok=True)
     if looks_like_html(head):
@@ -188,6 +218,15 @@ def _range_start(content_range: str) -> int | None:
         return int(content_range.split()[1].split("-")[0])
     except (IndexError, ValueError):
         return None
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The sha256 of a file's bytes, read 1 MiB at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _is_gzip(path: Path) -> bool:

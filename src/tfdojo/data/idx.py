@@ -13,10 +13,13 @@ detects gzip from its magic bytes, writing from a ``.gz`` suffix.
 from __future__ import annotations
 
 import gzip
+import io
+import math
 import os
 import struct
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -33,12 +36,23 @@ DTYPES: dict[int, np.dtype] = {
 }
 """IDX dtype code -> big-endian NumPy dtype."""
 
+MAX_IDX_BYTES = 1 << 30
+"""Largest IDX array tfdojo reads: 1 GiB, as its header states, checked before reading.
+
+EMNIST ByClass, the largest MNIST-format set in common use, holds 547 MB of training
+images (697,932 x 28 x 28); the real notMNIST_large would be 415 MB.
+"""
+
 _CODES = {dt.newbyteorder("=").str: code for code, dt in DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (plain or gzipped) into a native-endian array.
+
+    The header is read first and the data after it is read to exactly the size the
+    header gives, never more: a small ``.gz`` that inflates to GBs costs at most
+    :data:`MAX_IDX_BYTES`, and reading one byte past the data checks the gzip CRC.
 
     Args:
         path: e.g. ``train-images-idx3-ubyte.gz``.
@@ -49,45 +63,88 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     Raises:
         TfdojoError: missing file, bad gzip stream, wrong magic, unknown dtype
-            code, or a data size that does not match the header's dimensions.
+            code, a size over :data:`MAX_IDX_BYTES`, or data shorter or longer
+            than the header's dimensions.
     """
     path = Path(path)
-    raw = _read_bytes(path)
-    return parse_idx(raw, str(path))
+    try:
+        with open(path, "rb") as f:
+            gzipped = f.read(2) == _GZIP_MAGIC
+            f.seek(0)
+            stream = gzip.GzipFile(fileobj=f, mode="rb") if gzipped else f
+            return _read_stream(stream, str(path))
+    except FileNotFoundError:
+        raise TfdojoError(f"{path}: no such file; expected an IDX file") from None
+    except IsADirectoryError:
+        raise TfdojoError(f"{path}: is a folder; expected an IDX file") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise TfdojoError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
+    except OSError as exc:
+        raise TfdojoError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
     """Parse the bytes of an (uncompressed) IDX file; see :func:`read_idx`."""
-    if len(raw) < 4:
-        raise TfdojoError(f"{name}: expected an IDX file, received {len(raw)} bytes (too short)")
-    zero, code, ndim = struct.unpack(">HBB", raw[:4])
+    return _read_stream(io.BytesIO(raw), name)
+
+
+def _read_stream(f: BinaryIO, name: str) -> np.ndarray:
+    """Header first, then exactly the bytes it promises, then nothing."""
+    magic = f.read(4)
+    if len(magic) < 4:
+        raise TfdojoError(f"{name}: expected an IDX file, received {len(magic)} bytes (too short)")
+    zero, code, ndim = struct.unpack(">HBB", magic)
     if zero != 0 or code not in DTYPES:
         raise TfdojoError(
             f"{name}: expected an IDX file (magic 00 00 <dtype> <ndim>), "
-            f"received magic {raw[:4].hex(' ')}"
+            f"received magic {magic.hex(' ')}"
         )
     header_size = 4 + 4 * ndim
-    if len(raw) < header_size:
+    dims = f.read(4 * ndim)
+    if len(dims) < 4 * ndim:
         raise TfdojoError(
             f"{name}: truncated IDX header: {ndim} dimensions need {header_size} bytes, "
-            f"received {len(raw)}"
+            f"received {4 + len(dims)}"
         )
-    shape = struct.unpack(f">{ndim}I", raw[4:header_size])
+    shape = struct.unpack(f">{ndim}I", dims)
     dtype = DTYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    received = len(raw) - header_size
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: exact, never overflows
+    # Checked as NumPy sizes an array's shape: a zero dimension does not excuse the others.
+    claimed = math.prod(max(d, 1) for d in shape) * dtype.itemsize
+    if claimed > MAX_IDX_BYTES:
+        raise TfdojoError(
+            f"{name}: IDX header claims shape {shape} of {dtype.name}, {claimed:,} bytes; "
+            f"expected at most {MAX_IDX_BYTES:,}"
+        )
+    data = np.empty(expected, np.uint8)  # pages are only touched as they are filled
+    received = read_into(f, data)
     if received < expected:
         raise TfdojoError(
             f"{name}: truncated IDX data: shape {shape} of {dtype.name} needs {expected} bytes, "
             f"received {received}"
         )
-    if received > expected:
+    if f.read(1):
         raise TfdojoError(
             f"{name}: IDX dimensions {shape} do not match the data: expected {expected} bytes, "
-            f"received {received}"
+            "received more"
         )
-    a = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
-    return a.astype(dtype.newbyteorder("="))
+    return data.view(dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
+
+
+def read_into(f: BinaryIO, buf: np.ndarray) -> int:
+    """Fill the uint8 array ``buf`` from ``f``; return how many bytes were read (fewer at EOF).
+
+    Memory comes from NumPy, untouched until filled: a header that claims more than the
+    file holds costs only what the file holds.
+    """
+    view = memoryview(buf)
+    got = 0
+    while got < len(buf):
+        n = f.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
@@ -115,23 +172,6 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
     with atomic_open(path, "wb") as f:
         f.write(data)
     return path
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise TfdojoError(f"{path}: no such file; expected an IDX file") from None
-    except IsADirectoryError:
-        raise TfdojoError(f"{path}: is a folder; expected an IDX file") from None
-    except OSError as exc:
-        raise TfdojoError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise TfdojoError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
-    return raw
 
 
 # -- MNIST file naming -------------------------------------------------------------------------

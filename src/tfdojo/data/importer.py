@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -32,6 +31,7 @@ import numpy as np
 
 from tfdojo import LETTERS, __version__
 from tfdojo.data import archive, idx
+from tfdojo.data.frame import ImageTooLarge, open_image
 from tfdojo.errors import TfdojoError
 
 IMAGE_SIZE = (28, 28)
@@ -42,6 +42,7 @@ SKIP_REASONS = {
     "empty": "empty file (0 bytes)",
     "unreadable": "not a readable image",
     "wrong_size": "not 28x28",
+    "too_large": f"larger than {archive.MAX_MEMBER_BYTES:,} bytes (not read)",
     "blank": "no ink (every pixel black)",
     "not_in_letter_folder": "not inside an A..J folder",
     "label_out_of_range": "label outside 0..9 (A..J)",
@@ -138,19 +139,22 @@ def group_key(key: str) -> str:
 # -- images: decode and check ----------------------------------------------------------------
 
 
-def decode_image(data: bytes) -> tuple[np.ndarray | None, str | None]:
-    """PNG/any image bytes -> ``(uint8 (28, 28), None)`` or ``(None, skip reason)``."""
-    from PIL import Image
+def decode_image(data: bytes, name: str = "image") -> tuple[np.ndarray | None, str | None]:
+    """PNG/any image bytes -> ``(uint8 (28, 28), None)`` or ``(None, skip reason)``.
 
+    The size is read from the image's header first: a picture of more than 28 x 28
+    pixels is skipped as ``wrong_size`` without being decoded.
+    """
     if not data:
         return None, "empty"
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            if img.size != IMAGE_SIZE:
-                return None, "wrong_size"
-            a = np.asarray(img.convert("L"), dtype=np.uint8)
-    except Exception:  # noqa: BLE001 - any decoder failure means "unreadable", never a crash
+        img = open_image(data, name, max_pixels=IMAGE_SIZE[0] * IMAGE_SIZE[1])
+        if img.size != IMAGE_SIZE:
+            return None, "wrong_size"
+        a = np.asarray(img.convert("L"), dtype=np.uint8)
+    except ImageTooLarge:
+        return None, "wrong_size"
+    except (TfdojoError, ValueError, OSError):  # undecodable, or a mode Pillow cannot convert
         return None, "unreadable"
     if not a.any():
         return None, "blank"
@@ -186,9 +190,9 @@ class _Collector:
 
 
 def _from_items(
-    items: Iterable[tuple[str, str | None, bytes]], fmt: str, progress: bool
+    items: Iterable[tuple[str, str | None, bytes | str]], fmt: str, progress: bool
 ) -> tuple[np.ndarray, np.ndarray, list[str], dict[str, Any]]:
-    """``(name, letter or None, bytes)`` items -> images sorted by (label, name)."""
+    """``(name, letter or None, bytes or skip reason)`` items -> images sorted by (label, name)."""
     from tqdm import tqdm
 
     c = _Collector()
@@ -197,7 +201,7 @@ def _from_items(
         if letter is None:
             c.skip("not_in_letter_folder", name)
             continue
-        a, reason = decode_image(data)
+        a, reason = (None, data) if isinstance(data, str) else decode_image(data, name)
         if reason is not None:
             c.skip(reason, name)
             continue
@@ -219,7 +223,7 @@ def _letter_of(name: str) -> str | None:
     return None
 
 
-def _tar_items(path: Path) -> Iterator[tuple[str, str | None, bytes]]:
+def _tar_items(path: Path) -> Iterator[tuple[str, str | None, bytes | str]]:
     for name, data in archive.iter_files(path):
         base = PurePosixPath(name).name
         if base.startswith("."):  # macOS resource forks (._x.png) and the like
@@ -243,7 +247,7 @@ def _letter_root(d: Path) -> Path | None:
     return None
 
 
-def _folder_items(root: Path) -> Iterator[tuple[str, str | None, bytes]]:
+def _folder_items(root: Path) -> Iterator[tuple[str, str | None, bytes | str]]:
     for sub in sorted(root.iterdir()):
         if not sub.is_dir() or sub.name.startswith("."):
             continue
@@ -253,11 +257,17 @@ def _folder_items(root: Path) -> Iterator[tuple[str, str | None, bytes]]:
         for f in sorted(sub.rglob("*")):
             if not f.is_file() or f.name.startswith("."):
                 continue
-            try:
-                data = f.read_bytes()
-            except OSError:
-                data = b"\x00unreadable"  # decoding fails -> counted as unreadable
-            yield f"{letter}/{f.relative_to(sub).as_posix()}", letter, data
+            yield f"{letter}/{f.relative_to(sub).as_posix()}", letter, _read_image_file(f)
+
+
+def _read_image_file(f: Path) -> bytes | str:
+    """The file's bytes, or the skip reason: ``too_large`` (not read) or ``unreadable``."""
+    try:
+        if f.stat().st_size > archive.MAX_MEMBER_BYTES:
+            return "too_large"
+        return f.read_bytes()
+    except OSError:
+        return "unreadable"
 
 
 # -- IDX -------------------------------------------------------------------------------------
@@ -291,6 +301,11 @@ def _from_idx_files(
                 "(*-labels-idx1-ubyte[.gz]) or --labels FILE"
             )
         y = idx.read_idx(label_file)
+        if y.dtype.kind not in "iu":
+            raise TfdojoError(
+                f"{label_file}: expected integer labels (IDX type uint8), received {y.dtype} "
+                "(refused rather than rounded)"
+            )
         if x.ndim != 3 or x.shape[1:] != IMAGE_SIZE or x.dtype != np.uint8:
             raise TfdojoError(
                 f"{f}: expected uint8 images of shape (N, 28, 28), received {x.dtype} {x.shape}"
@@ -407,7 +422,9 @@ def load_labelled(path: str | os.PathLike, labels: str | os.PathLike | None = No
     Used by ``tfdojo evaluate``, ``compare`` and ``report``.
 
     Returns:
-        ``(images uint8 (N, 28, 28), labels uint8 (N,), source description)``.
+        ``(images uint8 (N, 28, 28), labels uint8 (N,), source description)``; the
+        description says how many images were skipped and why, e.g.
+        ``t10k-images-idx3-ubyte.gz (skipped 3 label outside 0..9 (A..J))``.
     """
     from tfdojo.data import dataset
 
@@ -416,4 +433,7 @@ def load_labelled(path: str | os.PathLike, labels: str | os.PathLike | None = No
         test = dataset.load(p).test
         return test.images, test.labels, f"{dataset.resolve(p)} (test split)"
     images, y, _keys, report = load_images(p, labels)
-    return images, y, str(report.get("source", path))
+    source = str(report.get("source", path))
+    if report.get("skipped_total"):
+        source += f" (skipped {_skipped_text(report)})"
+    return images, y, source

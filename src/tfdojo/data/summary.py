@@ -46,7 +46,7 @@ def describe(m: dict[str, Any], path: str | os.PathLike) -> str:
     aug = m.get("augmentation")
     if aug:
         lines.append(
-            f"augmentation: {aug['variants']} variants per training glyph on average, "
-            f"{aug['variants_made']} made from {aug['train_glyphs']} glyphs"
+            f"augmentation: {aug.get('variants', '?')} variants per training glyph on average, "
+            f"{aug.get('variants_made', '?')} made from {aug.get('train_glyphs', '?')} glyphs"
         )
     return "\n".join(lines)

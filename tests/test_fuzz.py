@@ -1,0 +1,367 @@
+"""Fuzz the parsers of untrusted files: a valid result or one TfdojoError, in bounded memory.
+
+Each target gets inputs made to be nearly right (valid files, then cut, flipped, or
+with headers claiming any size or type) and checks, per example:
+
+- the call returns a valid result or raises :class:`TfdojoError` with a one-line
+  message; any other exception fails the test with its traceback;
+- the process's peak resident memory grows by less than :data:`MEMORY_BOUND`
+  (:data:`IMAGE_MEMORY_BOUND` for pictures, which may be decoded up to the pixel cap).
+
+In CI the examples are derandomized (the same every run), 1,000 to 1,500 per target:
+all four take about 25 s on two idle cores, well within a minute. Fuzz longer, with fresh
+random examples, by giving a number: ``TFDOJO_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import os
+import struct
+import tarfile
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from tfdojo.data import dataset, idx
+from tfdojo.data.frame import frame_image, open_image
+from tfdojo.data.importer import load_images
+from tfdojo.data.summary import describe
+from tfdojo.errors import TfdojoError
+
+from .hostile import MiB, octal, png, tar_header
+from .memory import peak_rss_growth
+
+MEMORY_BOUND = 64 * MiB
+"""Most any archive, IDX, npz or manifest example may add to the peak RSS."""
+
+IMAGE_MEMORY_BOUND = 256 * MiB
+"""Most a picture may add: decoding at the 4096 x 4096 cap is 64 MiB, framing 90 more."""
+
+_EXAMPLES = int(os.environ.get("TFDOJO_FUZZ_EXAMPLES", "0"))
+
+
+def fuzz(ci_examples: int) -> settings:
+    """Settings for one target: ``ci_examples`` fixed examples, or more random ones on request."""
+    return settings(
+        max_examples=_EXAMPLES or ci_examples,
+        derandomize=not _EXAMPLES,
+        database=None,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+        ],
+    )
+
+
+def check(call, bound: int = MEMORY_BOUND):
+    """Run ``call()``: its result, or None for a clean TfdojoError; anything else is re-raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result, growth = peak_rss_growth(call)
+    assert growth < bound, f"peak RSS grew by {growth / MiB:.0f} MiB"
+    assert not caught, f"warnings reached the user: {[str(w.message) for w in caught]}"
+    if isinstance(result, TfdojoError):
+        assert str(result) and "\n" not in str(result), repr(str(result))
+        return None
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def check_file(tmp_path_factory, name: str, raw: bytes, read):
+    """:func:`check` of ``read(path)``, ``raw`` written to a file called ``name``."""
+    path = tmp_path_factory.getbasetemp() / name
+    path.write_bytes(raw)
+    return check(lambda: read(path))
+
+
+@st.composite
+def damaged(draw, data: bytes) -> bytes:
+    """``data`` cut short, with bytes flipped, overwritten or inserted, or left whole."""
+    data = bytearray(data)
+    for _ in range(draw(st.integers(0, 3))):
+        if not data:
+            break
+        at = draw(st.integers(0, len(data) - 1))
+        kind = draw(st.sampled_from(["flip", "random", "insert", "cut", "delete"]))
+        if kind == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "random":
+            chunk = draw(st.binary(min_size=1, max_size=16))
+            data[at : at + len(chunk)] = chunk
+        elif kind == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=600))
+        elif kind == "cut":
+            del data[at:]
+        else:
+            del data[at : at + draw(st.integers(1, 600))]
+    return bytes(data)
+
+
+# -- IDX --------------------------------------------------------------------------------------
+
+IDX_CODES = list(idx.DTYPES)
+
+
+@st.composite
+def idx_files(draw) -> bytes:
+    """An IDX file (maybe gzipped, maybe several gzip members) with any header, maybe damaged."""
+    code = draw(st.sampled_from([*IDX_CODES, 0x00, 0x0A, 0xFF]))
+    dims = draw(
+        st.lists(
+            st.one_of(st.integers(0, 6), st.sampled_from([28, 2**16, 2**31, 2**32 - 1])),
+            max_size=5,
+        )
+    )
+    ndim = draw(st.one_of(st.just(len(dims)), st.integers(0, 255)))
+    itemsize = idx.DTYPES[code].itemsize if code in idx.DTYPES else 1
+    n = int(np.prod(dims, dtype=object)) * itemsize if dims else itemsize
+    body = draw(st.binary(min_size=min(n, 2000), max_size=min(n, 2000)))
+    raw = struct.pack(">HBB", 0, code, ndim) + struct.pack(f">{len(dims)}I", *dims) + body
+    raw = draw(damaged(raw))
+    if draw(st.booleans()):
+        raw = gzip.compress(raw, mtime=0)
+        if draw(st.booleans()):  # a second member: trailing data, or a bomb of zeros
+            raw += gzip.compress(bytes(draw(st.sampled_from([1, 4096, 4 * MiB]))), 9, mtime=0)
+        raw = draw(damaged(raw))
+    return raw
+
+
+@fuzz(ci_examples=1500)
+@given(raw=idx_files())
+def test_fuzz_idx_reader(tmp_path_factory, raw):
+    a = check_file(tmp_path_factory, "fuzz-images-idx3-ubyte", raw, idx.read_idx)
+    if a is not None:
+        assert a.dtype.byteorder in "=|" and a.dtype.newbyteorder(">") in [
+            d.newbyteorder(">") for d in idx.DTYPES.values()
+        ]
+        assert a.nbytes <= idx.MAX_IDX_BYTES
+
+
+# -- npz and manifest -------------------------------------------------------------------------
+
+
+def _json_containers(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8),
+    _json_containers,
+    max_leaves=12,
+)
+MANIFEST_KEYS = ["sha256", "counts", "fonts", "curation", "augmentation", "skipped_reasons"]
+MANIFEST_KEYS += ["faces_used", "font_files", "faces_skipped", "source", "tfdojo_version"]
+
+
+@pytest.fixture(scope="module")
+def good_dataset(tmp_path_factory) -> Path:
+    """A small valid dataset folder, its manifest with every field summaries read."""
+    rng = np.random.default_rng(0)
+    splits = {
+        name: dataset.make_split(
+            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n) % 10, np.arange(n) % 2
+        )
+        for name, n in (("train", 20), ("valid", 10), ("test", 10))
+    }
+    d = tmp_path_factory.mktemp("good_dataset")
+    manifest = {
+        "source": "fuzz",
+        "fonts": ["a.ttf", "b.ttf"],
+        "faces_used": 2,
+        "font_files": 2,
+        "faces_skipped": 0,
+        "skipped_reasons": {},
+        "curation": {"exact_duplicates": 0, "near_duplicates_removed": {"valid": 1}},
+        "augmentation": {"variants": 1, "variants_made": 0, "train_glyphs": 20},
+    }
+    dataset.save(d, splits, manifest)
+    return d
+
+
+def npz_of(arrays: dict[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+@st.composite
+def odd_arrays(draw) -> np.ndarray:
+    dtype = draw(st.sampled_from(["u1", "i8", "f4", "<U3", "?", "c8", "V4", "O", "u1,u1", "M8"]))
+    shape = draw(st.sampled_from([(), (0,), (3,), (20,), (20, 28, 28), (10, 28, 28), (2, 3)]))
+    if dtype == "O":
+        return np.array([{"pickled": True}] * 2, dtype=object)
+    return np.zeros(shape, dtype)
+
+
+@fuzz(ci_examples=1000)
+@given(data=st.data())
+def test_fuzz_dataset_loader(tmp_path_factory, good_dataset, data):
+    npz = (good_dataset / dataset.NPZ_NAME).read_bytes()
+    manifest = json.loads((good_dataset / dataset.MANIFEST_NAME).read_text())
+    what = data.draw(st.sampled_from(["npz bytes", "npz arrays", "manifest field", "manifest"]))
+    if what == "npz bytes":
+        npz = data.draw(damaged(npz))
+    elif what == "npz arrays":
+        arrays = dict(np.load(io.BytesIO(npz)))
+        key = data.draw(st.sampled_from([*arrays, "extra"]))
+        arrays[key] = data.draw(odd_arrays())
+        npz = npz_of(arrays)
+        if data.draw(st.booleans()):  # listed in the manifest: on to the shape and dtype checks
+            manifest["sha256"][key] = dataset.array_sha256(arrays[key])
+    elif what == "manifest field":
+        keys = data.draw(st.lists(st.sampled_from(MANIFEST_KEYS), min_size=1, max_size=3))
+        for key in keys:
+            manifest[key] = data.draw(JSON)
+    text = (
+        json.dumps(manifest)
+        if what != "manifest"
+        else data.draw(st.one_of(JSON.map(json.dumps), st.text(max_size=200)))
+    )
+    d = tmp_path_factory.getbasetemp() / "fuzz-dataset"
+    d.mkdir(exist_ok=True)
+    (d / dataset.NPZ_NAME).write_bytes(npz)
+    (d / dataset.MANIFEST_NAME).write_text(text, encoding="utf-8", errors="surrogatepass")
+    ds = check(lambda: dataset.load(d))
+    if ds is not None:
+        assert describe(ds.manifest, d).startswith(f"dataset: {d}")
+        for name in dataset.SPLITS:
+            s = ds.split(name)
+            assert s.images.dtype == np.uint8 and s.labels.max(initial=0) <= 9
+
+
+# -- tar archives through the importer ----------------------------------------------------------
+
+
+def _glyph(seed: int) -> bytes:
+    a = (np.random.default_rng(seed).random((28, 28)) > 0.5).astype(np.uint8) * 255
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+TYPES = [tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE]
+TYPES += [tarfile.LNKTYPE, tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.FIFOTYPE, b"V", b"Z"]
+TYPES += [tarfile.GNUTYPE_SPARSE, tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK]
+TYPES += [tarfile.XHDTYPE, tarfile.XGLTYPE]
+NAMES = ["notMNIST_small/A/QS50dGY=.png", "B/x.png", "J/y.png", "notMNIST_small/C/", "K/z.png"]
+NAMES += ["README", "../../etc/evil.png", "/abs/A/x.png", "C:/A/x.png", "A/._mac.png"]
+NAMES += ["A/" + "n" * 150]
+GLYPHS = [_glyph(0), _glyph(1), _glyph(2)]
+BOMB = png(13_000, 13_000, pixels=False)
+PAYLOADS = [*GLYPHS, png(28, 28, "L"), BOMB, b"", b"9 a=b\n"]
+
+
+def tar_entry(name: str, kind: bytes, payload: bytes, size: int, patch=None) -> bytes:
+    """A header of any type claiming ``size`` bytes, then ``payload`` padded to blocks."""
+    info = tarfile.TarInfo(name[:100])
+    info.type = kind
+    header = tar_header(info, {124: octal(size), **(patch or {})})
+    return header + payload + bytes(-len(payload) % 512)
+
+
+@st.composite
+def odd_entries(draw) -> bytes:
+    """An entry of any type, name, size and data: sparse maps, long names, pax, links..."""
+    kind = draw(st.sampled_from(TYPES))
+    payload = draw(st.one_of(st.sampled_from(PAYLOADS), st.binary(max_size=700)))
+    claims = [0, 511, 1 << 20, (1 << 20) + 1, 3 << 30, 8**11 - 1]
+    size = draw(st.one_of(st.just(len(payload)), st.sampled_from(claims), st.integers(0, 4096)))
+    patch = {}
+    if kind == tarfile.GNUTYPE_SPARSE:
+        claimed = draw(st.sampled_from([0, 100, 1 << 30]))
+        patch = {386: octal(claimed) + octal(0), 482: bytes([draw(st.integers(0, 1))])}
+        patch[483] = octal(claimed)
+    return tar_entry(draw(st.sampled_from(NAMES)), kind, payload, size, patch)
+
+
+@st.composite
+def tar_archives(draw) -> bytes:
+    """A notMNIST-like tar, maybe with an odd entry, compressed or not, maybe damaged."""
+    files = draw(st.lists(st.tuples(st.sampled_from(NAMES[:3]), st.sampled_from(PAYLOADS))))
+    entries = [tar_entry(name, tarfile.REGTYPE, data, len(data)) for name, data in files[:6]]
+    if draw(st.booleans()):
+        entries.insert(draw(st.integers(0, len(entries))), draw(odd_entries()))
+    raw = b"".join(entries) + bytes(draw(st.sampled_from([1024, 10240, 0, 512])))
+    if draw(st.integers(0, 2)) == 0:
+        raw = draw(damaged(raw))
+    compress = draw(st.sampled_from(["gz", None, "bz2", "xz"]))
+    if compress is not None:
+        raw = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[compress](raw)
+        if draw(st.integers(0, 2)) == 0:
+            raw = draw(damaged(raw))
+    return raw
+
+
+@fuzz(ci_examples=1500)
+@given(raw=tar_archives())
+def test_fuzz_tar_importer(tmp_path_factory, raw):
+    result = check_file(tmp_path_factory, "fuzz.tar.gz", raw, load_images)
+    if result is not None:
+        images, labels, keys, report = result
+        assert images.shape == (len(labels), 28, 28) and len(keys) == len(labels)
+        assert report["images"] == len(labels) > 0
+
+
+# -- pictures for predict -----------------------------------------------------------------------
+
+FORMATS = ["PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "ICO", "PPM"]
+MODES = ["1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16", "F", "CMYK"]
+
+
+@st.composite
+def pictures(draw) -> bytes:
+    """An encoded picture of any format and mode, maybe claiming another size, maybe damaged."""
+    size = (draw(st.integers(1, 80)), draw(st.integers(1, 80)))
+    mode = draw(st.sampled_from(MODES))
+    fmt = draw(st.sampled_from(FORMATS))
+    seed = draw(st.integers(0, 2**16))
+    rgba = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 4), dtype=np.uint8)
+    img = (
+        Image.fromarray(rgba, "RGBA").convert(mode)
+        if mode not in ("I;16",)
+        else (Image.fromarray(rgba[..., 0].astype(np.uint16) * 257).convert("I;16"))
+    )
+    buf = io.BytesIO()
+    try:
+        img.save(buf, format=fmt)
+    except (OSError, ValueError, KeyError):
+        buf = io.BytesIO()
+        img.convert("RGB").save(buf, format=fmt)
+    data = buf.getvalue()
+    if fmt == "PNG" and draw(st.booleans()):  # the header claims another size
+        w, h = draw(st.sampled_from([(5000, 5000), (4096, 4096), (1, 10**6), (50_000, 50_000)]))
+        ihdr = struct.pack(">II", w, h) + data[24:29]
+        data = data[:16] + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr)) + data[33:]
+    return draw(damaged(data))
+
+
+@fuzz(ci_examples=1500)
+@given(data=pictures())
+def test_fuzz_predict_framing(data):
+    framed = check(lambda: frame_image(open_image(data)), IMAGE_MEMORY_BOUND)
+    if framed is not None:
+        assert framed.shape == (28, 28) and framed.dtype == np.uint8
+
+
+def test_fuzz_inputs_reach_their_targets():
+    """The raw material is what it claims: a tar header, a glyph, a PNG claiming 169 Mpx."""
+    with tarfile.open(
+        fileobj=io.BytesIO(tar_header(tarfile.TarInfo("A/x.png")) + bytes(1024))
+    ) as t:
+        assert [m.name for m in t.getmembers()] == ["A/x.png"]
+    assert Image.open(io.BytesIO(GLYPHS[0])).size == (28, 28)
+    assert struct.unpack(">II", BOMB[16:24]) == (13_000, 13_000)  # the IHDR's size
