@@ -143,6 +143,24 @@ def test_predict_errors(trained, tmp_path, capsys):
     bad.write_text("not an image")
     assert main(["predict", str(run), str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "notes.png is not a readable image" in err and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"tfdojo: error: {bad}: not an image Pillow can read")
+    assert len(err.strip().splitlines()) == 1
     assert main(["predict", str(run), str(tmp_path / "missing.png")]) == 2
-    assert "missing.png does not exist" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"tfdojo: error: {tmp_path / 'missing.png'}: no such file; expected an image "
+        "(PNG, JPEG, ...)\n"
+    )
+
+
+def test_predict_says_when_an_image_has_no_ink(trained, tmp_path, capsys):
+    from PIL import Image
+
+    run, _ = trained
+    blank = tmp_path / "blank.png"
+    Image.new("L", (64, 64), 255).save(blank)
+    assert main(["predict", str(run), str(blank), "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["ink"] is False and "no ink" in result["warning"]
+    assert main(["predict", str(run), str(blank)]) == 0
+    err = capsys.readouterr().err
+    assert err == f"tfdojo: warning: {blank}: {result['warning']}\n"

@@ -672,35 +672,42 @@ def predict_files(
 ) -> list[dict]:
     """Predict the letter in each image file (any size, colour, polarity).
 
-    Each image is framed like the dataset (:func:`tfdojo.data.frame.frame_image`).
+    Each image is opened with a pixel cap checked before decoding
+    (:func:`tfdojo.data.frame.open_image`) and framed like the dataset
+    (:func:`tfdojo.data.frame.frame_image`).
 
     Returns:
-        One ``{"image", "letter", "probabilities": {letter: p}}`` per path.
+        :func:`predictions` of the framed images, ``image`` being each path.
 
     Raises:
-        TfdojoError: a missing or unreadable image.
+        TfdojoError: a missing, unreadable or too large image.
     """
-    from PIL import Image, UnidentifiedImageError
+    from tfdojo.data.frame import frame_image, open_image
 
-    from tfdojo.data.frame import frame_image
-
-    framed = []
-    for p in paths:
-        try:
-            with Image.open(p) as img:
-                img.load()
-                framed.append(frame_image(img))
-        except FileNotFoundError:
-            raise TfdojoError(f"IMAGE: {p} does not exist") from None
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise TfdojoError(f"IMAGE: {p} is not a readable image ({exc})") from None
+    framed = [frame_image(open_image(p)) for p in paths]  # every file checked first
     model = load_model(run_dir, model_class)
-    probs = model.predict_proba(np.stack(framed)) if framed else np.zeros((0, len(LETTERS)))
-    return [
-        {
-            "image": str(p),
+    return predictions(model, framed, [str(p) for p in paths])
+
+
+def predictions(model, framed: list[np.ndarray], names: list[str]) -> list[dict]:
+    """The model's answer for each framed uint8 (28, 28) image, as ``tfdojo predict --json``.
+
+    Returns:
+        One ``{"image", "letter", "probabilities": {letter: p}, "ink"}`` per image;
+        ``ink`` is false for a blank image (the answer then means nothing), and such an
+        entry carries a ``"warning"``.
+    """
+    images = np.stack(framed) if framed else np.zeros((0, 28, 28), np.uint8)
+    probs = model.predict_proba(images)
+    out = []
+    for name, image, row in zip(names, images, probs):
+        entry = {
+            "image": name,
             "letter": LETTERS[int(row.argmax())],
             "probabilities": {letter: float(v) for letter, v in zip(LETTERS, row)},
+            "ink": bool(image.any()),
         }
-        for p, row in zip(paths, probs)
-    ]
+        if not entry["ink"]:
+            entry["warning"] = "the image has no ink: a blank page, so the answer means nothing"
+        out.append(entry)
+    return out

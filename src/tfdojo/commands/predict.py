@@ -25,6 +25,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
 
     from tfdojo import runs
 
@@ -36,4 +37,6 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         probs = "  ".join(f"{k} {v:.3f}" for k, v in r["probabilities"].items())
         print(f"{r['image']}: {r['letter']}   {probs}")
+        if "warning" in r:
+            print(f"tfdojo: warning: {r['image']}: {r['warning']}", file=sys.stderr)
     return 0

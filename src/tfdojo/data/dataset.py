@@ -33,7 +33,7 @@ import numpy as np
 
 from tfdojo import LETTERS
 from tfdojo.atomic import atomic_open, ensure_dir, json_default, write_json
-from tfdojo.data.idx import read_into
+from tfdojo.data.files import read_into
 from tfdojo.errors import TfdojoError, first_line
 
 SPLITS = ("train", "valid", "test")

@@ -24,6 +24,7 @@ from typing import BinaryIO
 import numpy as np
 
 from tfdojo.atomic import atomic_open, ensure_dir
+from tfdojo.data.files import read_into
 from tfdojo.errors import TfdojoError
 
 DTYPES: dict[int, np.dtype] = {
@@ -129,22 +130,6 @@ def _read_stream(f: BinaryIO, name: str) -> np.ndarray:
             "received more"
         )
     return data.view(dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
-
-
-def read_into(f: BinaryIO, buf: np.ndarray) -> int:
-    """Fill the uint8 array ``buf`` from ``f``; return how many bytes were read (fewer at EOF).
-
-    Memory comes from NumPy, untouched until filled: a header that claims more than the
-    file holds costs only what the file holds.
-    """
-    view = memoryview(buf)
-    got = 0
-    while got < len(buf):
-        n = f.readinto(view[got:])
-        if not n:
-            break
-        got += n
-    return got
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
