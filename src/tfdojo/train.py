@@ -87,15 +87,15 @@ def train(
     from tfdojo.distribute import strategy as distribute
 
     run_dir = Path(run_dir)
+    if cfg.engine == "numpy" and strategy is not None and strategy.kind != "none":
+        raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
+    if cfg.engine == "numpy" and cfg.model.source:
+        raise TfdojoError("--engine numpy: trains tfdojo's own models, not a model of your file")
     precision, why = resolve_precision(cfg.precision, cfg.engine, bool(cfg.model.source))
     cfg = replace(cfg, {"precision": precision}, where="precision")  # saved: what auto chose
     if progress:
         line = f"{cfg.model.name}: training in {precision} ({why}), {plural(threads, 'thread')}"
         print(line, flush=True)
-    if cfg.engine == "numpy" and strategy is not None and strategy.kind != "none":
-        raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
-    if cfg.engine == "numpy" and cfg.model.source:
-        raise TfdojoError("--engine numpy: trains tfdojo's own models, not a model of your file")
     dist = distribute.start(strategy)  # before any op: it may configure the devices
     if cfg.deterministic:
         tf.config.experimental.enable_op_determinism()
