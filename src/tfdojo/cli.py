@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "train",
     "evaluate",
     "predict",
+    "play",
     "params",
     "explain",
     "shapes",
@@ -34,7 +35,16 @@ COMMAND_MODULES = [
 ]
 
 # Commands that run TensorFlow: its thread pools are set before anything imports it.
-TENSORFLOW_COMMANDS = {"train", "evaluate", "predict", "compare", "report", "lesson", "launch"}
+TENSORFLOW_COMMANDS = {
+    "train",
+    "evaluate",
+    "predict",
+    "play",
+    "compare",
+    "report",
+    "lesson",
+    "launch",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
