@@ -63,9 +63,9 @@ def open_image(data: bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
         message = f"image: refused as a decompression bomb ({first_line(exc)})"
         raise PlayError(message, 413) from None
     except (UnidentifiedImageError, OSError, ValueError):
-        kinds = ", ".join(FORMATS)
         raise PlayError(
-            f"image: not a {kinds} image (received {len(data):,} bytes starting {data[:8]!r})"
+            f"image: not a PNG, JPEG, GIF, BMP, WebP or TIFF image (received {len(data):,} "
+            f"bytes starting {data[:8]!r})"
         ) from None
     width, height = img.size
     if width * height > max_pixels:
