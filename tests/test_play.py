@@ -373,6 +373,8 @@ def test_bad_uploads_get_one_line_json_errors_and_the_server_goes_on(server, dra
         assert response_headers["Content-Type"] == "application/json"
         assert http(predict, drawn_a)[:2] == ok[:2]  # still serving, same answer
     assert ok[0] == 200
+    for host in ("localhost:8000", "[::1]:8000", "127.0.0.1"):  # this machine's names
+        assert http(predict, drawn_a, {"Host": host})[:2] == ok[:2]
 
 
 def test_concurrent_requests_get_their_own_answers(server, tmp_path):
@@ -612,6 +614,17 @@ def test_play_refuses_bad_arguments_in_one_line(play_runs, tmp_path, capsys):
         f"tfdojo: error: --port: cannot listen on 127.0.0.1:{port} (Address already in use); "
         "choose another with --port N (0 picks a free one)\n"
     )
+
+
+def test_no_browser_is_started_without_a_desktop(monkeypatch):
+    from tfdojo.play.server import open_page
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    said = []
+    open_page("http://127.0.0.1:8000/", said.append)
+    assert said == ["tfdojo play: open http://127.0.0.1:8000/ in your browser"]
 
 
 def test_ctrl_c_stops_the_server_cleanly(server):

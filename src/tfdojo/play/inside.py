@@ -30,24 +30,29 @@ DECIMALS = 4
 """Weights and contributions are rounded for the page (never the probabilities)."""
 
 
-def predict_framed(model, framed: np.ndarray) -> dict[str, Any]:
-    """The letter and softmax of one framed image, exactly as ``tfdojo predict`` gives them.
+def predict_framed(model, framed: np.ndarray) -> list[dict[str, Any]]:
+    """The letter and softmax of framed images, exactly as ``tfdojo predict`` gives them.
 
     The same call as :func:`tfdojo.runs.predict_files` makes (``model.predict_proba`` on
-    the uint8 image), so the floats are the same bits. Once ``runs.py`` offers this for
-    framed images, this function becomes an import of that one.
+    the uint8 images), so for one image the floats are the same bits as
+    ``tfdojo predict --json FILE``. (TensorFlow's rounding depends on the batch: score
+    one image at a time to compare.) Once ``runs.py`` offers this function, this one
+    becomes ``from tfdojo.runs import predict_framed``.
 
     Args:
-        framed: uint8 (28, 28).
+        framed: uint8 (N, 28, 28).
 
     Returns:
-        ``{"letter": "A", "probabilities": {"A": p_A, ..., "J": p_J}}``.
+        One ``{"letter": "A", "probabilities": {"A": p_A, ..., "J": p_J}}`` per image.
     """
-    proba = model.predict_proba(framed[None])[0]  # (1, 28, 28) -> (1, 10) -> (10,)
-    return {
-        "letter": LETTERS[int(proba.argmax())],
-        "probabilities": {letter: float(p) for letter, p in zip(LETTERS, proba)},
-    }
+    proba = model.predict_proba(framed)  # (N, 28, 28) -> (N, 10)
+    return [
+        {
+            "letter": LETTERS[int(row.argmax())],
+            "probabilities": {letter: float(p) for letter, p in zip(LETTERS, row)},
+        }
+        for row in proba
+    ]
 
 
 def logits(model, framed: np.ndarray) -> list[float]:

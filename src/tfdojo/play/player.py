@@ -105,11 +105,8 @@ class Player:
         """
         framed = self.frame(data)
         model = self.models[run]
-        return {
-            **inside.predict_framed(model, framed),
-            "logits": inside.logits(model, framed),
-            "input": framed.tolist(),
-        }
+        (answer,) = inside.predict_framed(model, framed[None])  # one image: (1, 28, 28)
+        return {**answer, "logits": inside.logits(model, framed), "input": framed.tolist()}
 
     def play(self, data: bytes) -> dict[str, Any]:
         """Everything the page shows for one drawing, for every run.
@@ -121,7 +118,7 @@ class Player:
         framed = self.frame(data)
         answers = [
             {
-                **inside.predict_framed(model, framed),
+                **inside.predict_framed(model, framed[None])[0],
                 "logits": inside.logits(model, framed),
                 "layer": inside.first_layer(model, run.kind, framed),
             }
@@ -176,5 +173,5 @@ class Player:
         first stroke (the first call of a ``tf.function`` is slow)."""
         blank = np.zeros((28, 28), np.uint8)
         for run, model in zip(self.runs, self.models):
-            inside.predict_framed(model, blank)
+            inside.predict_framed(model, blank[None])
             inside.first_layer(model, run.kind, blank)

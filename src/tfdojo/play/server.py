@@ -31,6 +31,10 @@ reach it through DNS rebinding).
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
+import urllib.parse
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -72,7 +76,7 @@ def create_app(
 
     @app.before_request
     def check_host():
-        host = request.host.rsplit(":", 1)[0].strip("[]") if request.host else ""
+        host = urllib.parse.urlsplit(f"//{request.host}").hostname  # "[::1]:80" -> "::1"
         if allowed_hosts is not None and host not in allowed_hosts:
             raise PlayError(
                 f"host: {request.host!r} is not a name of this machine; open 127.0.0.1", 403
@@ -177,6 +181,26 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: 
         ) from None
 
 
+def open_page(url: str, say: Callable[[str], Any]) -> None:
+    """Open ``url`` in the desktop's browser, from a thread (a browser may take its time).
+
+    Without a desktop (Linux with neither ``DISPLAY`` nor ``WAYLAND_DISPLAY``, e.g. over
+    SSH) no browser is started, since Python would start a text browser in this terminal.
+    """
+    hint = f"tfdojo play: open {url} in your browser"
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        say(hint)
+        return
+
+    def run():
+        if not webbrowser.open(url):
+            say(hint)
+
+    threading.Thread(target=run, name="open-browser", daemon=True).start()
+
+
 def bound_port(server) -> int:
     """The port ``server`` listens on (one socket, or several for a name like localhost)."""
     if hasattr(server, "effective_port"):
@@ -207,8 +231,8 @@ def serve(
     say(f"tfdojo play: {names} on {url}  (Ctrl-C stops)")
     if not loopback:
         say(f"tfdojo play: --host {host} lets other machines on your network reach this page")
-    if open_browser and not webbrowser.open(url):
-        say(f"tfdojo play: no browser found; open {url} yourself")
+    if open_browser:
+        open_page(url, say)
     try:
         server.run()  # returns on Ctrl-C (waitress catches KeyboardInterrupt)
     finally:
