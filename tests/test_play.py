@@ -30,12 +30,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from tests.conftest import HEADLESS_CHROMIUM, matplotlib_font_dir
 from tfdojo import LETTERS, runs
 from tfdojo.cli import main
 from tfdojo.data.frame import frame_image
 from tfdojo.play import Player, PlayError, open_image
-
-from .conftest import matplotlib_font_dir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -458,14 +457,7 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *HEADLESS_CHROMIUM,
         "--no-proxy-server",
         "--window-size=1400,1000",
         f"--user-data-dir={profile}",
