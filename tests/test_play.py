@@ -400,9 +400,9 @@ def test_play_answers_within_100_ms(server, drawn_a):
 def test_runs_and_mistakes_api(server, play_runs):
     status, info, _ = http(f"{server.url}api/runs")
     assert status == 200
-    assert [(r["name"], r["kind"], r["path"]) for r in info] == [
-        ("cnn", "cnn", str(play_runs["cnn"])),
-        ("logistic", "logistic", str(play_runs["logistic"])),
+    assert [(r["folder"], r["name"], r["kind"], r["path"]) for r in info] == [
+        ("cnn", "cnn", "cnn", str(play_runs["cnn"])),
+        ("logistic", "logistic", "logistic", str(play_runs["logistic"])),
     ]
     assert np.shape(info[0]["filters"]) == (32, 3, 3) and np.shape(info[1]["templates"]) == (
         10,
@@ -518,15 +518,16 @@ def test_draw_an_a_in_the_browser(server, browser, play_runs, tmp_path):
     assert shown(driver, 0)[0] == "?"
 
     def stroke(*corners, steps: int = 8):
-        """Press, move through ``corners`` (pad pixels) in small steps, release."""
+        """Press at the first corner (pad pixels), move through the others in small steps,
+        release. Each move names its point on the pad (relative moves add up errors)."""
         actions = ActionChains(driver, duration=15)
         (x, y), rest = corners[0], corners[1:]
         actions.move_to_element_with_offset(pad, x - 140, y - 140).click_and_hold()
         for tx, ty in rest:
-            for _ in range(steps):
-                dx, dy = round((tx - x) / steps), round((ty - y) / steps)
-                actions.move_by_offset(dx, dy)
-                x, y = x + dx, y + dy
+            for i in range(1, steps + 1):
+                px, py = x + (tx - x) * i / steps, y + (ty - y) * i / steps
+                actions.move_to_element_with_offset(pad, round(px) - 140, round(py) - 140)
+            x, y = tx, ty
         actions.release().perform()
 
     stroke((60, 250), (140, 30))  # an "A": two slopes and a bar

@@ -73,6 +73,7 @@ class Player:
             {
                 "index": i,
                 "path": str(run.path),
+                "folder": run.path.name,
                 "name": run.name,
                 "kind": run.kind,
                 "params": model.num_params,

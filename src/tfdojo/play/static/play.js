@@ -247,13 +247,13 @@ function buildPanels() {
   for (const run of state.runs) {
     const panel = el("article", "panel");
     panel.dataset.run = run.index;
-    const title = el("h2", "", `${run.name} `);
-    const facts = [run.kind === run.name ? "" : run.kind, `${run.params.toLocaleString("en")} parameters`];
+    const title = el("h2", "", `${run.folder} `);
+    const facts = [run.name, `${run.params.toLocaleString("en")} parameters`];
     if (run.test_accuracy != null) {
       facts.push(`${(100 * run.test_accuracy).toFixed(1)}% right on ${run.test_n.toLocaleString("en")} test images`);
     }
     title.append(el("small", "", facts.filter(Boolean).join(" · ")));
-    title.title = run.layers.join("\n");
+    title.title = [run.path, ...run.layers].join("\n");
     panel.append(title);
 
     const answer = el("div", "answer");
@@ -319,7 +319,7 @@ function showAnswer(answer) {
       row.classList.toggle("top", k === top);
       row.children[1].textContent = fmt(z);
       row.children[2].textContent = fmt(Math.exp(z));
-      row.children[3].textContent = probabilities[k].toFixed(4);
+      row.children[3].textContent = fmt(probabilities[k], 4);
     });
     const show = { logistic: showTemplates, cnn: showFeatureMaps, mlp: showUnits }[result.layer.kind];
     show(panel, state.runs[i], result.layer, top);
@@ -423,7 +423,7 @@ function buildMistakeButtons() {
   box.replaceChildren();
   if (state.runs.length < 2) return;
   for (const run of state.runs) {
-    const button = el("button", "", `${run.name} (${run.path})`);
+    const button = el("button", "", run.folder);
     button.type = "button";
     button.dataset.run = run.index;
     button.addEventListener("click", () => showMistakes(run.index));
@@ -494,7 +494,8 @@ async function start() {
     $("error").textContent = `could not reach the tfdojo play server (${error.message})`;
     return;
   }
-  $("run-names").textContent = state.runs.map((r) => `${r.name} (${r.path})`).join("  vs  ");
+  $("run-names").textContent = state.runs.map((r) => r.folder).join("  vs  ");
+  $("run-names").title = state.runs.map((r) => r.path).join("\n");
   buildPanels();
   buildMistakeButtons();
   showBlank();
