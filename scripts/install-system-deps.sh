@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what tfdojo needs from the system: the Debian font packages that carry
 # Latin A-J (notMNIST is rendered from them); with --browser also Debian's chromium
-# (the report tests open pages in it); with --texlive-extra also texlive-fonts-extra
+# and chromium-driver (the report tests open pages in it, the play test drives its page
+# through Selenium); with --texlive-extra also texlive-fonts-extra
 # (~4,000 more faces, a 509 MB download, hence opt-in). Needs root on Debian/Ubuntu;
 # elsewhere it says how to add fonts and exits 0: tfdojo then uses the system's
 # fonts, matplotlib's bundled ones and any `tfdojo data build --fonts DIR`.
@@ -19,7 +20,7 @@ done
 
 pkgs=$(awk '!/^#/ && NF && $1 != "matplotlib" {print $1}' "$here/debian-latin-font-packages.txt")
 pkgs="$pkgs fontconfig"
-[ "$browser" = yes ] && pkgs="$pkgs chromium"
+[ "$browser" = yes ] && pkgs="$pkgs chromium chromium-driver"
 [ "$extra" = yes ] && pkgs="$pkgs texlive-fonts-extra"
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import HEADLESS_CHROMIUM
 from tfdojo import plots
 from tfdojo.cli import main
 
@@ -42,14 +43,7 @@ def screenshot(page: Path, out: Path) -> Path:
         subprocess.run(
             [
                 CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *HEADLESS_CHROMIUM,
                 f"--user-data-dir={profile}",
                 f"--screenshot={out}",
                 "--window-size=1200,3000",

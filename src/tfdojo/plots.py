@@ -324,6 +324,25 @@ def confused_pairs(images, labels, predicted, pairs: int = 5, examples: int = 8)
     return fig
 
 
+def most_confident_mistakes(labels, proba, count: int | None = None):
+    """Indices of the wrong answers, sorted by the probability the model gave them.
+
+    Args:
+        labels: (N,) true classes; proba: (N, 10) softmax.
+        count: keep the first ``count`` (all when None).
+
+    Returns:
+        int64 (M,): the images with ``argmax(proba) != label``, surest first (stable).
+    """
+    import numpy as np
+
+    y = np.asarray(labels, dtype=np.int64)
+    proba = np.asarray(proba)
+    pred = proba.argmax(axis=1)
+    wrong = np.nonzero(pred != y)[0]
+    return wrong[np.argsort(-proba[wrong, pred[wrong]], kind="stable")][:count]
+
+
 def misclassified_grid(images, labels, proba, count: int = 12, cols: int = 4):
     """The most confident mistakes: each image over its softmax bars.
 
@@ -335,10 +354,9 @@ def misclassified_grid(images, labels, proba, count: int = 12, cols: int = 4):
     y = np.asarray(labels, dtype=np.int64)
     proba = np.asarray(proba)
     pred = proba.argmax(axis=1)
-    wrong = np.nonzero(pred != y)[0]
+    wrong = most_confident_mistakes(y, proba, count)
     if len(wrong) == 0:
         return _empty("no misclassified test images")
-    wrong = wrong[np.argsort(-proba[wrong, pred[wrong]], kind="stable")][:count]
     rows = -(-len(wrong) // cols)
     fig = _figure(2.6 * cols, 3.5 * rows + 0.4)
     fig.get_layout_engine().set(hspace=0.06)

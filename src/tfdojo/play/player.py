@@ -1,0 +1,178 @@
+"""The runs being played with, and every answer the page and the API give about them.
+
+A :class:`Player` holds one or two finished runs with their models loaded once. Each
+method takes plain values (image bytes, a run index) and returns JSON-ready dicts, so
+the web server (:mod:`tfdojo.play.server`) only moves bytes, and a notebook can call
+the same methods::
+
+    player = Player.open(["runs/demo-cnn"])
+    player.predict(open("letter.png", "rb").read())
+    # {"letter": "A", "probabilities": {"A": 0.97, ...}, "logits": [...], "input": [[0, ...]]}
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tfdojo import LETTERS, plots
+from tfdojo.data.frame import frame_image
+from tfdojo.errors import TfdojoError
+from tfdojo.play import inside
+from tfdojo.play.upload import PlayError, open_image
+from tfdojo.runs import Run, open_run
+
+MAX_RUNS = 2
+MISTAKES = 48
+"""How many of a run's most confident mistakes the page lists."""
+
+
+class Player:
+    """One or two runs' models, ready to answer for any image.
+
+    Attributes:
+        runs: the :class:`tfdojo.runs.Run` of each folder, in the order given.
+        models: each run's trained model, built once.
+    """
+
+    def __init__(self, runs: Sequence[Run]):
+        if not 1 <= len(runs) <= MAX_RUNS:
+            raise TfdojoError(f"RUN: expected 1 or {MAX_RUNS} runs, received {len(runs)}")
+        self.runs = list(runs)
+        self.models = [run.model() for run in self.runs]
+        self._mistakes: dict[int, dict[str, Any]] = {}
+        self._mistakes_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, run_dirs: Sequence[str | os.PathLike]) -> Player:
+        """Check each run folder (:func:`tfdojo.runs.open_run`) and load its model."""
+        return cls([open_run(d) for d in run_dirs])
+
+    # -- the runs ------------------------------------------------------------------------
+
+    def run_index(self, value: Any) -> int:
+        """The run a request names (``"0"`` or ``"1"``; default 0).
+
+        Raises:
+            PlayError: not the index of a run (status 400).
+        """
+        if value in (None, ""):
+            return 0
+        if isinstance(value, str) and value.isdigit() and int(value) < len(self.runs):
+            return int(value)
+        valid = " or ".join(str(i) for i in range(len(self.runs)))
+        raise PlayError(f"run: expected {valid}, received {value!r}")
+
+    def info(self) -> list[dict[str, Any]]:
+        """Each run's name, kind, size, test accuracy, layers and fixed first-layer weights."""
+        return [
+            {
+                "index": i,
+                "path": str(run.path),
+                "folder": run.path.name,
+                "name": run.name,
+                "kind": run.kind,
+                "params": model.num_params,
+                "test_accuracy": run.metrics.get("test_accuracy"),
+                "test_n": run.metrics["test_n"],
+                "layers": [f"{s.name}: {s.describe()}" for s in model.specs],
+                **inside.weights_to_show(model, run.kind),
+            }
+            for i, (run, model) in enumerate(zip(self.runs, self.models))
+        ]
+
+    # -- one image -----------------------------------------------------------------------
+
+    def frame(self, data: bytes) -> np.ndarray:
+        """Image bytes -> the uint8 (28, 28) the models see, framed as ``tfdojo predict`` does.
+
+        Raises:
+            PlayError: not a readable image of an allowed size (:func:`open_image`).
+        """
+        with open_image(data) as img:
+            return frame_image(img)
+
+    def predict(self, data: bytes, run: int = 0) -> dict[str, Any]:
+        """The API's answer: ``tfdojo predict --json``'s letter and probabilities, plus the
+        scores before the softmax and the framed input.
+
+        Returns:
+            ``{"letter", "probabilities": {"A": p, ...}, "logits": (10,),
+            "input": uint8 (28, 28)}``.
+        """
+        framed = self.frame(data)
+        model = self.models[run]
+        (answer,) = inside.predict_framed(model, framed[None])  # one image: (1, 28, 28)
+        return {**answer, "logits": inside.logits(model, framed), "input": framed.tolist()}
+
+    def play(self, data: bytes) -> dict[str, Any]:
+        """Everything the page shows for one drawing, for every run.
+
+        Returns:
+            ``{"input": uint8 (28, 28), "runs": [{"letter", "probabilities", "logits",
+            "layer": first-layer view (:func:`inside.first_layer`)}, ...]}``.
+        """
+        framed = self.frame(data)
+        answers = [
+            {
+                **inside.predict_framed(model, framed[None])[0],
+                "logits": inside.logits(model, framed),
+                "layer": inside.first_layer(model, run.kind, framed),
+            }
+            for run, model in zip(self.runs, self.models)
+        ]
+        return {"input": framed.tolist(), "runs": answers}
+
+    # -- the test set ----------------------------------------------------------------------
+
+    def mistakes(self, run: int = 0, count: int = MISTAKES) -> dict[str, Any]:
+        """The run's own test images it got wrong, most confident first (computed once).
+
+        Returns:
+            ``{"run", "test_n", "wrong": number of mistakes, "mistakes": [{"index",
+            "label": true letter, "letter": answer, "probabilities": (10,),
+            "image": uint8 (28, 28)}, ...]}``, at most ``count`` of them.
+
+        Raises:
+            PlayError: the run's test set cannot be found (:meth:`Run.test_set`), 404.
+        """
+        with self._mistakes_lock:  # two first requests must not both score the test set
+            if run not in self._mistakes:
+                try:
+                    self._mistakes[run] = self._score_test_set(run)
+                except TfdojoError as exc:
+                    raise PlayError(f"mistakes: {exc}", 404) from None
+        scored = self._mistakes[run]
+        return {**scored, "mistakes": scored["mistakes"][:count]}
+
+    def _score_test_set(self, run: int) -> dict[str, Any]:
+        images, labels, _ = self.runs[run].test_set()
+        proba = self.models[run].predict_proba(images)  # (N, 10)
+        wrong = plots.most_confident_mistakes(labels, proba)
+        return {
+            "run": str(self.runs[run].path),
+            "test_n": len(labels),
+            "wrong": len(wrong),
+            "mistakes": [
+                {
+                    "index": int(i),
+                    "label": LETTERS[int(labels[i])],
+                    "letter": LETTERS[int(proba[i].argmax())],
+                    "probabilities": proba[i].tolist(),
+                    "image": images[i].tolist(),
+                }
+                for i in wrong[:MISTAKES]
+            ],
+        }
+
+    def warm_up(self) -> None:
+        """Answer once for a blank image, so TensorFlow traces its functions before the
+        first stroke (the first call of a ``tf.function`` is slow)."""
+        blank = np.zeros((28, 28), np.uint8)
+        for run, model in zip(self.runs, self.models):
+            inside.predict_framed(model, blank[None])
+            inside.first_layer(model, run.kind, blank)

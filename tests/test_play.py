@@ -1,0 +1,626 @@
+"""``tfdojo play``: the upload guard, the first-layer views against NumPy, the HTTP API of a
+real server on 127.0.0.1 (agreement with ``tfdojo predict``, bad uploads, concurrency,
+latency), and the page driven in headless Chromium through Selenium."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.conftest import HEADLESS_CHROMIUM, matplotlib_font_dir
+from tfdojo import LETTERS, runs
+from tfdojo.cli import main
+from tfdojo.data.frame import frame_image
+from tfdojo.play import Player, PlayError, open_image
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+# --------------------------------------------------------------------------- images
+
+
+def png_bytes(img: Image.Image, **kwargs) -> bytes:
+    out = io.BytesIO()
+    img.save(out, "PNG", **kwargs)
+    return out.getvalue()
+
+
+def png_header_claiming(width: int, height: int) -> bytes:
+    """A valid PNG signature and IHDR claiming ``width`` x ``height`` grey pixels, then a
+    tiny IDAT and IEND: a few dozen bytes that decode to gigabytes (a decompression bomb)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def letter_images(folder: Path, n: int = 100, seed: int = 0) -> list[Path]:
+    """``n`` image files of letters as people send them: typed in a font or drawn as
+    strokes, any size, dark on light or light on dark, grey, colour or transparent, PNG or
+    JPEG, with stray strokes."""
+    rng = np.random.default_rng(seed)
+    fonts = sorted(matplotlib_font_dir().glob("DejaVu*.ttf")) + [
+        matplotlib_font_dir() / "STIXGeneral.ttf"
+    ]
+    paths = []
+    for i in range(n):
+        w, h = (int(v) for v in rng.integers(40, 420, size=2))
+        dark_ink = bool(rng.integers(2))
+        ink, paper = (20, 235) if dark_ink else (240, 10)
+        mode = ["L", "RGB", "RGBA"][i % 3]
+        colour = (lambda v: v) if mode == "L" else (lambda v: (v, v // 2 + 60, v, 255))
+        img = Image.new(mode, (w, h), colour(paper) if mode != "RGBA" else (0, 0, 0, 0))
+        draw = ImageDraw.Draw(img)
+        if i % 4 == 3:  # drawn: the strokes of a mouse on the page's pad
+            points = [tuple(int(v) for v in rng.integers(0, [w, h])) for _ in range(4)]
+            draw.line(points, fill=colour(ink), width=int(rng.integers(3, 20)), joint="curve")
+        else:
+            font = ImageFont.truetype(str(fonts[i % len(fonts)]), int(min(w, h) * 0.7))
+            x, y = (int(v) for v in rng.integers(0, [max(1, w // 4), max(1, h // 4)]))
+            draw.text((x, y), LETTERS[i % 10], fill=colour(ink), font=font)
+        for _ in range(int(rng.integers(0, 3))):  # stray strokes
+            a, b = rng.integers(0, [w, h]), rng.integers(0, [w, h])
+            draw.line([tuple(map(int, a)), tuple(map(int, b))], fill=colour(ink), width=2)
+        if i % 5 == 4:
+            path = folder / f"letter{i:03d}.jpg"
+            img.convert("RGB").save(path, quality=85)
+        else:
+            path = folder / f"letter{i:03d}.png"
+            img.save(path)
+        paths.append(path)
+    return paths
+
+
+# --------------------------------------------------------------------------- the guard
+
+
+def test_open_image_refuses_what_is_not_a_small_image():
+    cases = [
+        (b"", 400, "image: received an empty body; send the bytes of a PNG or JPEG file"),
+        (
+            b"hello, world",
+            400,
+            "image: not a PNG, JPEG, GIF, BMP, WebP or TIFF image "
+            "(received 12 bytes starting b'hello, w')",
+        ),
+        (
+            png_header_claiming(5000, 5000),
+            413,
+            "image: 5,000 x 5,000 pixels is more than the 16,777,216 allowed; send a smaller image",
+        ),
+        (
+            png_header_claiming(50_000, 50_000),
+            413,
+            "image: refused as a decompression bomb (Image size (2500000000 pixels) exceeds "
+            "limit of 178956970 pixels, could be decompression bomb DOS attack.)",
+        ),
+    ]
+    for data, status, message in cases:
+        with pytest.raises(PlayError) as caught:
+            open_image(data)
+        assert (caught.value.status, str(caught.value)) == (status, message)
+    # Above Pillow's warning threshold (89M pixels), below its error: warned, then refused.
+    with pytest.warns(Image.DecompressionBombWarning), pytest.raises(PlayError) as caught:
+        open_image(png_header_claiming(10_000, 10_000))
+    assert caught.value.status == 413 and str(caught.value).startswith("image: 10,000 x 10,000")
+    # A real header with its pixels cut off: refused when decoding.
+    whole = png_bytes(Image.new("L", (64, 64), 128))
+    with pytest.raises(PlayError, match=r"^image: the PNG could not be decoded \(") as caught:
+        open_image(whole[:60])
+    assert caught.value.status == 400
+    assert open_image(whole).size == (64, 64)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+@pytest.fixture(scope="module")
+def play_runs(tiny_dataset, tmp_path_factory) -> dict[str, Path]:
+    """One run of each kind (the default ``cnn``), 1 epoch on the tiny dataset."""
+    from tfdojo import train
+    from tfdojo.data import dataset
+
+    data = dataset.load(tiny_dataset)
+    root = tmp_path_factory.mktemp("play_runs")
+    for name in ("cnn", "logistic", "mlp"):
+        cfg = train.make_config(name, sets=["epochs=1"])
+        train.train(cfg, data, root / name, progress=False, threads=1)
+    return {name: root / name for name in ("cnn", "logistic", "mlp")}
+
+
+@pytest.fixture(scope="module")
+def drawn_a() -> bytes:
+    """An "A" drawn white on black as on the page's pad: the canvas's PNG."""
+    img = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
+    draw = ImageDraw.Draw(img)
+    white = (255, 255, 255, 255)
+    draw.line([(60, 250), (140, 30), (220, 250)], fill=white, width=22, joint="curve")
+    draw.line([(95, 170), (185, 170)], fill=white, width=22)
+    return png_bytes(img)
+
+
+def test_first_layer_views_match_numpy(play_runs, drawn_a):
+    """Each view recomputed from the weights in NumPy, the way the page explains it."""
+    player = Player.open([play_runs["logistic"], play_runs["mlp"]])
+    framed = player.frame(drawn_a)
+    x = (framed.astype(np.float64) - 127.5) / 255  # (28, 28) in [-0.5, 0.5]
+    logistic, mlp = player.play(drawn_a)["runs"]
+
+    W, b = (player.models[0].get_weights()[k] for k in ("logits.w", "logits.b"))
+    view = logistic["layer"]
+    np.testing.assert_allclose(view["scores"], x.reshape(784) @ W + b, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(view["scores"], logistic["logits"], rtol=1e-5, atol=1e-5)
+    contributions = np.asarray(view["contributions"])  # (10, 784), rounded to 4 decimals
+    np.testing.assert_allclose(contributions.sum(1) + b, view["scores"], atol=784 * 5e-5)
+
+    W1, b1 = (player.models[1].get_weights()[k] for k in ("dense1.w", "dense1.b"))
+    h = np.maximum(x.reshape(784) @ W1 + b1, 0)  # (784,) @ (784, 1024) -> (1024,)
+    view = mlp["layer"]
+    top = np.argsort(-h, kind="stable")[:8]
+    assert [u["unit"] for u in view["units"]] == top.tolist()
+    np.testing.assert_allclose([u["activation"] for u in view["units"]], h[top], rtol=1e-4)
+    assert view["active"] == int((h > 0).sum()) and view["units_total"] == 1024
+    assert view["units"][0]["weights"] == np.round(W1[:, top[0]], 4).tolist()
+
+    cnn = Player.open([play_runs["cnn"]])
+    K, bk = (cnn.models[0].get_weights()[k] for k in ("conv1.w", "conv1.b"))  # (3, 3, 1, 32)
+    view = cnn.play(drawn_a)["runs"][0]["layer"]
+    padded = np.pad(x, 1)  # SAME padding of a 3x3 window, stride 1
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3))  # (28, 28, 3, 3)
+    maps = np.maximum(np.einsum("hwij,ijd->dhw", windows, K[:, :, 0, :]) + bk[:, None, None], 0)
+    np.testing.assert_allclose(view["peak"], maps.max(axis=(1, 2)), rtol=1e-4, atol=1e-6)
+    scaled = maps * 255 / np.maximum(maps.max(axis=(1, 2)), 1e-12)[:, None, None]
+    assert np.abs(np.asarray(view["maps"]) - scaled).max() <= 1.0
+    assert (view["layer"], np.shape(view["maps"])) == ("conv1", (32, 28, 28))
+
+
+# --------------------------------------------------------------------------- a real server
+
+
+def http(url: str, data: bytes | None = None, headers: dict | None = None):
+    """``(status, JSON body, headers)`` of one request, any status, never through a proxy."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with opener.open(request, timeout=120) as r:
+            return r.status, json.loads(r.read()), r.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read()), exc.headers
+
+
+def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, dict]:
+    boundary = "tfdojo-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+class Server:
+    """``tfdojo play RUN [RUN_B] --no-browser --port 0`` in a child process."""
+
+    def __init__(self, run_dirs: list[Path], log: Path):
+        env = {**os.environ, "TFDOJO_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        with open(log, "w") as err:  # the child keeps its own copy of the file
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tfdojo", "--threads", "1", "play"]
+                + [str(d) for d in run_dirs]
+                + ["--no-browser", "--port", "0"],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                env=env,
+            )
+        self.first_line = self.readline(timeout=120)
+        found = re.search(r" on (http://127\.0\.0\.1:\d+/)  \(Ctrl-C stops\)$", self.first_line)
+        assert found, f"unexpected first line: {self.first_line!r}; see {log}"
+        self.url = found.group(1)
+
+    def readline(self, timeout: float) -> str:
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        assert ready, "tfdojo play printed nothing in time"
+        return self.proc.stdout.readline().rstrip("\n")
+
+    def stop(self) -> tuple[int, str]:
+        """Ctrl-C: SIGINT, as a terminal sends it; the exit status and the rest of stdout."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        return self.proc.returncode, out
+
+
+@pytest.fixture(scope="module")
+def server(play_runs, tmp_path_factory):
+    """A server of the cnn and the logistic run, side by side."""
+    server = Server([play_runs["cnn"], play_runs["logistic"]], tmp_path_factory.mktemp("log") / "s")
+    yield server
+    server.stop()
+
+
+def test_api_agrees_with_predict_on_100_images(server, play_runs, tmp_path, capsys):
+    paths = letter_images(tmp_path)
+    for run, name, count in ((0, "cnn", 100), (1, "logistic", 20)):
+        expected = []
+        for i, path in enumerate(paths[:count]):
+            # One file per command: TensorFlow's float rounding depends on the batch, and
+            # `tfdojo predict A B` scores A in a batch of two.
+            assert main(["predict", "--json", str(play_runs[name]), str(path)]) == 0
+            (want,) = json.loads(capsys.readouterr().out)
+            expected.append(want)
+            data = path.read_bytes()
+            if i % 2:  # uploaded as a form field, as a browser's form sends a file
+                body, headers = multipart("image", path.name, data)
+            else:  # the raw bytes, as the page and curl --data-binary send them
+                body, headers = data, {"Content-Type": "image/png"}
+            status, got, _ = http(f"{server.url}api/predict?run={run}", body, headers)
+            assert status == 200, got
+            assert list(got) == ["letter", "probabilities", "logits", "input"]
+            assert got["letter"] == want["letter"], path
+            assert got["probabilities"] == want["probabilities"], path  # the same floats
+            with Image.open(path) as img:
+                assert got["input"] == frame_image(img).tolist()
+            z = np.asarray(got["logits"])
+            p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+            np.testing.assert_allclose(p, list(got["probabilities"].values()), rtol=1e-5)
+    letters = {r["letter"] for r in expected}
+    assert len(letters) > 1, "every image got the same answer: the images are not varied"
+
+
+def test_bad_uploads_get_one_line_json_errors_and_the_server_goes_on(server, drawn_a):
+    predict = f"{server.url}api/predict"
+    form, form_headers = multipart("picture", "a.png", drawn_a)
+    cases = [
+        (
+            predict,
+            b"",
+            {},
+            400,
+            "image: received an empty body; send the bytes of a PNG or JPEG file",
+        ),
+        (
+            predict,
+            b"GIF89a? no",
+            {},
+            400,
+            "image: not a PNG, JPEG, GIF, BMP, WebP or TIFF "
+            "image (received 10 bytes starting b'GIF89a? ')",
+        ),
+        (
+            predict,
+            png_header_claiming(50_000, 50_000),
+            {},
+            413,
+            "image: refused as a "
+            "decompression bomb (Image size (2500000000 pixels) exceeds limit of 178956970 "
+            "pixels, could be decompression bomb DOS attack.)",
+        ),
+        (
+            predict,
+            b"\0" * (20 * 1024 * 1024),
+            {},
+            413,
+            "request: the body is 20,971,520 "
+            "bytes, more than the 8,388,608 allowed; send a smaller image",
+        ),
+        (
+            predict,
+            form,
+            form_headers,
+            400,
+            "image: expected a form field 'image', received picture",
+        ),
+        (f"{predict}?run=2", drawn_a, {}, 400, "run: expected 0 or 1, received '2'"),
+        (
+            f"{server.url}api/mistakes?count=-1",
+            None,
+            {},
+            400,
+            "count: expected a whole number, received '-1'",
+        ),
+        (f"{server.url}nowhere", None, {}, 404, "GET /nowhere: 404 Not Found"),
+        (
+            predict,
+            drawn_a,
+            {"Host": "evil.example:8000"},
+            403,
+            "host: 'evil.example:8000' is not a name of this machine; open 127.0.0.1",
+        ),
+    ]
+    ok = http(predict, drawn_a)
+    for url, body, headers, status, message in cases:
+        got_status, got, response_headers = http(url, body, headers)
+        assert (got_status, got) == (status, {"error": message})
+        assert response_headers["Content-Type"] == "application/json"
+        assert http(predict, drawn_a)[:2] == ok[:2]  # still serving, same answer
+    assert ok[0] == 200
+    for host in ("localhost:8000", "[::1]:8000", "127.0.0.1"):  # this machine's names
+        assert http(predict, drawn_a, {"Host": host})[:2] == ok[:2]
+
+
+def test_concurrent_requests_get_their_own_answers(server, tmp_path):
+    images = [p.read_bytes() for p in letter_images(tmp_path, n=12, seed=1)]
+    urls = [f"{server.url}api/{'play' if i % 2 else 'predict'}" for i in range(len(images))]
+    alone = [http(u, data) for u, data in zip(urls, images)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(http, urls * 2, images * 2))
+    assert [r[:2] for r in together] == [r[:2] for r in alone] * 2
+    assert all(status == 200 for status, _, _ in together)
+
+
+def test_play_answers_within_100_ms(server, drawn_a):
+    """The page's request after a stroke, for the default cnn and a logistic model."""
+    times = []
+    for _ in range(30):
+        started = time.perf_counter()
+        status, _, _ = http(f"{server.url}api/play", drawn_a, {"Content-Type": "image/png"})
+        times.append(time.perf_counter() - started)
+        assert status == 200
+    assert statistics.median(times) < 0.100, f"median {statistics.median(times) * 1000:.0f} ms"
+
+
+def test_runs_and_mistakes_api(server, play_runs):
+    status, info, _ = http(f"{server.url}api/runs")
+    assert status == 200
+    assert [(r["folder"], r["name"], r["kind"], r["path"]) for r in info] == [
+        ("cnn", "cnn", "cnn", str(play_runs["cnn"])),
+        ("logistic", "logistic", "logistic", str(play_runs["logistic"])),
+    ]
+    assert np.shape(info[0]["filters"]) == (32, 3, 3) and np.shape(info[1]["templates"]) == (
+        10,
+        784,
+    )
+
+    run = runs.open_run(play_runs["cnn"])
+    images, labels, _ = run.test_set()
+    proba = run.predict_proba(images)
+    wrong = np.nonzero(proba.argmax(1) != labels)[0]
+    status, found, _ = http(f"{server.url}api/mistakes?run=0&count=5")
+    assert status == 200
+    assert (found["test_n"], found["wrong"]) == (run.metrics["test_n"], len(wrong))
+    assert found["wrong"] == run.metrics["test_n"] - run.metrics["test_correct"]
+    sure = [max(m["probabilities"]) for m in found["mistakes"]]
+    assert sure == sorted(sure, reverse=True) and len(sure) == min(5, len(wrong))
+    assert sure[0] == proba[wrong].max()  # the surest mistake first
+    for m in found["mistakes"]:
+        i = m["index"]
+        assert m["image"] == images[i].tolist() and m["label"] == LETTERS[labels[i]]
+        assert m["probabilities"] == proba[i].tolist() and m["letter"] != m["label"]
+
+
+def test_the_page_loads_nothing_from_elsewhere(server):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(server.url) as r:
+        page = r.read().decode()
+        policy = r.headers["Content-Security-Policy"]
+    assert policy.startswith("default-src 'self';")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sorted(assets) == ["/static/favicon.svg", "/static/play.css", "/static/play.js"]
+    for asset in assets:
+        with opener.open(server.url.rstrip("/") + asset) as r:
+            text = r.read().decode().replace('xmlns="http://www.w3.org/2000/svg"', "")
+        assert r.status == 200 and "http://" not in text and "https://" not in text
+
+
+# --------------------------------------------------------------------------- the page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Selenium through Debian's chromedriver."""
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        if os.environ.get("TFDOJO_REQUIRE_BROWSER"):
+            pytest.fail("TFDOJO_REQUIRE_BROWSER is set but chromium or chromedriver is missing")
+        pytest.skip("chromium or chromedriver (Debian: chromium-driver) is not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="tfdojo-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        *HEADLESS_CHROMIUM,
+        "--no-proxy-server",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def pad_png(driver) -> bytes:
+    url = driver.execute_script("return document.getElementById('pad').toDataURL('image/png')")
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def shown(driver, run: int) -> tuple[str, list[str]]:
+    """The top letter and the ten probabilities the page shows for a run."""
+    from selenium.webdriver.common.by import By
+
+    panel = driver.find_element(By.CSS_SELECTOR, f'.panel[data-run="{run}"]')
+    values = [v.text for v in panel.find_elements(By.CSS_SELECTOR, ".bars .value")]
+    return panel.find_element(By.CSS_SELECTOR, ".top-letter").text, values
+
+
+def wait_for_answer(driver, after: int) -> int:
+    """Wait until the page has shown an answer beyond ``after`` and asks nothing more."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def done(d):
+        answers = int(d.execute_script("return document.body.dataset.answers"))
+        return answers > after and d.execute_script("return document.body.dataset.busy") == "0"
+
+    WebDriverWait(driver, 30).until(done)
+    return int(driver.execute_script("return document.body.dataset.answers"))
+
+
+def predicted(run_dir: Path, png: bytes, folder: Path) -> tuple[str, list[str]]:
+    """``tfdojo predict``'s letter and probabilities (as the page rounds them) for a PNG."""
+    path = folder / f"pad-{hashlib.sha256(png).hexdigest()[:12]}.png"
+    path.write_bytes(png)
+    (result,) = runs.predict_files(run_dir, [path])
+    return result["letter"], [f"{p:.3f}" for p in result["probabilities"].values()]
+
+
+@pytest.mark.browser
+def test_draw_an_a_in_the_browser(server, browser, play_runs, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    driver.get(server.url)
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script("return document.body.dataset.ready")
+    )
+    pad = driver.find_element(By.ID, "pad")
+    assert shown(driver, 0)[0] == "?"
+
+    def stroke(*corners, steps: int = 8):
+        """Press at the first corner (pad pixels), move through the others in small steps,
+        release. Each move names its point on the pad (relative moves add up errors)."""
+        actions = ActionChains(driver, duration=15)
+        (x, y), rest = corners[0], corners[1:]
+        actions.move_to_element_with_offset(pad, x - 140, y - 140).click_and_hold()
+        for tx, ty in rest:
+            for i in range(1, steps + 1):
+                px, py = x + (tx - x) * i / steps, y + (ty - y) * i / steps
+                actions.move_to_element_with_offset(pad, round(px) - 140, round(py) - 140)
+            x, y = tx, ty
+        actions.release().perform()
+
+    stroke((60, 250), (140, 30))  # an "A": two slopes and a bar
+    stroke((140, 30), (220, 250))
+    stroke((90, 170), (190, 170))
+    answers = wait_for_answer(driver, 0)
+    drawn = pad_png(driver)
+    for run, name in enumerate(("cnn", "logistic")):
+        assert shown(driver, run) == predicted(play_runs[name], drawn, tmp_path)
+    assert driver.find_element(By.ID, "error").text == ""
+
+    png = driver.get_screenshot_as_png()
+    with Image.open(io.BytesIO(png)) as img:
+        pixels = np.asarray(img.convert("L"), dtype=np.float64)
+    assert pixels.shape[1] == 1400
+    assert pixels.std() > 20 and len(np.unique(pixels)) > 50
+    assert (pixels[:40] < 80).mean() > 0.5  # the dark header band
+    if os.environ.get("TFDOJO_WRITE_DOCS"):
+        (DOCS / "play.png").write_bytes(png)
+
+    # Mistakes: the surest one goes into the pad, and the page answers for it.
+    driver.find_element(By.CSS_SELECTOR, '.tab[data-tab="mistakes"]').click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".mistake"))
+    driver.find_elements(By.CSS_SELECTOR, ".mistake")[0].click()
+    answers = wait_for_answer(driver, answers)
+    loaded = pad_png(driver)
+    assert shown(driver, 0) == predicted(play_runs["cnn"], loaded, tmp_path)
+
+    # Undo brings the "A" back; Clear empties the pad and the answer.
+    driver.find_element(By.ID, "undo").click()
+    answers = wait_for_answer(driver, answers)
+    assert np.array_equal(
+        np.asarray(Image.open(io.BytesIO(pad_png(driver)))),
+        np.asarray(Image.open(io.BytesIO(drawn))),
+    )
+    assert shown(driver, 0) == predicted(play_runs["cnn"], drawn, tmp_path)
+    driver.find_element(By.ID, "clear").click()
+    WebDriverWait(driver, 10).until(lambda d: shown(d, 0)[0] == "?")
+
+    # An uploaded file: answered like `tfdojo predict FILE`; a bad one: the API's error.
+    upload = driver.find_element(By.ID, "upload")
+    photo = letter_images(tmp_path, n=1, seed=3)[0]
+    upload.send_keys(str(photo))
+    answers = wait_for_answer(driver, answers)
+    (want,) = runs.predict_files(play_runs["cnn"], [photo])
+    assert shown(driver, 0) == (
+        want["letter"],
+        [f"{p:.3f}" for p in want["probabilities"].values()],
+    )
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not a picture")
+    upload.send_keys(str(junk))
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "error").text)
+    assert driver.find_element(By.ID, "error").text == (
+        "image: not a PNG, JPEG, GIF, BMP, WebP or TIFF image (received 13 bytes starting "
+        "b'not a pi')"
+    )
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_play_refuses_bad_arguments_in_one_line(play_runs, tmp_path, capsys):
+    assert main(["play", str(tmp_path), "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"tfdojo: error: RUN: {tmp_path} has no tfdojo config.json; "
+        "expected a run made by `tfdojo train`\n"
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["play", str(play_runs["logistic"]), "--no-browser", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"tfdojo: error: --port: cannot listen on 127.0.0.1:{port} (Address already in use); "
+        "choose another with --port N (0 picks a free one)\n"
+    )
+
+
+def test_no_browser_is_started_without_a_desktop(monkeypatch):
+    from tfdojo.play.server import open_page
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    said = []
+    open_page("http://127.0.0.1:8000/", said.append)
+    assert said == ["tfdojo play: open http://127.0.0.1:8000/ in your browser"]
+
+
+def test_ctrl_c_stops_the_server_cleanly(server):
+    """Last test of the module: it stops the shared server."""
+    status, out = server.stop()
+    assert (status, out) == (0, "tfdojo play: stopped\n")
