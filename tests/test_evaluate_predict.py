@@ -143,7 +143,7 @@ def test_predict_errors(trained, tmp_path, capsys):
     bad.write_text("not an image")
     assert main(["predict", str(run), str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"tfdojo: error: {bad}: not an image Pillow can read")
+    assert err.startswith(f"tfdojo: error: {bad}: not an image tfdojo reads")
     assert len(err.strip().splitlines()) == 1
     assert main(["predict", str(run), str(tmp_path / "missing.png")]) == 2
     assert capsys.readouterr().err == (

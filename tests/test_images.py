@@ -79,8 +79,12 @@ def test_cap_is_a_parameter_and_names_the_input():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "image: not an image Pillow can read; expected PNG, JPEG, GIF, BMP, TIFF, ..."),
-        (b"hello, world", "image: not an image Pillow can read; expected PNG, JPEG, GIF, BMP"),
+        (b"", "image: received no bytes; expected a PNG or JPEG file"),
+        (b"hello, world", "image: not an image tfdojo reads; expected PNG, JPEG, GIF, BMP, WebP"),
+        (
+            b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n",
+            "image: not an image tfdojo reads",
+        ),
         (letter_png((40, 30))[:60], "image: not a readable image (image file is truncated"),
     ],
 )

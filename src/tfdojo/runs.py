@@ -692,15 +692,17 @@ def predict_files(
 def predictions(model, framed: list[np.ndarray], names: list[str]) -> list[dict]:
     """The model's answer for each framed uint8 (28, 28) image, as ``tfdojo predict --json``.
 
+    Each image is scored alone: TensorFlow's last bits depend on the batch, and an image's
+    answer should not depend on the others given with it.
+
     Returns:
         One ``{"image", "letter", "probabilities": {letter: p}, "ink"}`` per image;
         ``ink`` is false for a blank image (the answer then means nothing), and such an
         entry carries a ``"warning"``.
     """
-    images = np.stack(framed) if framed else np.zeros((0, 28, 28), np.uint8)
-    probs = model.predict_proba(images)
     out = []
-    for name, image, row in zip(names, images, probs):
+    for name, image in zip(names, framed):
+        row = model.predict_proba(image[None])[0]  # one at a time: the same bits however many
         entry = {
             "image": name,
             "letter": LETTERS[int(row.argmax())],

@@ -39,6 +39,11 @@ of the picture: a 4096 x 4096 RGBA photo would take 800 MB instead of 50 MB.
 """
 
 
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
+"""The formats opened, as Pillow names them: what drawings and photos come in. Not EPS,
+which Pillow hands to Ghostscript, nor the other rarities it reads."""
+
+
 class ImageTooLarge(TfdojoError):
     """An image whose header claims more pixels than allowed; none of it was decoded."""
 
@@ -66,6 +71,8 @@ def open_image(
     if name is None:
         name = os.fspath(source) if isinstance(source, str | os.PathLike) else "image"
     if isinstance(source, bytes | bytearray | memoryview):
+        if not len(source):
+            raise TfdojoError(f"{name}: received no bytes; expected a PNG or JPEG file")
         source = io.BytesIO(source)
     # Pillow warns about odd files, and above its own far higher pixel limit (which the
     # check below covers): the caller gets an image or one error line, nothing else.
@@ -89,7 +96,7 @@ def open_image(
 def _open_header(source: str | os.PathLike | BinaryIO, name: str, max_pixels: int) -> Image.Image:
     """``Image.open``: reads the format and size from the header, decodes nothing."""
     try:
-        return Image.open(source)
+        return Image.open(source, formats=FORMATS)
     except FileNotFoundError:
         raise TfdojoError(f"{name}: no such file; expected an image (PNG, JPEG, ...)") from None
     except IsADirectoryError:
@@ -103,7 +110,7 @@ def _open_header(source: str | os.PathLike | BinaryIO, name: str, max_pixels: in
         ) from None
     except UnidentifiedImageError:
         raise TfdojoError(
-            f"{name}: not an image Pillow can read; expected PNG, JPEG, GIF, BMP, TIFF, ..."
+            f"{name}: not an image tfdojo reads; expected PNG, JPEG, GIF, BMP, WebP or TIFF"
         ) from None
     except Exception as exc:  # noqa: BLE001 - a parser failing on bad bytes, whatever it raises
         raise TfdojoError(f"{name}: not a readable image ({first_line(exc)})") from None

@@ -5,7 +5,6 @@ uint8 (28, 28) image the model sees (white ink on black, framed by
 :func:`tfdojo.data.frame.frame_image`). The model's input is
 ``x = (framed - 127.5) / 255`` (:func:`tfdojo.models.layers.normalize`), in [-0.5, 0.5].
 
-- :func:`predict_framed`: the letter and softmax, computed exactly as ``tfdojo predict``;
 - :func:`logits`: the ten scores before the softmax;
 - :func:`first_layer`: what the first layer makes of the image, by model kind:
   the logistic model's ten templates times the pixels, a convnet's first feature maps,
@@ -21,38 +20,12 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tfdojo import LETTERS
 from tfdojo.models.layers import normalize
 
 TOP_UNITS = 8
 """How many of an MLP's hidden units the page shows: the most active ones."""
 DECIMALS = 4
 """Weights and contributions are rounded for the page (never the probabilities)."""
-
-
-def predict_framed(model, framed: np.ndarray) -> list[dict[str, Any]]:
-    """The letter and softmax of framed images, exactly as ``tfdojo predict`` gives them.
-
-    The same call as :func:`tfdojo.runs.predict_files` makes (``model.predict_proba`` on
-    the uint8 images), so for one image the floats are the same bits as
-    ``tfdojo predict --json FILE``. (TensorFlow's rounding depends on the batch: score
-    one image at a time to compare.) Once ``runs.py`` offers this function, this one
-    becomes ``from tfdojo.runs import predict_framed``.
-
-    Args:
-        framed: uint8 (N, 28, 28).
-
-    Returns:
-        One ``{"letter": "A", "probabilities": {"A": p_A, ..., "J": p_J}}`` per image.
-    """
-    proba = model.predict_proba(framed)  # (N, 28, 28) -> (N, 10)
-    return [
-        {
-            "letter": LETTERS[int(row.argmax())],
-            "probabilities": {letter: float(p) for letter, p in zip(LETTERS, row)},
-        }
-        for row in proba
-    ]
 
 
 def logits(model, framed: np.ndarray) -> list[float]:

@@ -20,13 +20,22 @@ from typing import Any
 import numpy as np
 
 from tfdojo import LETTERS, plots
-from tfdojo.data.frame import frame_image
+from tfdojo.data.frame import ImageTooLarge, frame_image, open_image
 from tfdojo.errors import TfdojoError
 from tfdojo.play import inside
-from tfdojo.play.upload import PlayError, open_image
-from tfdojo.runs import Run, open_run
+from tfdojo.runs import Run, open_run, predictions
 
 MAX_RUNS = 2
+
+
+class PlayError(TfdojoError):
+    """A request that is refused: one line, and ``status``, the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
 MISTAKES = 48
 """How many of a run's most confident mistakes the page lists."""
 
@@ -91,10 +100,22 @@ class Player:
         """Image bytes -> the uint8 (28, 28) the models see, framed as ``tfdojo predict`` does.
 
         Raises:
-            PlayError: not a readable image of an allowed size (:func:`open_image`).
+            PlayError: not a readable image (400), or larger than
+                :data:`tfdojo.data.frame.MAX_PIXELS`, refused from its header (413).
         """
-        with open_image(data) as img:
-            return frame_image(img)
+        try:
+            return frame_image(open_image(data, "image"))
+        except ImageTooLarge as exc:
+            raise PlayError(str(exc), 413) from None
+        except TfdojoError as exc:
+            raise PlayError(str(exc), 400) from None
+
+    @staticmethod
+    def answer(model, framed: np.ndarray) -> dict[str, Any]:
+        """``tfdojo predict --json``'s answer for one framed image (the same function)."""
+        (answer,) = predictions(model, [framed], ["image"])
+        del answer["image"]
+        return answer
 
     def predict(self, data: bytes, run: int = 0) -> dict[str, Any]:
         """The API's answer: ``tfdojo predict --json``'s letter and probabilities, plus the
@@ -106,7 +127,7 @@ class Player:
         """
         framed = self.frame(data)
         model = self.models[run]
-        (answer,) = inside.predict_framed(model, framed[None])  # one image: (1, 28, 28)
+        answer = self.answer(model, framed)
         return {**answer, "logits": inside.logits(model, framed), "input": framed.tolist()}
 
     def play(self, data: bytes) -> dict[str, Any]:
@@ -119,7 +140,7 @@ class Player:
         framed = self.frame(data)
         answers = [
             {
-                **inside.predict_framed(model, framed[None])[0],
+                **self.answer(model, framed),
                 "logits": inside.logits(model, framed),
                 "layer": inside.first_layer(model, run.kind, framed),
             }
@@ -174,5 +195,5 @@ class Player:
         first stroke (the first call of a ``tf.function`` is slow)."""
         blank = np.zeros((28, 28), np.uint8)
         for run, model in zip(self.runs, self.models):
-            inside.predict_framed(model, blank[None])
+            self.answer(model, blank)
             inside.first_layer(model, run.kind, blank)

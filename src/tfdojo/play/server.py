@@ -23,7 +23,7 @@ An image is sent as the request body (``Content-Type: image/png``, ...) or as th
 
 Limits: a body over :data:`MAX_BYTES` gets a 413 from Flask; waitress itself refuses
 any body over four times that before reading it. Images over 4096 x 4096 pixels are
-refused from their header (:mod:`tfdojo.play.upload`). Bound to 127.0.0.1, the app
+refused from their header (:func:`tfdojo.data.frame.open_image`). Bound to 127.0.0.1, the app
 also refuses requests whose ``Host`` is not a loopback name (a web page elsewhere cannot
 reach it through DNS rebinding).
 """
@@ -44,8 +44,7 @@ from flask import Flask, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tfdojo.errors import TfdojoError, first_line
-from tfdojo.play.player import MISTAKES, Player
-from tfdojo.play.upload import PlayError
+from tfdojo.play.player import MISTAKES, Player, PlayError
 
 STATIC = Path(__file__).parent / "static"
 MAX_BYTES = 8 * 1024 * 1024
