@@ -83,7 +83,8 @@ def single(tiny_dataset, tmp_path_factory):
 @pytest.mark.parametrize(
     "text,message",
     [
-        ("", "bad entry ''"),
+        ("", r"--worker-hosts: received an empty list \(''\)"),
+        (" ", r"--worker-hosts: received an empty list \(' '\)"),
         ("a:1,b", "bad entry 'b'"),
         ("a:0", "ports 1..65535"),
         ("a:99999", "ports 1..65535"),
@@ -135,6 +136,12 @@ def test_clusters_and_their_chief():
     "extra,env,message",
     [
         (["--worker-hosts", "a:1,b"], {}, "--worker-hosts: expected host:port"),
+        (
+            ["--worker-hosts", "", "--task-index", "0"],
+            {},
+            "--worker-hosts: received an empty list (''); expected host:port[,host:port...], "
+            "the chief first",
+        ),
         (
             ["--worker-hosts", "127.0.0.1:1,127.0.0.1:2", "--task-index", "5"],
             {},

@@ -95,7 +95,7 @@ def strategy_config(args: argparse.Namespace):
     return StrategyConfig(
         kind=args.strategy,
         devices=args.devices,
-        worker_hosts=parse_worker_hosts(args.worker_hosts) if args.worker_hosts else (),
+        worker_hosts=parse_worker_hosts(args.worker_hosts) if args.worker_hosts is not None else (),
         task_index=args.task_index,
         timeout=args.collective_timeout,
         dump_weights=args.dump_weights,
