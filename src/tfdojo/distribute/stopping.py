@@ -1,11 +1,14 @@
 """Stop a worker at once on SIGINT or SIGTERM, even while TensorFlow holds the main thread.
 
-Two things kept a multi-worker process from stopping (TensorFlow 2.21):
+Three things kept a multi-worker process from stopping (TensorFlow 2.21):
 
 - Python runs signal handlers in the main thread, between bytecodes. A worker spends long
-  stretches inside one TensorFlow call: at start-up it waits there for the other workers,
-  and every all-reduce waits for them too (up to ``--collective-timeout``). A Ctrl-C was
-  noticed only when that call returned.
+  stretches inside one TensorFlow call: every all-reduce waits for the other workers (up
+  to ``--collective-timeout``). A Ctrl-C was noticed only when that call returned.
+- While it starts the strategy, TensorFlow even holds Python's global lock (GIL): no
+  Python code runs at all, in any thread. So the long wait for the other workers now
+  happens before, in Python (:mod:`~tfdojo.distribute.rendezvous`), and TensorFlow's own
+  start-up lasts a second or so.
 - TensorFlow's coordination service installs its own SIGTERM handler as the strategy
   starts (a preemption notice: it records the time and nothing else), so ``kill PID`` did
   nothing at all.
@@ -16,7 +19,8 @@ Two things kept a multi-worker process from stopping (TensorFlow 2.21):
   on blocks them too, and a helper thread takes them (``sigtimedwait``). A thread that
   existed before (OpenBLAS's pool, with ``--threads`` > 1) may still take one: Python's
   handler then runs there and writes the signal's number to a socket the helper also
-  watches (``signal.set_wakeup_fd``);
+  watches (``signal.set_wakeup_fd``); after TensorFlow's start-up, Python's SIGTERM handler
+  is installed again (:meth:`StopGuard.take_signals`);
 - while the main thread waits inside TensorFlow (``with guard.waiting(...)``), nothing is
   being written, so the helper ends the process itself: it calls ``on_stop`` (which
   removes the worker's temporary folder), prints one line and exits with 128 + the
@@ -24,14 +28,15 @@ Two things kept a multi-worker process from stopping (TensorFlow 2.21):
 - otherwise the main thread runs Python (checkpointing, validating): the signal becomes a
   ``KeyboardInterrupt`` there, as a Ctrl-C does, so ``finally`` blocks run.
 
-One gap remains, TensorFlow's: a SIGTERM during start-up that lands on a thread older than
-the guard (OpenBLAS's, with ``--threads`` > 1) meets TensorFlow's handler and is dropped;
-that worker then stops at the start-up timeout. SIGINT has no such gap.
+One gap remains, TensorFlow's: a SIGTERM in the second or so of TensorFlow's start-up that
+lands on a thread older than the guard (OpenBLAS's, with ``--threads`` > 1) meets
+TensorFlow's handler and is lost. SIGINT has no such gap.
 """
 
 from __future__ import annotations
 
 import _thread
+import atexit
 import contextlib
 import os
 import select
@@ -124,7 +129,14 @@ class StopGuard:
             _thread.interrupt_main(signum)  # KeyboardInterrupt in the main thread
 
     def _stop_process(self, signum: int) -> None:
-        """Called with the lock held, so the main thread cannot leave its wait meanwhile."""
+        """End the process now; called with the lock held, so the main thread cannot leave
+        its wait meanwhile.
+
+        A normal exit would first run the ``atexit`` functions (TensorFlow's autograph
+        removes the ``__autograph_generated_file*.py`` it wrote to the temporary folder),
+        then tear TensorFlow down, which waits for the other workers. Only the first part
+        is done here.
+        """
         with contextlib.suppress(Exception):
             self.on_stop()
         name = signal.Signals(signum).name
@@ -134,6 +146,7 @@ class StopGuard:
             "nothing half-written was left behind\n"
         )
         sys.stderr.flush()
+        atexit._run_exitfuncs()
         os._exit(128 + signum)
 
 
