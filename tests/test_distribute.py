@@ -1,4 +1,5 @@
-"""Data-parallel training: mirrored replicas and local workers match one device; faults stop.
+"""Data-parallel training: mirrored replicas and local workers match one device; faults stop,
+within the timeout or at once, and leave nothing behind.
 
 The reference is single-device training at the same global batch size, dropout off:
 with R replicas each gradient is the sum of R partial sums scaled by the global batch,
@@ -35,6 +36,7 @@ from tfdojo.distribute import (
     resolve_cluster,
     scratch,
 )
+from tfdojo.distribute.stopping import StopGuard
 from tfdojo.errors import TfdojoError
 
 RTOL = 1e-3
@@ -330,6 +332,51 @@ def test_workers_meet_within_the_timeout_or_name_who_is_missing():
         )
 
 
+def test_the_stop_guard_interrupts_python_and_gives_signals_back():
+    """Outside a wait, SIGTERM becomes a KeyboardInterrupt in the main thread (taken by the
+    guard's thread even though the main thread blocks it); closing restores the handlers,
+    the signal mask and the wakeup fd. Off the main thread it does nothing."""
+
+    class Unguarded(Exception):
+        pass
+
+    def unguarded(signum, frame):
+        raise Unguarded
+
+    old_term = signal.signal(signal.SIGTERM, unguarded)  # never the default: it would kill pytest
+    try:
+        before = (signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        before_wakeup = signal.set_wakeup_fd(-1)
+        signal.set_wakeup_fd(before_wakeup)
+        guard = StopGuard("worker 9")
+        try:
+            assert signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+            start = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(100):
+                    time.sleep(0.02)
+            assert time.monotonic() - start < 1
+        finally:
+            guard.close()
+        assert signal.getsignal(signal.SIGTERM) is unguarded
+        assert (signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, [])) == (
+            before
+        )
+        wakeup = signal.set_wakeup_fd(-1)
+        signal.set_wakeup_fd(wakeup)
+        assert wakeup == before_wakeup
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+    elsewhere = []
+    thread = threading.Thread(target=lambda: elsewhere.append(StopGuard("worker 9")))
+    thread.start()
+    thread.join()
+    with elsewhere[0].waiting("anything"):
+        assert signal.getsignal(signal.SIGTERM) is old_term  # nothing installed
+    elsewhere[0].close()
+
+
 def test_only_the_folders_of_ended_workers_are_removed(tmp_path):
     """A killed worker's checkpoint folder goes; a running one's, or another host's, stays."""
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **TEXT)
@@ -436,9 +483,12 @@ def test_start_up_waits_are_bounded_and_interruptible(tiny_dataset, tmp_path):
     """Five lone workers, at once: a chief and a worker whose peer never starts stop after
     --collective-timeout with one line naming it; a worker whose port is taken stops at
     once; SIGINT and SIGTERM (with --threads 2: OpenBLAS's own thread) stop a waiting
-    worker at once. Exit status 2, 2, 2, 130, 130; nothing left behind."""
+    worker at once. Exit status 2, 2, 2, 130, 130; nothing left behind, not even the
+    folder an earlier, killed worker left."""
     tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **TEXT)
+    leftover = tmp / f"tfdojo-worker1-{scratch._host()}-{int(ended.stdout)}-abcd1234"
+    (leftover / "ckpt").mkdir(parents=True)  # what a killed worker left: swept at start
     clusters = [local_hosts(2) for _ in range(5)]
     roles = [(0, 5, "1"), (1, 5, "1"), (1, 60, "1"), (1, 60, "1"), (1, 60, "2")]
     args_of = [
@@ -530,8 +580,8 @@ def test_stopped_workers_stop_at_once_or_on_their_own_and_resume_finishes(tiny_d
     try:
         wait_until(lambda: (run / "ckpt" / "ckpt-1.index").exists(), 180, "checkpoint 1", procs)
         wait_until(lambda: any(tmp.glob("tfdojo-worker1-*/ckpt/ckpt-1.index")), 30, "w1's", procs)
-        for host in hosts:
-            assert listening_on(int(host.rsplit(":")[1])) == {"::"}  # *:PORT in ss -ltn
+        for host in hosts:  # every interface (*:PORT in ss -ltn), not 127.0.0.1 alone
+            assert listening_on(int(host.rsplit(":")[1])) in ({"::"}, {"0.0.0.0"})
         procs[0].send_signal(signal.SIGSTOP)
         time.sleep(1)  # worker 1 reaches the next all-reduce and waits there
         sent = time.monotonic()

@@ -50,7 +50,9 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class StopGuard:
-    """SIGINT/SIGTERM handling for one worker process; create and close it in the main thread.
+    """SIGINT/SIGTERM handling for one worker process; create and close it in the main thread
+    (elsewhere, e.g. a thread of a notebook, it does nothing: only the main thread may
+    install signal handlers).
 
     Args:
         worker: the name in the line printed when it stops the process (``"worker 1"``).
@@ -63,6 +65,9 @@ class StopGuard:
         self._lock = threading.Lock()
         self._waiting: str | None = None  # what the main thread waits for inside TensorFlow
         self._closed = threading.Event()
+        if threading.current_thread() is not threading.main_thread():
+            self._closed.set()
+            return
         self._old_handlers = {s: signal.getsignal(s) for s in SIGNALS}
         self._read, self._write = socket.socketpair()
         self._read.setblocking(False)
@@ -77,6 +82,8 @@ class StopGuard:
     def take_signals(self) -> None:
         """(Re)install the Python handlers: after the strategy starts, TensorFlow's
         coordination service owns SIGTERM."""
+        if self._closed.is_set():
+            return
         for s in SIGNALS:
             signal.signal(s, _interrupt)
 
