@@ -39,12 +39,13 @@ RESUME_FLAGS = ("--no-progress",)
 
 
 def free_ports(n: int) -> list[int]:
-    """``n`` distinct TCP ports free on 127.0.0.1 now (bound to port 0, then released)."""
+    """``n`` distinct TCP ports free now on every interface, where TensorFlow will listen
+    (bound to port 0, then released)."""
     socks = []
     try:
         for _ in range(n):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
+            s.bind(("", 0))
             socks.append(s)
         return [s.getsockname()[1] for s in socks]
     finally:

@@ -231,11 +231,11 @@ def multiworker_strategy(cluster: Cluster, timeout: float):
         except tf.errors.OpError as exc:
             failure = (type(exc).__name__, _missing_tasks(str(exc)) or [_task_of(leader)])
             log.drop()
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError) as exc:  # "must be configured at program startup"
+            log.drop()
             raise TfdojoError(
                 f"--strategy multiworker: could not start {cluster.name} ({_first_line(exc)}); "
-                "TensorFlow was already running in this process: start it in a fresh one, "
-                "e.g. `tfdojo train`"
+                "start it in a process where TensorFlow has not run yet, e.g. `tfdojo train`"
             ) from None
     # Raised out here, once TensorFlow's error is freed: freeing it shuts the coordination
     # agent down, which logs once more (captured above, rather than after our message).
