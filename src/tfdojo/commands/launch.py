@@ -8,6 +8,8 @@ from tfdojo.commands import add_command
 
 
 def register(sub) -> None:
+    from tfdojo.distribute.launcher import DEFAULT_GRACE
+
     p = add_command(
         sub,
         "launch",
@@ -16,17 +18,22 @@ def register(sub) -> None:
         description="Start N worker processes on this machine (127.0.0.1, free ports), each "
         "running the given `train` command with --strategy multiworker and its own TF_CONFIG; "
         "stream their logs prefixed [w0], [w1], ...; if one fails, stop all of them and exit "
-        "with status 1. --threads N gives each worker N threads (default: cores / workers). "
-        "batch_size stays the global batch, split over the workers. Restart a stopped run "
-        "with the same command plus --resume --out RUN.",
+        "with status 1 (on SIGINT/SIGTERM: stop all, exit 128 + the signal). Stopping is "
+        "SIGTERM, then SIGKILL after --grace seconds; the launcher waits for every worker, "
+        "removes their temporary folders and prints the command that resumes the run. "
+        "--threads N gives each worker N threads (default: cores / workers). batch_size "
+        "stays the global batch, split over the workers. Note: TensorFlow's gRPC server "
+        "listens on every interface (0.0.0.0 and [::]), unauthenticated, not only on "
+        "127.0.0.1: run it on a machine whose ports are firewalled or on a private network.",
     )
     p.add_argument("--workers", metavar="N", type=int, default=2, help="worker processes (2)")
     p.add_argument(
         "--grace",
         metavar="SECONDS",
         type=float,
-        default=10.0,
-        help="after a failure, seconds the other workers get to stop before being killed",
+        default=DEFAULT_GRACE,
+        help="seconds the workers get to stop after SIGTERM (a failure, or Ctrl-C) before "
+        f"SIGKILL (default {DEFAULT_GRACE:g})",
     )
     p.add_argument(
         "train_command", metavar="-- train ...", nargs=argparse.REMAINDER, help="the train command"

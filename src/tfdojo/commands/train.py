@@ -78,7 +78,10 @@ def add_strategy_options(p) -> None:
         "batch_size is the GLOBAL batch: with R replicas each replica gets batch_size / R "
         "images (batch_size must be a multiple of R) and the loss is averaged over the "
         "global batch, so R replicas follow the one-device run at the same batch_size. "
-        "Only the chief (worker 0) writes the run folder.",
+        "Only the chief (worker 0) writes the run folder. multiworker: each worker's "
+        "TensorFlow gRPC server listens on its PORT on every interface (0.0.0.0 and [::], "
+        "whatever HOST says), unauthenticated: anyone who can reach that port can run "
+        "operations in the worker; keep the ports behind a firewall or on a private network.",
     )
     g.add_argument(
         "--strategy",
@@ -91,7 +94,8 @@ def add_strategy_options(p) -> None:
     g.add_argument(
         "--worker-hosts",
         metavar="HOST:PORT,...",
-        help="multiworker: every worker's address, the chief first (instead of TF_CONFIG)",
+        help="multiworker: every worker's address, the chief first (instead of TF_CONFIG); "
+        "each worker listens on its PORT on every interface",
     )
     g.add_argument(
         "--task-index", metavar="I", type=int, help="multiworker: this worker's position, 0.."
@@ -102,7 +106,8 @@ def add_strategy_options(p) -> None:
         type=float,
         default=DEFAULT_TIMEOUT,
         help="multiworker: stop with an error when the other workers do not answer "
-        f"within this time (default {DEFAULT_TIMEOUT:g})",
+        "within this time, at start-up and in each all-reduce "
+        f"(default {DEFAULT_TIMEOUT:g})",
     )
     g.add_argument(
         "--dump-weights",
@@ -118,7 +123,7 @@ def strategy_config(args: argparse.Namespace):
     return StrategyConfig(
         kind=args.strategy,
         devices=args.devices,
-        worker_hosts=parse_worker_hosts(args.worker_hosts) if args.worker_hosts else (),
+        worker_hosts=parse_worker_hosts(args.worker_hosts) if args.worker_hosts is not None else (),
         task_index=args.task_index,
         timeout=args.collective_timeout,
         dump_weights=args.dump_weights,

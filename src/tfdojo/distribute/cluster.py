@@ -36,7 +36,8 @@ class StrategyConfig:
         worker_hosts: ``multiworker``: ``("host:port", ...)``, worker 0 first (the chief);
             empty: read ``TF_CONFIG``.
         task_index: ``multiworker`` with ``worker_hosts``: this worker's position.
-        timeout: seconds an all-reduce may wait for the other workers before failing.
+        timeout: seconds a worker waits for the others, at start-up and in each
+            all-reduce, before stopping with an error.
         dump_weights: a folder: each worker writes its final weights there as
             ``worker-<i>.npz`` (for checking that all replicas agree).
     """
@@ -93,6 +94,29 @@ class Cluster:
     def name(self) -> str:
         return f"{self.task_type} {self.task_index}"
 
+    @property
+    def me(self) -> tuple[str, int]:
+        return self.task_type, self.task_index
+
+    @property
+    def leader(self) -> tuple[str, int]:
+        """The task that hosts TensorFlow's coordination service: the chief."""
+        return ("chief", 0) if "chief" in self.jobs else ("worker", 0)
+
+    def tasks(self) -> list[tuple[str, int]]:
+        """Every task, chief first: ``[("worker", 0), ("worker", 1), ...]``."""
+        return [(job, i) for job in ("chief", "worker") for i in range(len(self.jobs.get(job, [])))]
+
+    def address(self, task: tuple[str, int] | None = None) -> str:
+        """The ``host:port`` of ``task`` (default: this one)."""
+        job, i = task or self.me
+        return self.jobs[job][i]
+
+    def describe(self, tasks: list[tuple[str, int]]) -> str:
+        """``[("worker", 1)]`` -> ``"worker 1 (hostB:2222)"``; several joined with "and"."""
+        named = [f"{job} {i} ({self.address((job, i))})" for job, i in tasks]
+        return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
 
 def parse_worker_hosts(text: str) -> tuple[str, ...]:
     """``"a:2222,b:2222"`` -> ``("a:2222", "b:2222")``.
@@ -101,6 +125,11 @@ def parse_worker_hosts(text: str) -> tuple[str, ...]:
         TfdojoError: an empty list, an entry that is not ``host:port`` (port 1..65535),
             or the same address twice.
     """
+    if not str(text).strip():
+        raise TfdojoError(
+            f"--worker-hosts: received an empty list ({text!r}); expected "
+            "host:port[,host:port...], the chief first"
+        )
     hosts = tuple(h.strip() for h in str(text).split(","))
     for h in hosts:
         m = _HOST_PORT.match(h)

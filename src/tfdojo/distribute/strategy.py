@@ -22,19 +22,25 @@ floating-point rounding. Each worker holds the whole (small, uint8) training set
 gathers only its replicas' slices of each batch: the data is sharded per step, by index.
 
 Only the chief (worker 0, or the ``chief`` task of ``TF_CONFIG``) writes the run
-folder; the other workers checkpoint into a temporary folder they delete at the end,
-as TensorFlow's multi-worker guide does. A worker that dies leaves the others waiting
-in an all-reduce: after ``timeout`` seconds (``CommunicationOptions(timeout_seconds)``)
-or when TensorFlow's health check notices, they stop with a one-line error, and
-``--resume`` restarts all of them from the last checkpoint.
+folder; the other workers checkpoint into a temporary folder they delete at the end
+(:mod:`~tfdojo.distribute.scratch`), as TensorFlow's multi-worker guide does.
+
+Every wait is bounded by ``timeout`` (``--collective-timeout``): at start-up, the
+coordination service's registration barrier (``cluster_register_timeout_in_ms``) names
+the workers that never came; in each all-reduce, ``CommunicationOptions(timeout_seconds)``
+or TensorFlow's heartbeats stop a worker whose peer died, and ``--resume`` restarts all of
+them from the last checkpoint. SIGINT and SIGTERM stop a waiting worker at once
+(:mod:`~tfdojo.distribute.stopping`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -45,7 +51,9 @@ import tensorflow as tf
 
 from tfdojo import models
 from tfdojo.config import to_dict
+from tfdojo.distribute import rendezvous, scratch
 from tfdojo.distribute.cluster import Cluster, StrategyConfig, resolve_cluster
+from tfdojo.distribute.stopping import StopGuard
 from tfdojo.errors import TfdojoError, first_line
 from tfdojo.step import Trainer, cross_entropy_and_hits
 
@@ -65,7 +73,13 @@ class Distribution:
         is_chief: whether this process writes the run folder.
     """
 
-    def __init__(self, spec: StrategyConfig, strategy=None, cluster: Cluster | None = None):
+    def __init__(
+        self,
+        spec: StrategyConfig,
+        strategy=None,
+        cluster: Cluster | None = None,
+        guard: StopGuard | None = None,
+    ):
         self.spec = spec
         self.strategy = strategy
         self.cluster = cluster
@@ -73,7 +87,15 @@ class Distribution:
         self.is_chief = cluster is None or cluster.is_chief
         self.worker = cluster.name if cluster is not None else "worker 0"
         self.rank = _rank(cluster)
+        self.guard = guard
         self._temp: Path | None = None
+        if guard is not None:
+            guard.on_stop = self._remove_temp
+
+    def waiting(self, what: str):
+        """Around a TensorFlow call that waits for the other workers: SIGINT/SIGTERM end
+        the process at once (see :class:`~tfdojo.distribute.stopping.StopGuard`)."""
+        return self.guard.waiting(what) if self.guard is not None else contextlib.nullcontext()
 
     def scope(self):
         """The strategy's scope: variables made inside it are copied on every replica."""
@@ -84,7 +106,7 @@ class Distribution:
         if self.is_chief:
             return run_dir / "ckpt"
         if self._temp is None:
-            self._temp = Path(tempfile.mkdtemp(prefix=f"tfdojo-worker{self.rank}-"))
+            self._temp = scratch.make(self.rank)
         return self._temp / "ckpt"
 
     def make_trainer(
@@ -119,7 +141,14 @@ class Distribution:
         return path
 
     def close(self) -> None:
-        """Delete this worker's temporary folder (non-chief workers only have one)."""
+        """Delete this worker's temporary folder (non-chief workers only have one) and give
+        SIGINT/SIGTERM back their usual handling."""
+        self._remove_temp()
+        if self.guard is not None:
+            self.guard.close()
+            self.guard = None
+
+    def _remove_temp(self) -> None:
         if self._temp is not None:
             shutil.rmtree(self._temp, ignore_errors=True)
             self._temp = None
@@ -137,9 +166,13 @@ def _rank(cluster: Cluster | None) -> int:
 def start(spec: StrategyConfig | None) -> Distribution:
     """Create the strategy of ``spec``; call before TensorFlow runs any op.
 
+    ``multiworker`` waits here until the other workers have started, at most
+    ``spec.timeout`` seconds (:mod:`~tfdojo.distribute.rendezvous`).
+
     Raises:
-        TfdojoError: the strategy cannot start in this process (TensorFlow already
-            running, with logical devices or collectives to configure), or a bad cluster.
+        TfdojoError: a bad cluster, this worker's port in use, workers not reached within
+            ``spec.timeout`` (named), or a strategy that cannot start in this process
+            (TensorFlow already running, with logical devices or collectives to configure).
     """
     spec = spec or StrategyConfig()
     if spec.kind == "none":
@@ -147,23 +180,122 @@ def start(spec: StrategyConfig | None) -> Distribution:
     if spec.kind == "mirrored":
         return Distribution(spec, mirrored_strategy(spec))
     cluster = resolve_cluster(spec)
-    options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=spec.timeout)
-    resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
-        tf.train.ClusterSpec(cluster.jobs),
-        task_type=cluster.task_type,
-        task_id=cluster.task_index,
-        rpc_layer="grpc",
-    )
+    scratch.remove_stale()  # what killed workers of earlier runs left on this machine
+    guard = StopGuard(cluster.name)
     try:
-        strategy = tf.distribute.MultiWorkerMirroredStrategy(
-            cluster_resolver=resolver, communication_options=options
-        )
-    except (RuntimeError, ValueError, tf.errors.OpError) as exc:
-        raise TfdojoError(
-            f"--strategy multiworker: could not start {cluster.name} "
-            f"({first_line(exc)}); start it in a fresh process, e.g. `tfdojo train`"
-        ) from None
-    return Distribution(spec, strategy, cluster)
+        rendezvous.wait_for_workers(cluster, spec.timeout)  # in Python: Ctrl-C works
+        with guard.waiting("while the workers connect"):  # TensorFlow holds the GIL here
+            strategy = multiworker_strategy(cluster, spec.timeout)
+        guard.take_signals()  # TensorFlow's coordination service took SIGTERM as it started
+    except BaseException:
+        guard.close()
+        raise
+    return Distribution(spec, strategy, cluster, guard)
+
+
+def multiworker_strategy(cluster: Cluster, timeout: float):
+    """MultiWorkerMirroredStrategy for ``cluster``, every worker reached within ``timeout`` s.
+
+    The strategy configures TensorFlow's coordination service itself unless it is
+    configured already (``collective_all_reduce_strategy.py``), and its default waits an
+    hour for the workers to register. So it is configured here first, the same way plus
+    a registration barrier of ``timeout`` seconds (``cluster_register_with_barrier``):
+    the leader (the chief) then fails naming the workers that never came. A worker
+    waiting for the leader itself retries for the register timeout + 5 s
+    (``coordination_service_agent.cc``, ``Connect``), hence the 5 s taken off for them.
+    """
+    from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
+    from tensorflow.python.distribute import multi_worker_util
+    from tensorflow.python.eager import context
+
+    spec = tf.train.ClusterSpec(cluster.jobs)
+    leader = multi_worker_util.coordination_leader(spec)
+    register = timeout if cluster.is_chief else max(timeout - 5, 1)
+    ctx = context.context()
+    ctx.configure_coordination_service(
+        service_type="standalone",
+        service_leader=leader,
+        coordinated_jobs=[
+            coordination_config_pb2.CoordinatedJob(name=job, num_tasks=len(cluster.jobs[job]))
+            for job in ("chief", "worker")
+            if job in cluster.jobs
+        ],
+        cluster_register_timeout_in_ms=int(register * 1000),
+    )
+    ctx.coordination_service.cluster_register_with_barrier = True
+    resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
+        spec, task_type=cluster.task_type, task_id=cluster.task_index, rpc_layer="grpc"
+    )
+    options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=timeout)
+    failure = None
+    with _Fd2Captured() as log:  # TensorFlow logs a failed start three times to fd 2
+        try:
+            return tf.distribute.MultiWorkerMirroredStrategy(
+                cluster_resolver=resolver, communication_options=options
+            )
+        except tf.errors.OpError as exc:
+            failure = (type(exc).__name__, _missing_tasks(str(exc)) or [_task_of(leader)])
+            log.drop()
+        except (RuntimeError, ValueError) as exc:  # "must be configured at program startup"
+            log.drop()
+            raise TfdojoError(
+                f"--strategy multiworker: could not start {cluster.name} ({first_line(exc)}); "
+                "start it in a process where TensorFlow has not run yet, e.g. `tfdojo train`"
+            ) from None
+    # Raised out here, once TensorFlow's error is freed: freeing it shuts the coordination
+    # agent down, which logs once more (captured above, rather than after our message).
+    kind, missing = failure
+    raise TfdojoError(
+        f"{cluster.name}: {cluster.describe(missing)} not reached within "
+        f"--collective-timeout {timeout:g} s ({kind}); start every worker, "
+        "with the same command, within that time"
+    )
+
+
+def _missing_tasks(text: str) -> list[tuple[str, int]]:
+    """The tasks a registration barrier's error lists as timed out (one per line)::
+
+    ... Some timed out task names:
+    /job:worker/replica:0/task:1
+    """
+    _, _, after = text.partition("timed out task names:")
+    tasks = []
+    for line in after.strip().splitlines():
+        if not re.fullmatch(r"/job:\w+/replica:\d+/task:\d+", line.strip()):
+            break
+        tasks.append(_task_of(line))
+    return tasks
+
+
+def _task_of(name: str) -> tuple[str, int]:
+    """``"/job:worker/replica:0/task:1"`` -> ``("worker", 1)``."""
+    m = re.search(r"/job:(\w+)/replica:\d+/task:(\d+)", name)
+    return m.group(1), int(m.group(2))
+
+
+class _Fd2Captured:
+    """Send file descriptor 2 (TensorFlow's C++ log) to a temporary file meanwhile; print
+    what it caught afterwards, unless :meth:`drop` was called (the failure it logged
+    becomes one line of ours)."""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self._saved = os.dup(2)
+        self._log = tempfile.TemporaryFile()
+        self._keep = True
+        os.dup2(self._log.fileno(), 2)
+        return self
+
+    def drop(self) -> None:
+        self._keep = False
+
+    def __exit__(self, *exc_info):
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        with self._log:
+            self._log.seek(0)
+            if self._keep:
+                sys.stderr.write(self._log.read().decode("utf-8", "replace"))
 
 
 def mirrored_strategy(spec: StrategyConfig):
@@ -299,13 +431,17 @@ class DistributedTrainer(Trainer):
         def gather():
             return strategy.run(gather_one)
 
+        reason = None
         try:
-            every = strategy.experimental_local_results(gather())[0].numpy()
+            with self.dist.waiting("while comparing the workers' config and data"):
+                every = strategy.experimental_local_results(gather())[0].numpy()
         except (tf.errors.OpError, RuntimeError) as exc:
+            reason = _reason(exc)
+        if reason is not None:  # raised once TensorFlow's error is freed (see start)
             raise TfdojoError(
-                f"{self.dist.worker}: could not reach the other workers ({_reason(exc)}); "
+                f"{self.dist.worker}: could not reach the other workers ({reason}); "
                 "start every worker, with the same command, within the collective timeout"
-            ) from None
+            )
         if len(set(every.tolist())) != 1:
             raise TfdojoError(
                 f"{self.dist.worker}: the workers differ in their config or training data; "
@@ -322,11 +458,12 @@ class DistributedTrainer(Trainer):
     def train_steps(self, batches: np.ndarray, rates: np.ndarray) -> tuple[float, int]:
         """Run ``len(batches)`` replicated steps; a lost worker becomes a one-line error."""
         try:
-            return super().train_steps(batches, rates)
+            with self.dist.waiting("during a training step"):
+                return super().train_steps(batches, rates)
         except (tf.errors.OpError, RuntimeError) as exc:
-            raise TfdojoError(
-                f"{self.dist.worker}: a collective all-reduce failed "
-                f"({type(exc).__name__}: {_reason(exc)}); another worker stopped or is "
-                "unreachable. Start all workers again with --resume to continue from the "
-                "last checkpoint"
-            ) from None
+            reason = f"{type(exc).__name__}: {_reason(exc)}"
+        raise TfdojoError(  # once TensorFlow's error is freed (see start)
+            f"{self.dist.worker}: a collective all-reduce failed ({reason}); another worker "
+            "stopped or is unreachable. Start all workers again with --resume to continue "
+            "from the last checkpoint"
+        )
