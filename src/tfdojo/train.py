@@ -97,9 +97,10 @@ def train(
         line = f"{cfg.model.name}: training in {precision} ({why}), {plural(threads, 'thread')}"
         print(line, flush=True)
     dist = distribute.start(strategy)  # before any op: it may configure the devices
-    if cfg.deterministic:
-        tf.config.experimental.enable_op_determinism()
     with contextlib.ExitStack() as held:
+        held.callback(dist.close)  # on every path: a worker's signal guard and temporary folder
+        if cfg.deterministic:
+            tf.config.experimental.enable_op_determinism()
         if dist.is_chief:
             held.enter_context(runs.lock(run_dir))  # no other process writes it meanwhile
             runs.start(run_dir, {**to_dict(cfg), "data": runs.data_record(data)}, resume=resume)
@@ -118,15 +119,12 @@ def train(
             if restored is not None:
                 state = restored
                 history = runs.read_history(run_dir)[: state["epoch"]]
-        writer = (
-            tf.summary.create_file_writer(str(run_dir / "tensorboard")) if dist.is_chief else None
-        )
-        try:
-            _epochs(cfg, data, engine, k, state, history, run_dir, dist, writer, progress)
-        finally:
-            if writer is not None:
-                writer.close()
-            dist.close()
+        if dist.is_chief:
+            writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
+            held.callback(writer.close)
+        else:
+            writer = None
+        _epochs(cfg, data, engine, k, state, history, run_dir, dist, writer, progress)
 
         if cfg.restore_best and history:
             engine.restore_best()
