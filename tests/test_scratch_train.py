@@ -71,8 +71,11 @@ def test_sgd_momentum_follows_its_update_rule():
     np.testing.assert_allclose(params["w"], [0.95, -2.10])
 
 
-@pytest.mark.parametrize("name, momentum", [("sgd", 0.9), ("sgd", 0.0), ("adam", 0.0)])
-def test_optimisers_match_the_tensorflow_trainers(tf, name, momentum):
+@pytest.mark.parametrize(
+    "name, momentum, fused",
+    [("sgd", 0.9, True), ("sgd", 0.9, False), ("sgd", 0.0, True), ("adam", 0.0, True)],
+)
+def test_optimisers_match_the_tensorflow_trainers(tf, name, momentum, fused):
     from tfdojo import step
 
     r = np.random.default_rng(0)
@@ -83,7 +86,7 @@ def test_optimisers_match_the_tensorflow_trainers(tf, name, momentum):
     mine = {k: v.copy() for k, v in start.items()}
     opt = optim.make_optimizer(name, mine, momentum)
     variables = {k: tf.Variable(v) for k, v in start.items()}
-    theirs = step.make_optimizer(name, variables, momentum)  # same names, same step()
+    theirs = step.make_optimizer(name, variables, momentum, fused)  # same names, same step()
     for i, g in enumerate(grads):
         lr = 0.1 / (i + 1)
         opt.step(mine, g, lr)

@@ -384,20 +384,23 @@ def test_bfloat16_learns_as_well_as_float32(data, tmp_path):
 
 
 def test_auto_precision_follows_the_cpu(data, tmp_path, monkeypatch, capsys):
-    cfg = small("logistic", epochs=1)
+    cfg = small("mlp", epochs=1, **{"model.hidden": (16,)})
     assert cfg.precision == "auto"
     monkeypatch.setenv("TFDOJO_CPU_FLAGS", "sse4_2 avx avx2 fma")  # no bfloat16 units
     metrics = train.train(cfg, data, tmp_path / "plain", progress=True)
     assert metrics["precision"] == "float32"
     assert json.loads((tmp_path / "plain" / "config.json").read_text())["precision"] == "float32"
     first = capsys.readouterr().out.splitlines()[0]
-    assert first == "logistic: training in float32 (auto: no bfloat16 units on this CPU " + (
+    assert first == "mlp: training in float32 (auto: no bfloat16 units on this CPU " + (
         "(AMX or AVX512-BF16)), 1 thread"
     )
     monkeypatch.setenv("TFDOJO_CPU_FLAGS", "avx2 avx512f avx512_bf16")
     metrics = train.train(cfg, data, tmp_path / "bf16", progress=False)
     assert metrics["precision"] == "bfloat16"
     assert json.loads((tmp_path / "bf16" / "config.json").read_text())["precision"] == "bfloat16"
+    logistic = train.train(small("logistic", epochs=1), data, tmp_path / "lr", progress=True)
+    assert logistic["precision"] == "float32"  # too small to gain from bfloat16
+    assert "auto: the logistic model is too small for bfloat16 to pay" in capsys.readouterr().out
 
 
 def test_numpy_engine_stays_float32(data, tmp_path):

@@ -353,6 +353,8 @@ class DistributedTrainer(Trainer):
     with its copy of the weights, which all replicas share.
     """
 
+    fused = False  # replicated variables are updated by ops (the kernel needs plain handles)
+
     def __init__(self, cfg, model, images: np.ndarray, labels: np.ndarray, dist: Distribution):
         replicas = dist.replicas
         if cfg.batch_size % replicas:
