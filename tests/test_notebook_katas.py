@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import linecache
+import re
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,14 @@ def test_a_typical_mistake_is_named_with_a_hint():
     assert lines[1].startswith("    case:     train_step(model, X, y, lr=0.5)")
     assert "    cause:    assign() replaced W by lr * gradient" in result.message
     assert lines[-1] == "    hint:     kata.hint('training_step')"
+    assert result.message == readme_example()  # the README shows this very output
+
+
+def readme_example() -> str:
+    """The output the README's notebook section shows."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### The notebooks: katas") :]
+    return re.search(r"^```text\n(.*?)\n```$", section, re.M | re.S)[1]
 
 
 def test_an_error_in_a_method_points_at_the_cell_line_and_names_the_cause():
