@@ -2,13 +2,12 @@
 the learner's model trained by a lesson (``lessons.train_yours``).
 
 A cell is run as IPython runs one: compiled under a kernel's file name, its lines in
-``linecache``, with the notebook's globals; the kata's cell is what
-``scripts/make_notebooks.py`` writes into the notebooks.
+``linecache``, with the notebook's globals; it holds a kata's code, as a notebook's kata
+cell does (``tests/test_notebooks.py`` runs the notebooks themselves).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import linecache
 import re
 from pathlib import Path
@@ -30,22 +29,10 @@ def _tensorflow():
     configure_tensorflow(1)
 
 
-def make_notebooks():
-    spec = importlib.util.spec_from_file_location(
-        "make_notebooks", ROOT / "scripts" / "make_notebooks.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def kata_code(name: str, version: str, edits: list[tuple[str, str]] = ()) -> str:
-    """Kata ``name``'s notebook cell without its last line (the check), with ``edits``."""
-    mk = make_notebooks()
-    cell = mk.kata_cell(name, [])
-    code = mk.learner(cell) if version == "learner" else mk.solution(cell)
-    code, check = code.rsplit("\n", 1)
-    assert check == f'kata.check_here("{kata.find(name).name}", globals())'
+    """Kata ``name``'s code, ``learner`` (TODOs) or ``solution``, with ``edits`` applied."""
+    k = kata.find(name)
+    code = k.exercise() if version == "learner" else k.solution()
     for old, new in edits:
         assert code.count(old) == 1, old
         code = code.replace(old, new)
@@ -59,24 +46,27 @@ def run_cell(code: str, namespace: dict) -> None:
     exec(compile(code, filename, "exec"), namespace)
 
 
+def check_cell(name: str, version: str, edits: list[tuple[str, str]] = ()):
+    """``(code, result)``: kata ``name``'s code run as a cell, then checked on its globals."""
+    code = kata_code(name, version, edits)
+    namespace: dict = {}
+    run_cell(code, namespace)
+    return code, kata.check_here(name, namespace)
+
+
 def line_of(code: str, text: str) -> int:
     return next(i for i, line in enumerate(code.splitlines(), 1) if text in line)
 
 
 def test_the_reference_passes_and_shows_its_message():
-    namespace: dict = {}
-    run_cell(kata_code("logistic", "solution"), namespace)
-    result = kata.check_here("logistic", namespace)
+    _, result = check_cell("logistic", "solution")
     assert result.status == "pass" and result.passed
     assert result.message.startswith("well done: W (784, 10) and b (10,)")
     assert pretty(result) == str(result) == result.message  # what a notebook displays
 
 
 def test_an_untouched_cell_is_not_done_yet_at_its_line():
-    code = kata_code("training_step", "learner")
-    namespace: dict = {}
-    run_cell(code, namespace)
-    result = kata.check_here("04", namespace)
+    code, result = check_cell("04", "learner")
     line = line_of(code, "raise NotImplementedError")  # loss_fn's, the first called
     assert result.status == "todo"
     assert result.message == (
@@ -86,12 +76,9 @@ def test_an_untouched_cell_is_not_done_yet_at_its_line():
 
 
 def test_a_typical_mistake_is_named_with_a_hint():
-    code = kata_code(
+    _, result = check_cell(
         "training_step", "solution", [("v.assign_sub(lr * g)  #", "v.assign(lr * g)  #")]
     )
-    namespace: dict = {}
-    run_cell(code, namespace)
-    result = kata.check_here("training_step", namespace)
     assert result.status == "failing"
     lines = result.message.splitlines()
     assert lines[0] == "not yet: one training step: GradientTape, gradients, W.assign_sub(lr * dW)"
@@ -109,12 +96,9 @@ def readme_example() -> str:
 
 
 def test_an_error_in_a_method_points_at_the_cell_line_and_names_the_cause():
-    code = kata_code(
+    code, result = check_cell(
         "logistic", "solution", [("tf.matmul(X, self.W) + self.b", "tf.matmul(self.W, X) + self.b")]
     )
-    namespace: dict = {}
-    run_cell(code, namespace)
-    result = kata.check_here("logistic", namespace)
     line = line_of(code, "tf.matmul(self.W, X)")
     assert result.status == "failing"
     assert f"error:    InvalidArgumentError at Logistic.__call__, line {line} of its cell" in (
