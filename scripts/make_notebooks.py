@@ -1,9 +1,15 @@
 """Write the lesson notebooks, learner and solution versions, from one source each.
 
-Sources are ``lessons/source/NN-name.py`` in the "percent" format: ``# %%`` starts a code
-cell, ``# %% [markdown]`` a Markdown cell (its lines start with ``# ``). In a code cell,
-the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are the answer: the
-solution notebook (``lessons/solutions/NN-name.ipynb``) keeps them, the learner notebook
+Sources are ``lessons/source/NN-name.py`` in the "percent" format (comments before the
+first cell are the source's own, for its readers and linters): ``# %%`` starts a code
+cell, ``# %% [markdown]`` a Markdown cell (its lines start with ``# ``), and
+``# %% kata NAME`` a cell holding a TensorFlow kata: the code of its file
+(``src/tfdojo/kata/sources/NN_name.py``, without the docstring) followed by its check,
+``kata.check_here("NAME", globals())``. An import from ``tfdojo.kata.given`` of a name
+that an earlier kata cell of the notebook defines is left out: the notebook uses the
+learner's own. In a code cell, the lines between ``# BEGIN SOLUTION`` and
+``# END SOLUTION`` are the answer: the solution notebook
+(``lessons/solutions/NN-name.ipynb``) keeps them, the learner notebook
 (``lessons/NN-name.ipynb``) replaces them by ``raise NotImplementedError(...)``.
 
     python scripts/make_notebooks.py          # (re)write every notebook
@@ -16,15 +22,20 @@ gives the same bytes (``tests/test_notebooks.py`` checks that they do not drift)
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import sys
 from pathlib import Path
 
 import nbformat
 
+from tfdojo.kata.given import GIVEN
+from tfdojo.kata.registry import find
+
 # The katas' markers and the functions that apply them: one definition for both.
 from tfdojo.kata.sources import (
     TODO,  # noqa: F401 - the line a learner cell holds
+    read,
     solution,
 )
 from tfdojo.kata.sources import exercise as learner
@@ -34,22 +45,63 @@ LESSONS = ROOT / "lessons"
 SOURCES = LESSONS / "source"
 
 
+KATA_CELL = re.compile(r"^# %% kata (?P<name>\w+)$")
+GIVEN_IMPORT = re.compile(r"^from tfdojo\.kata\.given import (?P<names>.+)$")
+
+
 def split_cells(text: str) -> list[tuple[str, str]]:
-    """``[(kind, source)]`` of a percent-format file; kind is ``code`` or ``markdown``."""
+    """``[(kind, source)]`` of a percent-format file; kind is ``code`` or ``markdown``.
+
+    A ``# %% kata NAME`` cell becomes the code of kata NAME and its check
+    (:func:`kata_cell`); it holds nothing else.
+    """
     cells: list[tuple[str, list[str]]] = []
+    katas: list[str] = []  # the katas of the cells so far, for kata_cell
     for line in text.splitlines():
-        if line.startswith("# %%"):
+        kata = KATA_CELL.match(line)
+        if kata:
+            cells.append(("kata", [kata_cell(kata["name"], katas)]))
+            katas.append(find(kata["name"]).stem)
+        elif line.startswith("# %%"):
             cells.append(("markdown" if "[markdown]" in line else "code", []))
+        elif cells and cells[-1][0] == "kata":
+            if line.strip():
+                raise ValueError(f"a '# %% kata' cell holds nothing else; found {line!r}")
         elif cells:
             cells[-1][1].append(line)
-        elif line.strip():
+        elif line.strip() and not line.startswith("#"):
             raise ValueError(f"text before the first '# %%' cell marker: {line!r}")
     out = []
     for kind, lines in cells:
         if kind == "markdown":
             lines = [re.sub(r"^# ?", "", ln) for ln in lines]
-        out.append((kind, "\n".join(lines).strip("\n")))
+        out.append(("markdown" if kind == "markdown" else "code", "\n".join(lines).strip("\n")))
     return out
+
+
+def kata_cell(name: str, earlier: list[str]) -> str:
+    """Kata ``name``'s code (its file without the docstring), then its check.
+
+    ``earlier``: the stems of the katas of the notebook's cells above; a name they define
+    is not imported from ``tfdojo.kata.given``, so the learner's own is used.
+    """
+    kata = find(name)
+    text = read(kata.stem)
+    body = text.splitlines()[ast.parse(text).body[0].end_lineno :]  # after the docstring
+    mine = {given for given, stem in GIVEN.items() if stem in earlier}
+    lines = []
+    for line in body:
+        found = GIVEN_IMPORT.match(line)
+        if found:
+            names = [n for n in found["names"].split(", ") if n not in mine]
+            if not names:
+                if lines and not lines[-1].strip():
+                    lines.pop()  # and the blank line before it
+                continue
+            line = f"from tfdojo.kata.given import {', '.join(names)}"
+        lines.append(line)
+    code = "\n".join(lines).strip("\n")
+    return f'{code}\n\n\nkata.check_here("{kata.name}", globals())'
 
 
 def notebook(cells: list[tuple[str, str]], version: str) -> str:

@@ -1,14 +1,16 @@
 """The lesson notebooks: generated from their sources, and every solution executes.
 
 CI runs each solution notebook top to bottom with nbclient in quick mode
-(``TFDOJO_QUICK=1``) on the tiny dataset; the learner versions must reach every kata check
-and get "not done yet" rather than an error.
+(``TFDOJO_QUICK=1``) on the tiny dataset: every check passes, and the learner's own model
+is trained, reported and compared with tfdojo's. The learner versions run up to their
+last check and must reach every one and get "not done yet" rather than an error.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -57,6 +59,28 @@ def test_learner_versions_hold_todos_where_the_solutions_hold_answers():
     )
 
 
+def test_a_kata_cell_is_the_katas_code_then_its_check():
+    mk = make_notebooks()
+    cell = mk.kata_cell("minibatch_loop", [])
+    assert cell.endswith('\n\n\nkata.check_here("minibatch_loop", globals())')
+    assert '"""Kata 5' not in cell and "from tfdojo.kata.given import train_step" in cell
+    assert mk.solution(cell).startswith("import tensorflow as tf\n\nfrom tfdojo.kata.given")
+    # after kata 4's cell, the notebook's own train_step is used: no import of it
+    mine = mk.kata_cell("minibatch_loop", ["04_training_step"])
+    assert "tfdojo.kata.given" not in mine
+    assert mine.startswith("import tensorflow as tf\n\nBATCH_SIZE = 128\n")
+    # only the names defined above are left out
+    assert "from tfdojo.kata.given import Logistic, accuracy\n" in mk.kata_cell(
+        "gd_vs_sgd", ["04_training_step"]
+    )
+
+
+def test_a_kata_cell_holds_nothing_else():
+    mk = make_notebooks()
+    with pytest.raises(ValueError, match="a '# %% kata' cell holds nothing else"):
+        mk.split_cells("# %% kata tensors\nx = 1\n")
+
+
 def execute(nb, tmp_path: Path, data: Path) -> None:
     env = {
         "TFDOJO_QUICK": "1",
@@ -78,37 +102,78 @@ def execute(nb, tmp_path: Path, data: Path) -> None:
                 os.environ[k] = v
 
 
-def text_of(nb) -> str:
+def text_of(*cells) -> str:
     parts = []
-    for cell in nb.cells:
+    for cell in cells:
         for o in cell.get("outputs", []):
             parts.append(o.get("text", "") + o.get("data", {}).get("text/plain", ""))
     return "\n".join(parts)
+
+
+def is_check(cell) -> bool:
+    return cell.cell_type == "code" and "kata.check_" in cell.source
+
+
+KATA_CHECKS = {  # the TensorFlow katas each notebook checks inline, in the course's order
+    "01-notmnist-logistic": [
+        "tensors",
+        "logistic",
+        "softmax_cross_entropy",
+        "training_step",
+        "minibatch_loop",
+    ],
+    "02-fully-connected": ["gd_vs_sgd", "relu_network"],
+    "03-regularisation": ["l2", "dropout", "lr_decay", "overfitting"],
+    "04-convolutions": ["conv_layer", "convnet", "keras"],
+}
+
+
+NUMPY_CHECKS = 5  # by hand: softmax, cross-entropy, ReLU and dense backward, dropout
+
+
+def test_every_tensorflow_kata_is_checked_inline_once_in_order():
+    from tfdojo.kata import names
+
+    checked = []
+    for solution in SOLUTIONS:
+        source = "\n".join(c.source for c in nbformat.read(solution, as_version=4).cells)
+        here = re.findall(r'kata\.check_here\("(\w+)", globals\(\)\)', source)
+        assert here == KATA_CHECKS[solution.stem]
+        checked += here
+    assert checked == names()
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_solution_notebook_runs_top_to_bottom(path, tmp_path, tiny_dataset):
     nb = nbformat.read(path, as_version=4)
     execute(nb, tmp_path, tiny_dataset)
-    text = text_of(nb)
+    for cell in filter(is_check, nb.cells):
+        assert text_of(cell).startswith("well done: "), text_of(cell)
+    text = text_of(*nb.cells)
     assert "not yet" not in text
-    assert text.count("well done") == sum("kata.check_" in c.source for c in nb.cells)
     assert "test acc (95% CI)" in text  # the results table
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "plots are shown inline"
+    # the learner's own model: trained, in the table, reported, compared with tfdojo's
+    report = Path(re.search(r"your run's report: (\S+)", text)[1])
+    assert report.is_file() and report.parent.parent.name.startswith("yours-")
+    assert re.search(r"^your \w+ \(.*\) +[\d,]+ ", text, re.M), "a row of your model"
+    assert re.search(r"McNemar \(exact\): p = .* for tfdojo's \w+, .* for your \w+\)", text)
 
 
 def test_learner_notebooks_reach_every_check(tmp_path, tiny_dataset):
-    """The set-up and exercise cells of the four learner notebooks, in one kernel."""
+    """The four learner notebooks up to their last check, in one kernel: no error, and each
+    check says "not done yet"."""
     cells = []
     for solution in SOLUTIONS:
-        learner = nbformat.read(LESSONS / solution.name, as_version=4)
-        cells += [c for c in learner.cells if "QUICK =" in c.source or "kata.check_" in c.source]
+        learner = nbformat.read(LESSONS / solution.name, as_version=4).cells
+        last = max(i for i, c in enumerate(learner) if is_check(c))
+        cells += [c for c in learner[: last + 1] if c.cell_type == "code"]
     for i, cell in enumerate(cells):
         cell.id = f"combined-{i}"  # ids must be unique within one notebook
     nb = nbformat.v4.new_notebook(cells=cells)
     execute(nb, tmp_path, tiny_dataset)
-    text = text_of(nb)
-    checks = sum("kata.check_" in c.source for c in cells)
-    assert checks >= 7
-    assert text.count("not done yet") == checks
+    checks = [c for c in nb.cells if is_check(c)]
+    assert len(checks) == NUMPY_CHECKS + sum(map(len, KATA_CHECKS.values()))
+    for cell in checks:
+        assert text_of(cell).startswith("not done yet: "), (cell.source, text_of(cell))

@@ -10,10 +10,15 @@ Two tracks:
 - **NumPy, by hand** (the lesson notebooks): ``kata.check_softmax(my_softmax)`` and
   six more checks of small NumPy functions (:mod:`~tfdojo.kata.numpy_track`).
 
+The lesson notebooks hold the TensorFlow katas too, each checked in place on the
+notebook's own definitions: ``kata.check_here("logistic", globals())``
+(:mod:`~tfdojo.kata.notebook`).
+
 Importing this package does not import TensorFlow.
 """
 
-from tfdojo.kata.checking import CheckResult, check_file
+from tfdojo.kata.checking import CheckResult, check_file, check_namespace
+from tfdojo.kata.notebook import check_here, hint
 from tfdojo.kata.numpy_track import (
     _CONV_CASES,
     KataResult,
@@ -39,8 +44,11 @@ __all__ = [
     "check_cross_entropy",
     "check_dropout",
     "check_file",
+    "check_here",
+    "check_namespace",
     "check_relu_backward",
     "check_softmax",
     "find",
+    "hint",
     "names",
 ]

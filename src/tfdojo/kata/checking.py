@@ -1,17 +1,18 @@
-"""Run a kata's check on the learner's file and turn whatever happens into a verdict.
+"""Run a kata's check on the learner's code and turn whatever happens into a verdict.
 
 A check is a function ``check_<name>(ck: Checker) -> str``: it calls the learner's code
 on small data with fixed seeds, compares with the reference, and returns one sentence
 saying what it verified, or raises :class:`Failure` (the case, what was expected, what
-came back, the likely cause). :func:`check_file` runs it and gives one of three
-statuses:
+came back, the likely cause). :func:`check_file` runs it on a kata file,
+:func:`check_namespace` on a notebook's definitions, and both give one of three statuses:
 
 - ``pass``: the check returned;
 - ``todo``: the learner's code still raises ``NotImplementedError`` (or holds a ``...``),
   which is "not done yet", never a traceback;
-- ``failing``: a :class:`Failure`, or an exception in the learner's code, shown as the
-  learner's file and line (tfdojo's and TensorFlow's frames are left out) with the
-  likely cause when the error is a well-known one (:data:`KNOWN_ERRORS`).
+- ``failing``: a :class:`Failure`, or an exception in the learner's code, shown at the
+  learner's line (their file's, or their notebook cell's; tfdojo's and TensorFlow's frames
+  are left out) with the likely cause when the error is a well-known one
+  (:data:`KNOWN_ERRORS`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import importlib.util
 import re
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +49,13 @@ class CheckResult:
     def passed(self) -> bool:
         return self.status == "pass"
 
+    def __str__(self) -> str:
+        return self.message
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """In a notebook, a result shows as its message (IPython's text display)."""
+        printer.text(self.message)
+
     def to_dict(self) -> dict[str, str]:
         """The ``--json`` object: ``{"name", "status", "message"}``."""
         return {"name": self.name, "status": self.status, "message": self.message}
@@ -67,13 +76,14 @@ class NotDone(Exception):
 
 
 class Checker:
-    """What a check works with: the learner's module, the case being tried, the kata data.
+    """What a check works with: the learner's code, the case being tried, the kata data.
 
+    ``learner`` is the learner's module, or a notebook's globals as a :class:`Namespace`.
     A check sets ``ck.case`` before each case, so that a failure or an exception is
     reported with the case it happened in.
     """
 
-    def __init__(self, learner: ModuleType):
+    def __init__(self, learner: ModuleType | Namespace):
         self.learner = learner
         self.case = "loading your file"
         self._data: KataData | None = None
@@ -82,7 +92,7 @@ class Checker:
         """The learner's function, class or constant ``name``."""
         if not hasattr(self.learner, name):
             raise Failure(
-                f"a definition named {name} in your file",
+                f"a definition named {name} in your code",
                 "none",
                 "keep the names the exercise gives: the check calls them by name",
             )
@@ -186,14 +196,29 @@ def load_learner(path: Path) -> ModuleType:
 def check_file(kata: Kata, path: str | Path) -> CheckResult:
     """Run ``kata``'s check on the learner's file ``path``, in this process."""
     path = Path(path)
+    if not path.is_file():
+        message = f"not started: {path} does not exist (tfdojo kata start)"
+        return CheckResult(kata.name, "todo", message)
+    return run_check(kata, lambda: load_learner(path), FileCode(path))
+
+
+def check_namespace(kata: Kata, namespace: dict[str, Any]) -> CheckResult:
+    """Run ``kata``'s check on the definitions in ``namespace``: a notebook's ``globals()``.
+
+    The check reads the learner's functions, classes and constants from the dict, and its
+    spies write there (the learner's loop looks its step up in the notebook's globals).
+    An error is shown at the learner's cell and line.
+    """
+    return run_check(kata, lambda: Namespace(namespace), CellCode(namespace))
+
+
+def run_check(kata: Kata, load: Callable[[], Any], code: FileCode | CellCode) -> CheckResult:
+    """Run ``kata``'s check on what ``load()`` returns; ``code`` finds the learner's frames."""
     t0 = time.perf_counter()
     ck: Checker | None = None
     try:
-        if not path.is_file():
-            status, message = "todo", f"not started: {path} does not exist (tfdojo kata start)"
-        else:
-            ck = Checker(load_learner(path))
-            status, message = "pass", "well done: " + kata.check_function()(ck)
+        ck = Checker(load())
+        status, message = "pass", "well done: " + kata.check_function()(ck)
     except Failure as f:
         status, message = "failing", format_failure(ck.case if ck else "loading your file", f)
     except NotDone as exc:
@@ -202,8 +227,24 @@ def check_file(kata: Kata, path: str | Path) -> CheckResult:
         status = "failing"
         message = f"your file does not parse: line {exc.lineno}: {exc.msg}\n    {exc.text or ''}"
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the learner's code may raise anything
-        status, message = explain_exception(exc, path, ck.case if ck else "loading your file")
+        status, message = explain_exception(exc, code, ck.case if ck else "loading your file")
     return CheckResult(kata.name, status, message.rstrip(), time.perf_counter() - t0)
+
+
+class Namespace:
+    """A notebook's globals seen as a module: reading or setting an attribute uses the dict."""
+
+    def __init__(self, variables: dict[str, Any]):
+        object.__setattr__(self, "_variables", variables)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._variables[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._variables[name] = value
 
 
 def format_failure(case: str, f: Failure) -> str:
@@ -294,37 +335,73 @@ def known_cause(message: str, line: str) -> str:
 _TODO_ERROR = re.compile(r"ellipsis|Ellipsis")
 
 
-def explain_exception(exc: BaseException, path: Path, case: str) -> tuple[str, str]:
-    """``(status, message)`` for an exception raised while checking the learner's file."""
-    mine = path.resolve()
-    frames = [
-        f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == mine
-    ]
-    where = _where(frames, path)
+@dataclasses.dataclass(frozen=True)
+class FileCode:
+    """The learner's code is a file: its frames are the ones running that file."""
+
+    path: Path
+
+    def frames(self, tb: TracebackType | None) -> list[traceback.FrameSummary]:
+        mine = self.path.resolve()
+        return [f for f in traceback.extract_tb(tb) if Path(f.filename).resolve() == mine]
+
+    def where(self, frames: list[traceback.FrameSummary]) -> str:
+        """``"04_training_step.py line 12, in loss_fn (called from line 20)"``."""
+        if not frames:
+            return "in the check, called with what your code returned"
+        last = frames[-1]
+        where = f"{self.path.name} line {last.lineno}, in {last.name}"
+        if len(frames) > 1:
+            where += f" (called from line {frames[-2].lineno})"
+        return where
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CellCode:
+    """The learner's code is a notebook's: its frames run with the notebook's globals.
+
+    A cell's file name is the kernel's (``/tmp/ipykernel_1234/5678.py``), so frames are
+    told apart by their globals instead, and named by function and line of the cell.
+    """
+
+    namespace: dict[str, Any]
+
+    def frames(self, tb: TracebackType | None) -> list[traceback.FrameSummary]:
+        found = []
+        for frame, lineno in traceback.walk_tb(tb):
+            if frame.f_globals is self.namespace:
+                code = frame.f_code
+                found.append(traceback.FrameSummary(code.co_filename, lineno, code.co_qualname))
+        return found
+
+    def where(self, frames: list[traceback.FrameSummary]) -> str:
+        """``"Logistic.__call__, line 4 of its cell (called from loss_fn, line 3 of its cell)"``."""
+        if not frames:
+            return "in the check, called with what your code returned"
+        where = f"{frames[-1].name}, line {frames[-1].lineno} of its cell"
+        if len(frames) > 1:
+            where += f" (called from {frames[-2].name}, line {frames[-2].lineno} of its cell)"
+        return where
+
+
+def explain_exception(exc: BaseException, code: FileCode | CellCode, case: str) -> tuple[str, str]:
+    """``(status, message)`` for an exception raised while checking the learner's code."""
+    frames = code.frames(exc.__traceback__)
+    where = code.where(frames)
     text = _first_line(str(exc))
     if isinstance(exc, NotImplementedError) or _TODO_ERROR.search(text):
         still = "raises NotImplementedError" if isinstance(exc, NotImplementedError) else "has ..."
         return "todo", f"not done yet: {where}: write the TODO there (it still {still})"
     if isinstance(exc, SystemExit):
-        return "failing", f"your file called exit() ({where}): remove that call"
+        return "failing", f"your code called exit() ({where}): remove that call"
     lines = [f"case:     {case}", f"error:    {type(exc).__name__} at {where}"]
-    if frames:
+    if frames and frames[-1].line:
         lines.append(f"          {frames[-1].line}")
     lines.append(f"          {text}")
-    cause = known_cause(str(exc), frames[-1].line if frames else "")
+    cause = known_cause(str(exc), (frames[-1].line or "") if frames else "")
     if cause:
         lines.append(f"cause:    {cause}")
     return "failing", "\n".join(lines)
-
-
-def _where(frames: list[traceback.FrameSummary], path: Path) -> str:
-    if not frames:
-        return "in the check, called with what your code returned"
-    last = frames[-1]
-    where = f"{path.name} line {last.lineno}, in {last.name}"
-    if len(frames) > 1:
-        where += f" (called from line {frames[-2].lineno})"
-    return where
 
 
 def _first_line(message: str, limit: int = 300) -> str:

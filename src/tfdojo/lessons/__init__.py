@@ -7,7 +7,8 @@
     print(result.table())
 
 Each lesson module has ``NUMBER``, ``TITLE``, ``variants(ctx)`` (what it trains) and
-``run(ctx) -> LessonResult``; :mod:`tfdojo.lessons.common` holds what they share.
+``run(ctx) -> LessonResult``; :mod:`tfdojo.lessons.common` holds what they share, and
+:mod:`tfdojo.lessons.yours` trains a notebook learner's own model next to tfdojo's.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tfdojo.lessons.common import (
     versus,
     write_outputs,
 )
+from tfdojo.lessons.yours import against, report_path, train_yours, your_variant
 
 __all__ = [
     "NUMBERS",
@@ -38,16 +40,20 @@ __all__ = [
     "LessonResult",
     "Row",
     "Variant",
+    "against",
     "format_table",
     "lesson_module",
     "load_data",
     "markdown_table",
     "notebooks_dir",
+    "report_path",
     "run_lesson",
     "show",
     "subsample",
     "train_variant",
+    "train_yours",
     "versus",
+    "your_variant",
 ]
 
 NUMBERS = (1, 2, 3, 4)
