@@ -168,6 +168,7 @@ def check_fonts(
 def check_data() -> Check:
     from tfdojo import paths
     from tfdojo.data import dataset
+    from tfdojo.errors import TfdojoError
 
     cache = paths.cache_dir()
     d = paths.default_data_dir()
@@ -176,9 +177,9 @@ def check_data() -> Check:
     if not dataset.exists(d):
         return Check("data", PROBLEM, f"no dataset in {d}", "tfdojo data build", data)
     try:
-        manifest = json.loads((d / dataset.MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = dataset.read_manifest(d / dataset.MANIFEST_NAME)
         counts = {s: int(manifest["counts"][s]["total"]) for s in dataset.SPLITS}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (TfdojoError, ValueError, KeyError, TypeError) as exc:
         return Check(
             "data", PROBLEM, f"{d}: unreadable manifest ({exc})", "tfdojo data build", data
         )

@@ -370,6 +370,8 @@ def read_json(path: str | os.PathLike, what: str) -> dict[str, Any]:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TfdojoError(f"{path}: missing; expected the run's {what}") from None
+    except RecursionError:
+        raise TfdojoError(f"{path}: not readable JSON (nested too deeply)") from None
     except (OSError, ValueError) as exc:
         raise TfdojoError(f"{path}: not readable JSON ({exc})") from None
     if not isinstance(obj, dict):

@@ -212,7 +212,7 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
             else "expected a folder made by `tfdojo data build` or `tfdojo data import`"
         )
         raise TfdojoError(f"{d}: no {NPZ_NAME} here; {hint}")
-    manifest = _read_manifest(man)
+    manifest = read_manifest(man)
     arrays = read_npz(npz)
     splits = {}
     for name in SPLITS:
@@ -239,7 +239,9 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
     return Dataset(splits["train"], splits["valid"], splits["test"], manifest, d)
 
 
-def _read_manifest(man: Path) -> dict[str, Any]:
+def read_manifest(man: Path) -> dict[str, Any]:
+    """A dataset's ``manifest.json`` as a dict; one line for anything else (missing, too
+    large, not JSON, nested too deeply, not an object)."""
     try:
         size = man.stat().st_size
         if size > MAX_MANIFEST_BYTES:
