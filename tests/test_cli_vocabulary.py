@@ -92,3 +92,20 @@ def subcommands(parser, prefix=""):
             for name, sub in action.choices.items():
                 yield prefix + name, sub
                 yield from subcommands(sub, prefix + name + " ")
+
+
+def test_data_commands_take_data_and_json(tiny_dataset, tmp_path, capsys):
+    info = out_of(capsys, ["data", "info", "--data", str(tiny_dataset)])
+    assert info.splitlines()[0] == f"dataset: {tiny_dataset}"
+    assert out_of(capsys, ["data", "info", str(tiny_dataset)]) == info  # the folder alone too
+    manifest = json.loads(out_of(capsys, ["data", "info", "--data", str(tiny_dataset), "--json"]))
+    assert manifest["dataset"] == str(tiny_dataset)
+    on_disk = json.loads((tiny_dataset / "manifest.json").read_text())
+    assert manifest["counts"] == on_disk["counts"] and manifest["sha256"] == on_disk["sha256"]
+    grid = tmp_path / "grid.png"
+    argv = ["data", "show", "--data", str(tiny_dataset), "--per-class", "5", "--out", str(grid)]
+    assert out_of(capsys, argv) == f"wrote {grid}\n"
+    err = out_of(capsys, ["data", "info", str(tmp_path), "--data", str(tiny_dataset)], code=2)
+    assert "--data: given twice" in err
+    help_text = dict(subcommands(build_parser()))["data build"].format_help()
+    assert "--quiet, --no-progress" in help_text

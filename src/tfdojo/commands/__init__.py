@@ -62,3 +62,31 @@ def model_classes(args: argparse.Namespace) -> dict[str, type]:
         parse_reference(ref, "--model-code")[1]: load_class(ref, "--model-code")
         for ref in args.model_code
     }
+
+
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    """``--data DIR`` (or the folder as the first argument): the dataset a command reads."""
+    parser.add_argument(
+        "--data", metavar="DIR", help="dataset folder (default: the tfdojo cache's)"
+    )
+    parser.add_argument("dir", nargs="?", metavar="DIR", help=argparse.SUPPRESS)
+
+
+def data_folder(args: argparse.Namespace):
+    """The dataset folder of ``--data`` (or the positional folder); ``None``: the cache's."""
+    from tfdojo.errors import TfdojoError
+
+    if args.data and args.dir and args.data != args.dir:
+        raise TfdojoError(f"--data: given twice, {args.data!r} and {args.dir!r}; keep one")
+    return args.data or args.dir
+
+
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    """``--quiet`` (or ``--no-progress``): no progress bars, the same flag on every command."""
+    parser.add_argument(
+        "--quiet",
+        "--no-progress",
+        dest="quiet",
+        action="store_true",
+        help="no progress bar (--no-progress is the same)",
+    )

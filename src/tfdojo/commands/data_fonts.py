@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfdojo.commands import add_command
+from tfdojo.commands import add_command, add_data_option, add_quiet_option, data_folder
 
 
 def register(group) -> None:
@@ -36,7 +36,7 @@ def register(group) -> None:
     )
     p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", help="any other build setting")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_quiet_option(p)
     p.add_argument(
         "--if-missing",
         action="store_true",
@@ -44,10 +44,15 @@ def register(group) -> None:
     )
     p.set_defaults(func=run_build)
 
-    p = add_command(group, "info", help="print a dataset's summary", example="tfdojo data info")
-    p.add_argument(
-        "dir", nargs="?", metavar="DIR", help="dataset folder (default: the tfdojo cache)"
+    p = add_command(
+        group,
+        "info",
+        help="print a dataset's summary",
+        example="tfdojo data info --data ~/notmnist-small",
+        threads=False,
     )
+    add_data_option(p)
+    p.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
     p.set_defaults(func=run_info)
 
     p = add_command(
@@ -55,19 +60,27 @@ def register(group) -> None:
         "show",
         help="write a grid of sample images per class",
         example="tfdojo data show --out grid.png --split test",
+        threads=False,
     )
-    p.add_argument(
-        "dir", nargs="?", metavar="DIR", help="dataset folder (default: the tfdojo cache)"
-    )
+    add_data_option(p)
     p.add_argument(
         "--out",
         metavar="FILE",
         default="notmnist-grid.png",
-        help="image to write (.png, .pdf, .svg)",
+        help="the image to write, .png, .pdf or .svg (default: notmnist-grid.png here)",
     )
-    p.add_argument("--split", default="train", choices=["train", "valid", "test"])
-    p.add_argument("--per-class", type=int, default=10, metavar="N")
-    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument(
+        "--split",
+        default="train",
+        choices=["train", "valid", "test"],
+        help="which split's images (default: train)",
+    )
+    p.add_argument(
+        "--per-class", type=int, default=10, metavar="N", help="images per letter (default 10)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="which images are drawn (default 0)"
+    )
     p.set_defaults(func=run_show)
 
 
@@ -107,11 +120,16 @@ def run_build(args) -> int:
 
 
 def run_info(args) -> int:
+    import json
+
     from tfdojo.data.dataset import load
     from tfdojo.data.summary import describe
 
-    ds = load(args.dir)  # verifies the arrays against the manifest
-    print(describe(ds.manifest, ds.path))
+    ds = load(data_folder(args))  # verifies the arrays against the manifest
+    if args.json:
+        print(json.dumps({"dataset": str(ds.path), **ds.manifest}))
+    else:
+        print(describe(ds.manifest, ds.path))
     return 0
 
 
@@ -120,7 +138,7 @@ def run_show(args) -> int:
     from tfdojo.data.dataset import load
     from tfdojo.plots import sample_grid
 
-    fig = sample_grid(load(args.dir), args.split, args.per_class, args.seed)
+    fig = sample_grid(load(data_folder(args)), args.split, args.per_class, args.seed)
     path = save_figure(fig, args.out, dpi=110)
     print(f"wrote {path}")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfdojo.commands import add_command
+from tfdojo.commands import add_command, add_data_option, add_quiet_option, data_folder
 
 
 def register(group) -> None:
@@ -44,7 +44,7 @@ def register(group) -> None:
         help="then import it as a dataset into DIR (like `tfdojo data import`)",
     )
     p.add_argument("--seed", type=int, default=0, metavar="S", help="split seed for --import")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_quiet_option(p)
     p.set_defaults(func=run_download)
 
     p = add_command(
@@ -63,7 +63,7 @@ def register(group) -> None:
         "--labels", metavar="FILE", help="IDX labels file (default: found by MNIST naming)"
     )
     p.add_argument("--seed", type=int, default=0, metavar="S", help="split seed (default 0)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_quiet_option(p)
     p.set_defaults(func=run_import)
 
     p = add_command(
@@ -74,9 +74,7 @@ def register(group) -> None:
         description="Write train-, valid- and test-images-idx3-ubyte.gz and the matching "
         "*-labels-idx1-ubyte.gz, readable by any MNIST loader.",
     )
-    p.add_argument(
-        "dir", nargs="?", metavar="DIR", help="dataset folder (default: the tfdojo cache)"
-    )
+    add_data_option(p)
     p.add_argument("--format", choices=["idx"], default="idx", help="output format (idx)")
     p.add_argument("--out", metavar="OUTDIR", help="where to write (default: DIR/idx)")
     p.add_argument("--no-gzip", action="store_true", help="write plain, not gzipped, files")
@@ -117,6 +115,6 @@ def _import(path, out, seed, labels, quiet) -> int:
 def run_export(args) -> int:
     from tfdojo.data.idx import export_idx
 
-    for path in export_idx(args.dir, args.out, gz=not args.no_gzip):
+    for path in export_idx(data_folder(args), args.out, gz=not args.no_gzip):
         print(f"wrote {path}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tfdojo.commands import add_command
+from tfdojo.commands import add_command, add_quiet_option
 
 
 def register(sub) -> None:
@@ -57,13 +57,7 @@ def register(sub) -> None:
         help="bfloat16: mixed precision (bfloat16 compute, float32 weights and loss); auto "
         "(default): bfloat16 where the CPU has AMX or AVX512-BF16, float32 elsewhere",
     )
-    p.add_argument(
-        "--quiet",
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        help="no progress bar and no line per epoch (--no-progress is the same)",
-    )
+    add_quiet_option(p)  # also no line per epoch
     p.add_argument("--json", action="store_true", help="print the run's metrics as one JSON object")
     add_strategy_options(p)
     p.set_defaults(func=run)
@@ -144,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     model_class = learner.load_class(args.model) if learner.is_reference(args.model) else None
     log = print if not args.json else (lambda line: print(line, file=sys.stderr))
     options = dict(
-        progress=args.progress and not args.json,  # --json: stdout holds the JSON only
+        progress=not args.quiet and not args.json,  # --json: stdout holds the JSON only
         strategy=strategy,
         threads=args.threads,
         model_class=model_class,
