@@ -151,6 +151,9 @@ def test_solution_notebook_runs_top_to_bottom(path, tmp_path, tiny_dataset):
         assert text_of(cell).startswith("well done: "), text_of(cell)
     text = text_of(*nb.cells)
     assert "not yet" not in text
+    noise = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    logged = "".join(o.get("text", "") for o in noise)
+    assert "INFO:tensorflow" not in logged and "retracing" not in logged, logged[:500]
     assert "test acc (95% CI)" in text  # the results table
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "plots are shown inline"

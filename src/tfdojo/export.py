@@ -49,13 +49,16 @@ def saved_model(model, dest: str | os.PathLike) -> Path:
     """
     import tensorflow as tf
 
+    from tfdojo.runtime import quiet_tensorflow
+
     dest = Path(dest)
     ensure_dir(dest.parent)
     module = _serving_module(model)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
         try:
-            tf.saved_model.save(module, str(tmp), signatures={"serving_default": module.serve})
+            with quiet_tensorflow("WARNING"):  # no "INFO: Assets written to ..."
+                tf.saved_model.save(module, str(tmp), signatures={"serving_default": module.serve})
         except (tf.errors.OpError, OSError) as exc:
             raise TfdojoError(
                 f"{dest}: could not write the SavedModel ({first_line(exc)})"

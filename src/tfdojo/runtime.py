@@ -12,6 +12,7 @@ so :func:`set_threads` must run before NumPy is imported (the CLI calls it first
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -173,3 +174,20 @@ def resolve_precision(
         if capability and tuple(capability) >= (8, 0):
             return "bfloat16", f"auto: the GPU computes bfloat16 natively ({capability})"
     return "float32", "auto: no bfloat16 units on this CPU (AMX or AVX512-BF16)"
+
+
+@contextlib.contextmanager
+def quiet_tensorflow(level: str = "ERROR"):
+    """Within the block, TensorFlow's Python log shows only ``level`` and above.
+
+    For what tfdojo does on purpose and TensorFlow reports anyway: "INFO: Assets written"
+    for every SavedModel (a notebook shows each), and the "retracing" warning when a
+    lesson builds one model after another.
+    """
+    logger = configure_tensorflow().get_logger()
+    before = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)

@@ -45,10 +45,6 @@ def run(args: argparse.Namespace) -> int:
     from tfdojo.lessons import lesson_module, run_lesson
 
     lesson_module(args.number)  # refuse a wrong number before loading anything
-    from tfdojo.runtime import configure_tensorflow
-
-    # Each variant builds a new model: TensorFlow's "retracing" warnings are expected here.
-    configure_tensorflow().get_logger().setLevel("ERROR")
     log = (lambda line: print(line, file=sys.stderr)) if args.json else print
     result = run_lesson(
         int(args.number), args.data, args.out, args.quick, log=log, threads=args.threads

@@ -174,12 +174,15 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
     runs.prepare(run_dir, overwrite=True)
     ctx.log(f"  training {v.label}: {v.model}, {n:,} images, {cfg.epochs} epochs ...")
     start = time.perf_counter()
-    metrics = train(
-        cfg, data, run_dir, progress=False, threads=ctx.threads, model_class=v.model_class
-    )
-    seconds = time.perf_counter() - start
+    from tfdojo.runtime import quiet_tensorflow
+
+    with quiet_tensorflow():  # one model after another: TensorFlow's "retracing" warnings
+        metrics = train(
+            cfg, data, run_dir, progress=False, threads=ctx.threads, model_class=v.model_class
+        )
+        seconds = time.perf_counter() - start
+        predictions = runs.load_model(run_dir, v.model_class).predict(ctx.data.test.images)
     history = runs.read_history(run_dir)
-    predictions = runs.load_model(run_dir, v.model_class).predict(ctx.data.test.images)
     row = Row(
         key=v.key,
         label=v.label,
@@ -236,7 +239,10 @@ def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
     row = Row(**{k: v for k, v in best.items() if k in fields and k != "predictions"})
     row.test_ci95 = tuple(row.test_ci95)
     row.run = str(Path("..") / f"lesson{lesson}" / best["run"])
-    row.predictions = model.predict(ctx.data.test.images)
+    from tfdojo.runtime import quiet_tensorflow
+
+    with quiet_tensorflow():
+        row.predictions = model.predict(ctx.data.test.images)
     row.versus = row.versus_detail = ""
     ctx.log(f"  reusing lesson {lesson}'s {row.label} from {run_dir}")
     return row
