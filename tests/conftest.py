@@ -51,3 +51,34 @@ def tiny_dataset(tmp_path_factory) -> Path:
         out, cfg, font_dirs=[matplotlib_font_dir()], system_fonts=False, processes=1, progress=False
     )
     return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Selenium through Debian's chromedriver (1400x1000)."""
+    import shutil
+    import tempfile
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromedriver = shutil.which("chromedriver")
+    if chromium is None or chromedriver is None:
+        if os.environ.get("TFDOJO_REQUIRE_BROWSER"):
+            pytest.fail("TFDOJO_REQUIRE_BROWSER is set but chromium or chromedriver is missing")
+        pytest.skip("chromium or chromedriver (Debian: chromium-driver) is not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="tfdojo-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        *HEADLESS_CHROMIUM,
+        "--no-proxy-server",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)

@@ -18,7 +18,6 @@ import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -30,7 +29,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.conftest import HEADLESS_CHROMIUM, matplotlib_font_dir
+from tests.conftest import matplotlib_font_dir
 from tfdojo import LETTERS, runs
 from tfdojo.cli import main
 from tfdojo.data.frame import frame_image
@@ -418,32 +417,6 @@ def test_the_page_loads_nothing_from_elsewhere(server):
 
 
 # --------------------------------------------------------------------------- the page
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium driven by Selenium through Debian's chromedriver."""
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        if os.environ.get("TFDOJO_REQUIRE_BROWSER"):
-            pytest.fail("TFDOJO_REQUIRE_BROWSER is set but chromium or chromedriver is missing")
-        pytest.skip("chromium or chromedriver (Debian: chromium-driver) is not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="tfdojo-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        *HEADLESS_CHROMIUM,
-        "--no-proxy-server",
-        "--window-size=1400,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def pad_png(driver) -> bytes:
