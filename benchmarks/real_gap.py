@@ -75,6 +75,7 @@ def main() -> None:
             "train_n": m["train_n"],
             "own_test": m["test_accuracy"],
             "own_ci95": m["test_ci95"],
+            "train_seconds": m.get("train_seconds"),
         }
         if real is not None:
             images, labels = real
@@ -94,8 +95,9 @@ def main() -> None:
         results.append(row)
 
     (out / "real_gap.json").write_text(json.dumps({"data": args.data, "rows": results}, indent=2))
-    print(f"| model | train images | own test | real dev ({REAL.name}) | gap | vs baseline |")
-    print("|---|---:|---:|---:|---:|---|")
+    head = ["model", "train images", "train s", "own test", f"real dev ({REAL.name})", "gap"]
+    print("| " + " | ".join([*head, "vs baseline"]) + " |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for r in results:
         lo, hi = r["own_ci95"]
         own = f"{r['own_test']:.2%} ({lo:.1%}–{hi:.1%})"
@@ -110,7 +112,8 @@ def main() -> None:
             if "vs_baseline_p" in r
             else "–"
         )
-        print(f"| {r['model']} | {r['train_n']:,} | {own} | {real_cell} | {gap} | {vs} |")
+        secs = f"{r['train_seconds']:.0f}" if r.get("train_seconds") else "–"
+        print(f"| {r['model']} | {r['train_n']:,} | {secs} | {own} | {real_cell} | {gap} | {vs} |")
 
 
 if __name__ == "__main__":

@@ -200,6 +200,45 @@ def test_same_seed_same_bytes_whatever_the_processes(tmp_path, tiny_dataset):
     assert other["train_images"] != one["train_images"]
 
 
+def test_styled_build_is_deterministic_and_eval_variants_grow_valid_and_test(
+    tmp_path, tiny_dataset
+):
+    cfg = BuildConfig(variants=3, seed=0, styles=0.5, lowercase=0.2, eval_variants=2)
+    build(tmp_path / "p1", cfg, [MPL], system_fonts=False, processes=1, progress=False)
+    build(tmp_path / "p2", cfg, [MPL], system_fonts=False, processes=2, progress=False)
+    one = json.loads((tmp_path / "p1" / "manifest.json").read_text())["sha256"]
+    assert one == json.loads((tmp_path / "p2" / "manifest.json").read_text())["sha256"]
+    plain, styled = dataset.load(tiny_dataset), dataset.load(tmp_path / "p1")
+    assert one["train_images"] != plain.manifest["sha256"]["train_images"]
+    assert len(styled.train) == pytest.approx(len(plain.train), rel=0.02)
+    for name in ("valid", "test"):
+        a, b = plain.split(name), styled.split(name)
+        assert len(b) == 3 * len(a)  # the plain glyphs, then two variants of each
+        assert np.array_equal(b.images[: len(a)], a.images)
+        assert np.array_equal(np.sort(b.labels), np.sort(np.tile(a.labels, 3)))
+        assert set(b.font_ids) == set(a.font_ids)  # the variants stay in their families
+    _assert_no_leaks(styled)
+
+
+def test_lowercase_glyph_is_the_small_letter_or_none_where_the_face_lacks_it(tmp_path):
+    from tfdojo.data.build import _lowercase_glyph
+    from tfdojo.data.render import NOTDEF_PROBE, draw_glyph, load_font
+
+    font = load_font(MPL / "DejaVuSans.ttf")
+    notdef = draw_glyph(font, NOTDEF_PROBE)
+    small, capital = _lowercase_glyph(font, "B", notdef), draw_glyph(font, "B")
+    assert small is not None and small.size[1] < capital.size[1] * 1.2
+    assert fill_frame(small).tolist() == fill_frame(draw_glyph(font, "b")).tolist()
+    caps = load_font(subset_font(MPL / "DejaVuSans.ttf", tmp_path / "caps.ttf", LETTERS))
+    assert _lowercase_glyph(caps, "B", draw_glyph(caps, NOTDEF_PROBE)) is None
+
+
+@pytest.mark.parametrize("key", ["styles", "lowercase"])
+def test_build_refuses_a_share_outside_0_1(key):
+    with pytest.raises(TfdojoError, match=f"{key}: expected a share between 0 and 1, received 2"):
+        BuildConfig(**{key: 2}).validate()
+
+
 def test_build_cli_writes_summary(tmp_path, capsys):
     fonts = tmp_path / "fonts"
     fonts.mkdir()

@@ -35,6 +35,7 @@ def test_quick_lesson_prints_its_table_and_writes_its_outputs(
     assert f"Lesson {number} results" in out
     assert "test acc (95% CI)" in out and "course*" in out
     assert "measured on a different test set" in out
+    assert "real acc" not in out  # no --real: no real column
     assert f"report: {folder / 'index.html'}" in out
 
     results = json.loads((folder / "results.json").read_text())
@@ -79,6 +80,66 @@ def test_quick_lesson_prints_its_table_and_writes_its_outputs(
         assert rows[0]["label"].startswith("best earlier")
         assert "'VALID'       2     13      13      8     224" in out  # the deck's table
         assert {r["model"] for r in rows[1:]} == {"cnn_course", "lenet5", "cnn"}
+
+
+@pytest.fixture(scope="module")
+def labelled_idx(tiny_dataset, tmp_path_factory):
+    """A small labelled IDX pair standing in for real images: the tiny dataset's valid split."""
+    from tfdojo.data.idx import write_idx
+
+    valid = dataset.load(tiny_dataset).valid
+    folder = tmp_path_factory.mktemp("real")
+    write_idx(folder / "other-images-idx3-ubyte.gz", valid.images)
+    write_idx(folder / "other-labels-idx1-ubyte.gz", valid.labels)
+    return folder / "other-images-idx3-ubyte.gz", valid
+
+
+def test_lesson_with_real_images_scores_every_row_on_them(
+    capsys, tiny_dataset, labelled_idx, tmp_path
+):
+    images, valid = labelled_idx
+    argv = ["lesson", "2", "--quick", "--data", str(tiny_dataset), "--out", str(tmp_path)]
+    assert main([*argv, "--real", str(images)]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "lesson2"
+    results = json.loads((folder / "results.json").read_text())
+    assert results["real"] == str(images)
+    header = next(line for line in out.splitlines() if line.startswith("variant"))
+    assert header.index("test acc (95% CI)") < header.index("real acc (95% CI)***")
+    assert f"*** real: accuracy on {images} ({len(valid):,} labelled images" in out
+    for row in results["rows"]:
+        # each row's real accuracy is its run's model on those images, with its interval
+        model = runs.open_run(folder / row["run"]).model()
+        correct = int((model.predict(valid.images) == valid.labels).sum())
+        assert row["real_accuracy"] == correct / len(valid)
+        assert row["real_ci95"] == pytest.approx(stats.wilson_interval(correct, len(valid)))
+        lo, hi = row["real_ci95"]
+        cell = f"{row['real_accuracy']:.2%} ({lo:.1%}–{hi:.1%})"
+        assert cell in out
+    page = (folder / "index.html").read_text()
+    assert "real acc (95% CI)***" in page and cell in page
+    assert "real acc (95% CI)\\*\\*\\*" in (folder / "results.md").read_text()
+
+
+def test_lesson_real_images_refused_before_any_training(capsys, tiny_dataset, tmp_path):
+    argv = ["lesson", "1", "--quick", "--data", str(tiny_dataset), "--out", str(tmp_path)]
+    assert main([*argv, "--real", str(tmp_path / "nothing-images-idx3-ubyte.gz")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tfdojo: error: ") and "nothing-images-idx3-ubyte.gz" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "lesson1").exists()
+    assert main([*argv, "--real-labels", str(tmp_path / "labels")]) == 2
+    assert "--real-labels: only with --real" in capsys.readouterr().err
+
+
+def test_table_without_real_rows_has_no_real_column():
+    row = common.Row(
+        "k", "logistic", "logistic", 7850, 100, 1, 0.9, 0.8, 0.75, (0.7, 0.8), 1.0, "r"
+    )
+    assert common.REAL_HEADER not in common.format_table([row])
+    row.real_accuracy, row.real_ci95 = 0.5, (0.4, 0.6)
+    text = common.format_table([row], real="real: accuracy on X")
+    assert common.REAL_HEADER in text and "50.00% (40.0%–60.0%)" in text
+    assert text.endswith("*** real: accuracy on X")
 
 
 @pytest.mark.parametrize("bad", ["5", "0", "one", "1.0"])

@@ -9,7 +9,9 @@ distortions act on a smooth shape, then framed to 28x28 like every image:
 - scale and aspect: usually the glyph fills the frame (notMNIST stretches it);
   sometimes it fills 80-100% of each side independently;
 - rare margins: p = 0.06, the glyph fills only 55-80% of the frame, placed anywhere;
-- rare blur: p = 0.04, a slight Gaussian blur (radius 0.4-0.8 px at 28x28).
+- rare blur: p = 0.04, a slight Gaussian blur (radius 0.4-0.8 px at 28x28);
+- decorative styles: with probability ``style_rate`` (0 by default), one of the display
+  looks of :mod:`tfdojo.data.styles` (outline, shadow, stripes, cut out of a box, ...).
 
 All randomness comes from the ``rng`` passed in.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
+from tfdojo.data import styles
 from tfdojo.data.frame import SIZE, fill_frame, ink_bbox
 
 
@@ -54,15 +57,21 @@ def _rotate_shear(img: Image.Image, rng: np.random.Generator) -> Image.Image:
     )
 
 
-def variant(glyph: Image.Image, rng: np.random.Generator) -> np.ndarray:
-    """One augmented 28x28 uint8 variant of an ink-cropped 'L' glyph (white on black)."""
+def variant(glyph: Image.Image, rng: np.random.Generator, style_rate: float = 0.0) -> np.ndarray:
+    """One augmented 28x28 uint8 variant of an ink-cropped 'L' glyph (white on black).
+
+    ``style_rate``: the probability of a decorative style (:func:`styles.decorate`); at 0
+    no random number is drawn for it, so the variants are those of earlier builds.
+    """
     img = _rotate_shear(_stroke(glyph, rng), rng)
     box = ink_bbox(np.asarray(img), threshold=16)
-    if (
-        box is None
-    ):  # distortion lost the ink (never seen in practice): fall back to the plain glyph
+    if box is None:  # distortion lost the ink (never seen in practice): the plain glyph
         return fill_frame(glyph)
     img = img.crop(box)
+    if style_rate > 0 and rng.random() < style_rate:
+        styled, _name = styles.decorate(np.asarray(img), rng)
+        box = ink_bbox(styled, threshold=16)
+        img = Image.fromarray(styled).crop(box) if box is not None else img
     u = rng.random()
     if u < 0.06:  # rare margins
         w, h = (int(round(SIZE * f)) for f in rng.uniform(0.55, 0.8, size=2))

@@ -32,7 +32,15 @@ from tfdojo.atomic import ensure_dir
 from tfdojo.data import curate
 from tfdojo.data.dataset import make_split, save
 from tfdojo.data.fonts import find_font_files
-from tfdojo.data.render import RENDER_SIZE, Face, draw_glyph, load_font, render_file, unlike_letters
+from tfdojo.data.render import (
+    NOTDEF_PROBE,
+    RENDER_SIZE,
+    Face,
+    draw_glyph,
+    load_font,
+    render_file,
+    unlike_letters,
+)
 from tfdojo.errors import TfdojoError
 
 
@@ -47,6 +55,12 @@ class BuildConfig:
         valid_fraction, test_fraction: share of the glyphs (by whole font families).
         render_size: font size in pixels before framing to 28x28.
         near_rms: near-duplicate threshold across splits (RMS pixel difference, 0..255).
+        styles: share of the variants drawn in a decorative style (outline, shadow,
+            stripes, cut out of a box, ...: :mod:`~tfdojo.data.styles`).
+        lowercase: share of the variants drawn from the lower-case letter (display and
+            unicase faces draw some capitals so), where the face has one.
+        eval_variants: augmented variants of every valid and test glyph added to those
+            splits (0: plain renders only), so that they are as varied as real images.
     """
 
     variants: int = 12
@@ -55,14 +69,23 @@ class BuildConfig:
     test_fraction: float = 0.2
     render_size: int = RENDER_SIZE
     near_rms: float = curate.NEAR_RMS
+    styles: float = 0.0
+    lowercase: float = 0.0
+    eval_variants: int = 0
 
     def validate(self) -> None:
-        if self.variants < 0:
-            raise TfdojoError(f"variants: expected a whole number >= 0, received {self.variants}")
+        for name in ("variants", "eval_variants"):
+            v = getattr(self, name)
+            if v < 0:
+                raise TfdojoError(f"{name}: expected a whole number >= 0, received {v}")
         for name in ("valid_fraction", "test_fraction"):
             v = getattr(self, name)
             if not 0 < v < 0.5:
                 raise TfdojoError(f"{name}: expected a number between 0 and 0.5, received {v}")
+        for name in ("styles", "lowercase"):
+            v = getattr(self, name)
+            if not 0 <= v <= 1:
+                raise TfdojoError(f"{name}: expected a share between 0 and 1, received {v}")
         if self.render_size < 32:
             raise TfdojoError(f"render_size: expected >= 32 pixels, received {self.render_size}")
 
@@ -96,19 +119,39 @@ def _render_task(args: tuple[str, int]) -> list[Face]:
     return render_file(path, size)
 
 
-def _variants_task(args: tuple[str, int, str, int, int, list[tuple[int, int]]]) -> np.ndarray:
-    """Augmented variants for one face: ``[(label, count), ...]`` -> uint8 (sum counts, 28, 28)."""
+def _variants_task(args: tuple) -> np.ndarray:
+    """Augmented variants for one face: ``[(label, count), ...]`` -> uint8 (sum counts, 28, 28).
+
+    ``args``: (path, face index, sha, render size, seed, styles, lowercase, wanted).
+    """
     from tfdojo.data.augment import variant
 
-    path, index, sha, size, seed, wanted = args
+    path, index, sha, size, seed, style_rate, lowercase, wanted = args
     font = load_font(path, index, size)
+    notdef = draw_glyph(font, NOTDEF_PROBE) if lowercase > 0 else None
     out = []
     for label, count in wanted:
-        glyph = draw_glyph(font, LETTERS[label])
+        upper = draw_glyph(font, LETTERS[label])
+        lower = _lowercase_glyph(font, LETTERS[label], notdef) if lowercase > 0 else None
         for v in range(count):
             rng = np.random.default_rng([seed, int(sha[:15], 16), index, label, v])
-            out.append(variant(glyph, rng))
+            glyph = upper
+            if lowercase > 0 and rng.random() < lowercase and lower is not None:
+                glyph = lower
+            out.append(variant(glyph, rng, style_rate))
     return np.stack(out) if out else np.zeros((0, 28, 28), np.uint8)
+
+
+def _lowercase_glyph(font, letter: str, notdef):
+    """The face's lower-case ``letter`` (ink-cropped), or None where it has none."""
+    glyph = draw_glyph(font, letter.lower())
+    if glyph is None or (
+        notdef is not None
+        and glyph.size == notdef.size
+        and np.array_equal(np.asarray(glyph), np.asarray(notdef))
+    ):
+        return None
+    return glyph
 
 
 def plan_variants(labels: np.ndarray, variants: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -195,29 +238,18 @@ def build(
     keep, counts = plan_variants(labels[train_idx], cfg.variants, cfg.seed)
     train_idx = train_idx[keep]
     counts = counts[keep]
-    tasks, task_faces = _variant_tasks(used, train_idx, counts, labels, face_ids, cfg)
     t1 = time.perf_counter()
-    made = parallel_map(_variants_task, tasks, processes, "augment", progress)
-    t_augment = time.perf_counter() - t1
-    aug_images = np.concatenate([np.zeros((0, 28, 28), np.uint8), *made])
-    aug_labels = np.concatenate(
-        [np.zeros(0, np.uint8)]
-        + [np.repeat([lab for lab, _ in t[5]], [c for _, c in t[5]]) for t in tasks]
-    ).astype(np.uint8)
-    aug_faces = np.concatenate(
-        [np.zeros(0, np.int32)]
-        + [np.full(sum(c for _, c in t[5]), f, np.int32) for t, f in zip(tasks, task_faces)]
+    aug_images, aug_labels, aug_faces = _augment(
+        used, train_idx, counts, labels, face_ids, cfg, processes, progress
     )
+    t_augment = time.perf_counter() - t1
     tr_images = np.concatenate([images[train_idx], aug_images])
     tr_labels = np.concatenate([labels[train_idx], aug_labels])
     tr_faces = np.concatenate([face_ids[train_idx], aug_faces])
     dedup_keep, dedup = curate.exact_duplicates(tr_images, tr_labels)
     order = np.random.default_rng([cfg.seed, 2]).permutation(dedup_keep)
-    splits = {
-        "train": make_split(tr_images[order], tr_labels[order], tr_faces[order]),
-        "valid": make_split(images[idx["valid"]], labels[idx["valid"]], face_ids[idx["valid"]]),
-        "test": make_split(images[idx["test"]], labels[idx["test"]], face_ids[idx["test"]]),
-    }
+    splits = {"train": make_split(tr_images[order], tr_labels[order], tr_faces[order])}
+    splits.update(_eval_splits(used, idx, images, labels, face_ids, cfg, processes, progress))
     report["train_augmented_duplicates_removed"] = dedup["exact_duplicates"]
     manifest = {
         "tfdojo_version": __version__,
@@ -258,6 +290,61 @@ def build(
         "processes": processes,
     }
     return save(out_dir, splits, manifest)
+
+
+def _augment(
+    used: list[Face],
+    glyph_idx: np.ndarray,
+    counts: np.ndarray,
+    labels: np.ndarray,
+    face_ids: np.ndarray,
+    cfg: BuildConfig,
+    processes: int,
+    progress: bool,
+    desc: str = "augment",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``counts[i]`` variants of glyph ``glyph_idx[i]`` -> (images, labels, font ids), by face."""
+    tasks, task_faces = _variant_tasks(used, glyph_idx, counts, labels, face_ids, cfg)
+    made = parallel_map(_variants_task, tasks, processes, desc, progress)
+    images = np.concatenate([np.zeros((0, 28, 28), np.uint8), *made])
+    wanted = [t[-1] for t in tasks]
+    out_labels = np.concatenate(
+        [np.zeros(0, np.uint8)]
+        + [np.repeat([lab for lab, _ in w], [c for _, c in w]) for w in wanted]
+    ).astype(np.uint8)
+    faces = np.concatenate(
+        [np.zeros(0, np.int32)]
+        + [np.full(sum(c for _, c in w), f, np.int32) for w, f in zip(wanted, task_faces)]
+    )
+    return images, out_labels, faces
+
+
+def _eval_splits(
+    used: list[Face],
+    idx: dict[str, np.ndarray],
+    images: np.ndarray,
+    labels: np.ndarray,
+    face_ids: np.ndarray,
+    cfg: BuildConfig,
+    processes: int,
+    progress: bool,
+) -> dict[str, Any]:
+    """The valid and test splits: their plain glyphs, then ``cfg.eval_variants`` variants of each.
+
+    The variants are drawn as the training ones are (same augmentation and styles), from
+    families the training never saw: test images that look as varied as real ones.
+    """
+    out = {}
+    for name in ("valid", "test"):
+        i = idx[name]
+        parts = [(images[i], labels[i], face_ids[i])]
+        if cfg.eval_variants > 0:
+            counts = np.full(len(i), cfg.eval_variants, np.int64)
+            parts.append(
+                _augment(used, i, counts, labels, face_ids, cfg, processes, progress, name)
+            )
+        out[name] = make_split(*(np.concatenate(p) for p in zip(*parts)))
+    return out
 
 
 def select_faces(faces: list[Face]) -> tuple[list[Face], list[dict[str, Any]]]:
@@ -307,7 +394,7 @@ def _variant_tasks(
     face_ids: np.ndarray,
     cfg: BuildConfig,
 ) -> tuple[list[tuple], list[int]]:
-    """One task per face: (path, face index, sha, size, seed, [(label, count), ...])."""
+    """One task per face: (path, face index, sha, size, seed, styles, lowercase, wanted)."""
     per_face: dict[int, list[tuple[int, int]]] = {}
     for i, n in zip(train_idx, counts):
         if n > 0:
@@ -315,6 +402,17 @@ def _variant_tasks(
     tasks, task_faces = [], []
     for f in sorted(per_face):
         face = used[f]
-        tasks.append((face.path, face.index, face.sha256, cfg.render_size, cfg.seed, per_face[f]))
+        tasks.append(
+            (
+                face.path,
+                face.index,
+                face.sha256,
+                cfg.render_size,
+                cfg.seed,
+                cfg.styles,
+                cfg.lowercase,
+                per_face[f],
+            )
+        )
         task_faces.append(f)
     return tasks, task_faces

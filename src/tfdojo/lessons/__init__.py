@@ -21,10 +21,12 @@ from tfdojo.errors import TfdojoError
 from tfdojo.lessons.common import (
     Context,
     LessonResult,
+    RealSet,
     Row,
     Variant,
     format_table,
     load_data,
+    load_real,
     markdown_table,
     show,
     subsample,
@@ -38,12 +40,14 @@ __all__ = [
     "NUMBERS",
     "Context",
     "LessonResult",
+    "RealSet",
     "Row",
     "Variant",
     "against",
     "format_table",
     "lesson_module",
     "load_data",
+    "load_real",
     "markdown_table",
     "notebooks_dir",
     "report_path",
@@ -84,6 +88,8 @@ def run_lesson(
     quick: bool = False,
     log=print,
     threads: int | None = None,
+    real: str | Path | None = None,
+    real_labels: str | Path | None = None,
 ) -> LessonResult:
     """Run lesson ``number`` end to end and write its outputs into ``out/lesson<N>/``.
 
@@ -95,12 +101,16 @@ def run_lesson(
         quick: a small version: at most 5,000 training images and 1-2 epochs.
         log: where progress lines go.
         threads: TensorFlow's threads (default: ``--threads``, every core).
+        real: labelled images every row is also scored on (``--real``): anything
+            ``tfdojo evaluate --data`` reads, e.g. a download of the real notMNIST.
+        real_labels: their IDX labels file, when MNIST naming does not find it.
 
     Returns:
         The result; ``result.out`` is the summary page ``index.html``.
     """
     module = lesson_module(number)
     root = Path(out) if out is not None else DEFAULT_OUT
+    real_set = load_real(real, real_labels) if real is not None else None
     ctx = Context(
         data=load_data(data, quick=quick),
         out=root / f"lesson{module.NUMBER}",
@@ -108,12 +118,14 @@ def run_lesson(
         log=log,
         root=root,
         threads=threads,
+        real=real_set,
     )
     start = time.perf_counter()
     log(f"Lesson {module.NUMBER}: {module.TITLE} ({'quick' if quick else 'full'})\n")
     result = module.run(ctx)
     result.seconds = time.perf_counter() - start
     result.quick = quick
+    result.real = real_set.note() if real_set is not None else ""
     result.out = write_outputs(ctx, result)
     return result
 

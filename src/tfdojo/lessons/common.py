@@ -5,7 +5,8 @@ each into its own run folder (``tfdojo train``'s outputs and report), and collec
 :class:`Row` per variant. Rows compare themselves with a reference variant on the same
 test images (exact McNemar, rule of 30, :mod:`tfdojo.compare`), and sit next to the
 result the Udacity course published on the *real* notMNIST test set, a different test
-set, so only the order of magnitude compares.
+set, so only the order of magnitude compares. Given real images (:class:`RealSet`,
+``tfdojo lesson N --real PATH``), every row is also scored on them.
 """
 
 from __future__ import annotations
@@ -36,10 +37,40 @@ VERSUS_NOTE = (
     "lesson's reference (its first row; lessons 1 and 2: the row above), and the exact "
     "McNemar p-value"
 )
+REAL_NOTE = (
+    "real: accuracy on {source} ({n:,} labelled images that no font on this machine drew), "
+    "beside the test split's (fonts of families the training never saw)"
+)
 COURSE_NOTE = (
     "course: accuracy the Udacity Deep Learning course published on the real notMNIST "
     "test set (measured on a different test set: compare orders of magnitude, not digits)"
 )
+
+
+@dataclasses.dataclass
+class RealSet:
+    """Labelled images from elsewhere (a download of the real notMNIST, say) that every row
+    is also scored on: ``images`` uint8 (N, 28, 28), ``labels`` (N,) 0..9, ``source``."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    source: str
+
+    def note(self) -> str:
+        """The table's footnote naming these images."""
+        return REAL_NOTE.format(source=self.source, n=len(self.labels))
+
+
+def load_real(path: str | Path, labels: str | Path | None = None) -> RealSet:
+    """Any labelled set ``tfdojo evaluate --data PATH [--labels FILE]`` reads, as a RealSet.
+
+    Raises:
+        TfdojoError: not readable as labelled images (the message names the path).
+    """
+    from tfdojo.data.importer import load_labelled
+
+    images, y, source = load_labelled(path, labels)
+    return RealSet(images, y, source)
 
 
 @dataclasses.dataclass
@@ -52,6 +83,7 @@ class Context:
     log: Callable[[str], None] = print
     root: Path | None = None  # the folder of every lesson (to reuse earlier lessons' runs)
     threads: int | None = None  # TensorFlow's threads (None: every core)
+    real: RealSet | None = None  # images every row is also scored on (--real)
 
 
 @dataclasses.dataclass
@@ -88,6 +120,8 @@ class Row:
     course: str = ""
     versus: str = ""  # vs the reference: net examples moved and McNemar p
     versus_detail: str = ""  # the full verdict sentences
+    real_accuracy: float | None = None  # on ctx.real, when given
+    real_ci95: tuple[float, float] | None = None
     predictions: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,7 +215,8 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
             cfg, data, run_dir, progress=False, threads=ctx.threads, model_class=v.model_class
         )
         seconds = time.perf_counter() - start
-        predictions = runs.load_model(run_dir, v.model_class).predict(ctx.data.test.images)
+        model = runs.load_model(run_dir, v.model_class)
+        predictions = model.predict(ctx.data.test.images)
     history = runs.read_history(run_dir)
     row = Row(
         key=v.key,
@@ -199,11 +234,29 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
         course=v.course,
         predictions=predictions,
     )
+    with quiet_tensorflow():
+        score_real(ctx, row, model)
+    real = f", real {row.real_accuracy:.2%}" if row.real_accuracy is not None else ""
     ctx.log(
-        f"    test {row.test_accuracy:.2%}, valid {row.valid_accuracy:.2%}, "
+        f"    test {row.test_accuracy:.2%}{real}, valid {row.valid_accuracy:.2%}, "
         f"train {row.train_accuracy:.2%} ({seconds:.0f} s)"
     )
     return row
+
+
+def score_real(ctx: Context, row: Row, model) -> None:
+    """Fill ``row.real_accuracy`` and its Wilson interval: ``model`` on ``ctx.real``.
+
+    Without real images (``ctx.real`` None) both stay None.
+    """
+    from tfdojo.stats import wilson_interval
+
+    row.real_accuracy = row.real_ci95 = None
+    if ctx.real is None:
+        return
+    correct = int((model.predict(ctx.real.images) == ctx.real.labels).sum())
+    row.real_accuracy = correct / len(ctx.real.labels)
+    row.real_ci95 = wilson_interval(correct, len(ctx.real.labels))
 
 
 def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
@@ -243,6 +296,7 @@ def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
 
     with quiet_tensorflow():
         row.predictions = model.predict(ctx.data.test.images)
+        score_real(ctx, row, model)
     row.versus = row.versus_detail = ""
     ctx.log(f"  reusing lesson {lesson}'s {row.label} from {run_dir}")
     return row
@@ -281,13 +335,37 @@ HEADER = (
     "vs reference**",
     "course*",
 )
+REAL_HEADER = "real acc (95% CI)***"
+"""The column after the test accuracy when the rows were scored on real images."""
+
+
+def has_real(rows: list[Row]) -> bool:
+    """Whether the table shows a real-accuracy column (any row scored on real images)."""
+    return any(r.real_accuracy is not None for r in rows)
+
+
+def header(rows: list[Row]) -> tuple[str, ...]:
+    """The table's column titles: :data:`HEADER`, with :data:`REAL_HEADER` when real."""
+    if not has_real(rows):
+        return HEADER
+    at = HEADER.index("test acc (95% CI)") + 1
+    return (*HEADER[:at], REAL_HEADER, *HEADER[at:])
+
+
+def _accuracy_cell(accuracy: float | None, ci95: tuple[float, float] | None) -> str:
+    if accuracy is None or ci95 is None:
+        return "–"
+    lo, hi = ci95
+    return f"{accuracy:.2%} ({lo:.1%}–{hi:.1%})"
 
 
 def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
-    """The table's cells, as strings."""
+    """The table's cells, as strings, in the order of :func:`header`."""
+    real = has_real(rows)
     out = []
     for r in rows:
-        lo, hi = r.test_ci95
+        test = _accuracy_cell(r.test_accuracy, r.test_ci95)
+        accuracies = (test, _accuracy_cell(r.real_accuracy, r.real_ci95)) if real else (test,)
         out.append(
             (
                 r.label,
@@ -296,7 +374,7 @@ def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
                 f"{r.params:,}",
                 f"{r.train_accuracy:.2%}",
                 f"{r.valid_accuracy:.2%}",
-                f"{r.test_accuracy:.2%} ({lo:.1%}–{hi:.1%})",
+                *accuracies,
                 r.versus or "–",
                 r.course or "–",
             )
@@ -304,23 +382,37 @@ def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
     return out
 
 
-def format_table(rows: list[Row], quick: bool = False) -> str:
-    """The results table as aligned text (what ``tfdojo lesson N`` prints)."""
-    cells = [HEADER, *table_rows(rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
+def _notes(rows: list[Row], quick: bool, real: str, star: str, sep: str) -> str:
+    """The table's footnotes: course, versus, real (when shown), quick (when quick)."""
+    notes = [f"{star} {COURSE_NOTE}", f"{star * 2} {VERSUS_NOTE}"]
+    if has_real(rows):
+        notes.append(f"{star * 3} {real or 'real: accuracy on the labelled images given (--real)'}")
+    if quick:
+        notes.append(f"quick: {QUICK_NOTE}")
+    return sep.join(notes)
+
+
+def format_table(rows: list[Row], quick: bool = False, real: str = "") -> str:
+    """The results table as aligned text (what ``tfdojo lesson N`` prints).
+
+    ``real``: the footnote of the real-accuracy column (:meth:`RealSet.note`), shown when
+    a row was scored on real images.
+    """
+    head = header(rows)
+    cells = [head, *table_rows(rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    quick_note = f"\nquick: {QUICK_NOTE}" if quick else ""
-    return "\n".join(lines) + f"\n* {COURSE_NOTE}\n** {VERSUS_NOTE}{quick_note}"
+    return "\n".join(lines) + "\n" + _notes(rows, quick, real, "*", "\n")
 
 
-def markdown_table(rows: list[Row], quick: bool = False) -> str:
+def markdown_table(rows: list[Row], quick: bool = False, real: str = "") -> str:
     """The results table in Markdown (for ``results.md`` and the README)."""
-    header = [h.replace("*", "\\*") for h in HEADER]
-    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * 6 + "---|---|"]
+    head = [h.replace("*", "\\*") for h in header(rows)]
+    numeric = len(head) - 3  # every column but the variant, vs reference and course
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * numeric + "---|---|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(rows)]
-    quick_note = f"  \nquick: {QUICK_NOTE}" if quick else ""
-    return "\n".join(lines) + f"\n\n\\* {COURSE_NOTE}  \n\\*\\* {VERSUS_NOTE}{quick_note}"
+    return "\n".join(lines) + "\n\n" + _notes(rows, quick, real, "\\*", "  \n")
 
 
 @dataclasses.dataclass
@@ -335,9 +427,10 @@ class LessonResult:
     seconds: float = 0.0
     out: Path | None = None
     quick: bool = False
+    real: str = ""  # the real-accuracy column's footnote, "" without real images
 
     def table(self) -> str:
-        return format_table(self.rows, self.quick)
+        return format_table(self.rows, self.quick, self.real)
 
 
 def write_outputs(ctx: Context, result: LessonResult) -> Path:
@@ -350,6 +443,7 @@ def write_outputs(ctx: Context, result: LessonResult) -> Path:
             "title": result.title,
             "quick": ctx.quick,
             "data": str(ctx.data.path),
+            "real": None if ctx.real is None else ctx.real.source,
             "seconds": result.seconds,
             "rows": [r.to_dict() for r in result.rows],
         },
@@ -357,7 +451,7 @@ def write_outputs(ctx: Context, result: LessonResult) -> Path:
     md = [f"# Lesson {result.number}: {result.title}", ""]
     for heading, text in result.notes:
         md += [f"## {heading}", "", "```text", text, "```", ""]
-    md += ["## Results", "", markdown_table(result.rows, ctx.quick), ""]
+    md += ["## Results", "", markdown_table(result.rows, ctx.quick, result.real), ""]
     md += [f"- {r.label}: {r.versus_detail}" for r in result.rows if r.versus_detail]
     md += ["", f"Total time: {result.seconds:.0f} s ({'quick' if ctx.quick else 'full'} lesson)."]
     write_text(ctx.out / "results.md", "\n".join(md) + "\n")
@@ -374,16 +468,19 @@ def render_page(ctx: Context, result: LessonResult) -> str:
 
     e = html.escape
     body = []
-    head = "".join(f"<th>{e(h)}</th>" for h in HEADER)
+    titles = header(result.rows)
+    head = "".join(f"<th>{e(h)}</th>" for h in titles)
+    numeric = len(titles) - 2  # the vs reference and course columns are text
     trs = []
     for r, cells in zip(result.rows, table_rows(result.rows)):
         link = f'<a href="{e(r.run)}/report/report.html">{e(cells[0])}</a>'
-        tds = [link] + [f'<td class="num">{e(c)}</td>' for c in cells[1:7]]
-        tds += [f"<td>{e(c)}</td>" for c in cells[7:]]
+        tds = [link] + [f'<td class="num">{e(c)}</td>' for c in cells[1:numeric]]
+        tds += [f"<td>{e(c)}</td>" for c in cells[numeric:]]
         trs.append("<tr><td>" + tds[0] + "</td>" + "".join(tds[1:]) + "</tr>")
+    notes = e(_notes(result.rows, False, result.real, "*", "\n")).replace("\n", "<br>")
     body.append(
         "<section><h2>Results</h2><table><tr>" + head + "</tr>" + "".join(trs) + "</table>"
-        f'<p class="caption">* {e(COURSE_NOTE)}<br>** {e(VERSUS_NOTE)}</p>'
+        f'<p class="caption">{notes}</p>'
         + "".join(
             f"<p>{e(r.label)}: {e(r.versus_detail)}</p>" for r in result.rows if r.versus_detail
         )
