@@ -233,10 +233,31 @@ def test_lowercase_glyph_is_the_small_letter_or_none_where_the_face_lacks_it(tmp
     assert _lowercase_glyph(caps, "B", draw_glyph(caps, NOTDEF_PROBE)) is None
 
 
-@pytest.mark.parametrize("key", ["styles", "lowercase"])
+@pytest.mark.parametrize("key", ["styles", "lowercase", "reframe"])
 def test_build_refuses_a_share_outside_0_1(key):
     with pytest.raises(TfdojoError, match=f"{key}: expected a share between 0 and 1, received 2"):
         BuildConfig(**{key: 2}).validate()
+
+
+@pytest.mark.parametrize("key", ["rotation", "shear"])
+def test_build_refuses_a_negative_spread(key):
+    with pytest.raises(TfdojoError, match=f"{key}: expected a spread >= 0, received -1"):
+        BuildConfig(**{key: -1}).validate()
+
+
+def test_look_without_rotation_shear_or_reframing_fills_the_frame_upright():
+    from PIL import Image
+
+    from tfdojo.data.augment import Look, variant
+
+    bar = np.zeros((60, 20), np.uint8)
+    bar[:, 5:15] = 255  # cropped to its ink, an upright bar fills the whole frame
+    glyph = Image.fromarray(bar)
+    still, default = Look(reframe=0.0, rotation=0.0, shear=0.0), Look()
+    ink = [(variant(glyph, np.random.default_rng(s), still) > 128).mean() for s in range(30)]
+    assert min(ink) > 0.9
+    ink = [(variant(glyph, np.random.default_rng(s), default) > 128).mean() for s in range(30)]
+    assert min(ink) < 0.8  # the default's slant, rotation and margins leave black corners
 
 
 def test_build_cli_writes_summary(tmp_path, capsys):

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import matplotlib_font_dir
 from tfdojo.data import styles
-from tfdojo.data.augment import variant
+from tfdojo.data.augment import Look, variant
 from tfdojo.data.render import draw_glyph, load_font
 
 SIDE = 60  # a large render: ~2 pixels of it per pixel of the 28x28 frame
@@ -109,8 +109,8 @@ def test_variant_with_styles_differs_and_without_is_unchanged():
     font = load_font(matplotlib_font_dir() / "DejaVuSans-Bold.ttf")
     glyph = draw_glyph(font, "E")
     plain = [variant(glyph, rng(s)) for s in range(40)]
-    again = [variant(glyph, rng(s), style_rate=0.0) for s in range(40)]
-    styled = [variant(glyph, rng(s), style_rate=1.0) for s in range(40)]
+    again = [variant(glyph, rng(s), Look(styles=0.0)) for s in range(40)]
+    styled = [variant(glyph, rng(s), Look(styles=1.0)) for s in range(40)]
     assert all(np.array_equal(a, b) for a, b in zip(plain, again))
     assert sum(not np.array_equal(a, b) for a, b in zip(plain, styled)) >= 30
     assert all(v.shape == (28, 28) and v.dtype == np.uint8 for v in styled)

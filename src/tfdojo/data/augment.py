@@ -18,6 +18,8 @@ All randomness comes from the ``rng`` passed in.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
@@ -37,10 +39,29 @@ def _stroke(img: Image.Image, rng: np.random.Generator) -> Image.Image:
     return thinner if ink_bbox(np.asarray(thinner), 40) is not None else pad
 
 
-def _rotate_shear(img: Image.Image, rng: np.random.Generator) -> Image.Image:
+@dataclasses.dataclass(frozen=True)
+class Look:
+    """How far the variants stray from a plain render (the defaults: the default build).
+
+    Attributes:
+        styles: share drawn in a decorative style (:func:`styles.decorate`).
+        reframe: share that does not fill the frame: a sixth of them with wide margins
+            (55-80% of each side), the rest at 80-100% of each side.
+        rotation: standard deviation of the rotation, in degrees (clipped at 2.5 of them).
+        shear: standard deviation of the slant (clipped at 2.5 of them).
+    """
+
+    styles: float = 0.0
+    reframe: float = 0.36
+    rotation: float = 4.0
+    shear: float = 0.12
+
+
+def _rotate_shear(img: Image.Image, rng: np.random.Generator, look: Look) -> Image.Image:
     """Slant then rotate, as one affine map (one resampling pass), growing the canvas to fit."""
-    angle = np.deg2rad(float(np.clip(rng.normal(0.0, 4.0), -10.0, 10.0)))
-    shear = float(np.clip(rng.normal(0.0, 0.12), -0.3, 0.3))
+    a = look.rotation
+    angle = np.deg2rad(float(np.clip(rng.normal(0.0, a), -2.5 * a, 2.5 * a)))
+    shear = float(np.clip(rng.normal(0.0, look.shear), -2.5 * look.shear, 2.5 * look.shear))
     w, h = img.size
     # Forward map on centred coordinates: p_out = R(angle) @ S(shear) @ p_in.
     c, s = np.cos(angle), np.sin(angle)
@@ -57,25 +78,25 @@ def _rotate_shear(img: Image.Image, rng: np.random.Generator) -> Image.Image:
     )
 
 
-def variant(glyph: Image.Image, rng: np.random.Generator, style_rate: float = 0.0) -> np.ndarray:
+def variant(glyph: Image.Image, rng: np.random.Generator, look: Look = Look()) -> np.ndarray:
     """One augmented 28x28 uint8 variant of an ink-cropped 'L' glyph (white on black).
 
-    ``style_rate``: the probability of a decorative style (:func:`styles.decorate`); at 0
-    no random number is drawn for it, so the variants are those of earlier builds.
+    ``look``: the rates and spreads (:class:`Look`). At ``look.styles`` 0 no random number
+    is drawn for the styles, so the default variants are those of earlier builds.
     """
-    img = _rotate_shear(_stroke(glyph, rng), rng)
+    img = _rotate_shear(_stroke(glyph, rng), rng, look)
     box = ink_bbox(np.asarray(img), threshold=16)
     if box is None:  # distortion lost the ink (never seen in practice): the plain glyph
         return fill_frame(glyph)
     img = img.crop(box)
-    if style_rate > 0 and rng.random() < style_rate:
+    if look.styles > 0 and rng.random() < look.styles:
         styled, _name = styles.decorate(np.asarray(img), rng)
         box = ink_bbox(styled, threshold=16)
         img = Image.fromarray(styled).crop(box) if box is not None else img
     u = rng.random()
-    if u < 0.06:  # rare margins
+    if u < look.reframe / 6:  # rare margins
         w, h = (int(round(SIZE * f)) for f in rng.uniform(0.55, 0.8, size=2))
-    elif u < 0.36:  # scale / aspect jitter
+    elif u < look.reframe:  # scale / aspect jitter
         w, h = (int(round(SIZE * f)) for f in rng.uniform(0.8, 1.0, size=2))
     else:  # fill the frame, as notMNIST does
         w = h = SIZE

@@ -61,6 +61,8 @@ class BuildConfig:
             unicase faces draw some capitals so), where the face has one.
         eval_variants: augmented variants of every valid and test glyph added to those
             splits (0: plain renders only), so that they are as varied as real images.
+        reframe, rotation, shear: the variants' framing, rotation and slant
+            (:class:`~tfdojo.data.augment.Look`).
     """
 
     variants: int = 12
@@ -72,6 +74,15 @@ class BuildConfig:
     styles: float = 0.0
     lowercase: float = 0.0
     eval_variants: int = 0
+    reframe: float = 0.36
+    rotation: float = 4.0
+    shear: float = 0.12
+
+    def look(self):
+        """The variants' :class:`~tfdojo.data.augment.Look`."""
+        from tfdojo.data.augment import Look
+
+        return Look(self.styles, self.reframe, self.rotation, self.shear)
 
     def validate(self) -> None:
         for name in ("variants", "eval_variants"):
@@ -82,10 +93,14 @@ class BuildConfig:
             v = getattr(self, name)
             if not 0 < v < 0.5:
                 raise TfdojoError(f"{name}: expected a number between 0 and 0.5, received {v}")
-        for name in ("styles", "lowercase"):
+        for name in ("styles", "lowercase", "reframe"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise TfdojoError(f"{name}: expected a share between 0 and 1, received {v}")
+        for name in ("rotation", "shear"):
+            v = getattr(self, name)
+            if v < 0:
+                raise TfdojoError(f"{name}: expected a spread >= 0, received {v}")
         if self.render_size < 32:
             raise TfdojoError(f"render_size: expected >= 32 pixels, received {self.render_size}")
 
@@ -122,11 +137,11 @@ def _render_task(args: tuple[str, int]) -> list[Face]:
 def _variants_task(args: tuple) -> np.ndarray:
     """Augmented variants for one face: ``[(label, count), ...]`` -> uint8 (sum counts, 28, 28).
 
-    ``args``: (path, face index, sha, render size, seed, styles, lowercase, wanted).
+    ``args``: (path, face index, sha, render size, seed, look, lowercase, wanted).
     """
     from tfdojo.data.augment import variant
 
-    path, index, sha, size, seed, style_rate, lowercase, wanted = args
+    path, index, sha, size, seed, look, lowercase, wanted = args
     font = load_font(path, index, size)
     notdef = draw_glyph(font, NOTDEF_PROBE) if lowercase > 0 else None
     out = []
@@ -138,7 +153,7 @@ def _variants_task(args: tuple) -> np.ndarray:
             glyph = upper
             if lowercase > 0 and rng.random() < lowercase and lower is not None:
                 glyph = lower
-            out.append(variant(glyph, rng, style_rate))
+            out.append(variant(glyph, rng, look))
     return np.stack(out) if out else np.zeros((0, 28, 28), np.uint8)
 
 
@@ -394,7 +409,7 @@ def _variant_tasks(
     face_ids: np.ndarray,
     cfg: BuildConfig,
 ) -> tuple[list[tuple], list[int]]:
-    """One task per face: (path, face index, sha, size, seed, styles, lowercase, wanted)."""
+    """One task per face: (path, face index, sha, size, seed, look, lowercase, wanted)."""
     per_face: dict[int, list[tuple[int, int]]] = {}
     for i, n in zip(train_idx, counts):
         if n > 0:
@@ -409,7 +424,7 @@ def _variant_tasks(
                 face.sha256,
                 cfg.render_size,
                 cfg.seed,
-                cfg.styles,
+                cfg.look(),
                 cfg.lowercase,
                 per_face[f],
             )
