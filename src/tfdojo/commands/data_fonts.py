@@ -35,7 +35,14 @@ def register(group) -> None:
         help="augmented variants per training glyph (default 12)",
     )
     p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
-    p.add_argument("--set", metavar="KEY=VALUE", action="append", help="any other build setting")
+    p.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        help="any other build setting: styles, lowercase, reframe, rotation, shear, "
+        "augment_eval, valid_fraction, test_fraction, render_size, near_rms "
+        "(e.g. --set styles=0.25 --set augment_eval=true)",
+    )
     add_quiet_option(p)
     p.add_argument(
         "--if-missing",

@@ -59,8 +59,10 @@ class BuildConfig:
             stripes, cut out of a box, ...: :mod:`~tfdojo.data.styles`).
         lowercase: share of the variants drawn from the lower-case letter (display and
             unicase faces draw some capitals so), where the face has one.
-        eval_variants: augmented variants of every valid and test glyph added to those
-            splits (0: plain renders only), so that they are as varied as real images.
+        augment_eval: draw every valid and test glyph as one augmented variant (the
+            training's look: slant, rotation, framing, styles) instead of its plain render,
+            so that those splits are as varied as real images; still one image per glyph,
+            so the test images stay independent draws for the intervals and McNemar.
         reframe, rotation, shear: the variants' framing, rotation and slant
             (:class:`~tfdojo.data.augment.Look`).
     """
@@ -73,7 +75,7 @@ class BuildConfig:
     near_rms: float = curate.NEAR_RMS
     styles: float = 0.0
     lowercase: float = 0.0
-    eval_variants: int = 0
+    augment_eval: bool = False
     reframe: float = 0.36
     rotation: float = 4.0
     shear: float = 0.12
@@ -85,10 +87,8 @@ class BuildConfig:
         return Look(self.styles, self.reframe, self.rotation, self.shear)
 
     def validate(self) -> None:
-        for name in ("variants", "eval_variants"):
-            v = getattr(self, name)
-            if v < 0:
-                raise TfdojoError(f"{name}: expected a whole number >= 0, received {v}")
+        if self.variants < 0:
+            raise TfdojoError(f"variants: expected a whole number >= 0, received {self.variants}")
         for name in ("valid_fraction", "test_fraction"):
             v = getattr(self, name)
             if not 0 < v < 0.5:
@@ -344,21 +344,23 @@ def _eval_splits(
     processes: int,
     progress: bool,
 ) -> dict[str, Any]:
-    """The valid and test splits: their plain glyphs, then ``cfg.eval_variants`` variants of each.
-
-    The variants are drawn as the training ones are (same augmentation and styles), from
-    families the training never saw: test images that look as varied as real ones.
+    """The valid and test splits: their glyphs' plain renders, or with ``cfg.augment_eval``
+    one augmented variant of each, drawn as the training's are, in the same order.
     """
     out = {}
     for name in ("valid", "test"):
         i = idx[name]
-        parts = [(images[i], labels[i], face_ids[i])]
-        if cfg.eval_variants > 0:
-            counts = np.full(len(i), cfg.eval_variants, np.int64)
-            parts.append(
-                _augment(used, i, counts, labels, face_ids, cfg, processes, progress, name)
-            )
-        out[name] = make_split(*(np.concatenate(p) for p in zip(*parts)))
+        if not cfg.augment_eval:
+            out[name] = make_split(images[i], labels[i], face_ids[i])
+            continue
+        drawn, y, faces = _augment(
+            used, i, np.ones(len(i), np.int64), labels, face_ids, cfg, processes, progress, name
+        )
+        # _augment returns them face by face (stable): put them back in the split's order
+        by_face = np.argsort(face_ids[i], kind="stable")
+        order = np.empty(len(i), np.int64)
+        order[by_face] = np.arange(len(i))
+        out[name] = make_split(drawn[order], y[order], faces[order])
     return out
 
 
