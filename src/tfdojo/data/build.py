@@ -39,6 +39,7 @@ from tfdojo.data.render import (
     draw_glyph,
     load_font,
     render_file,
+    renders_notdef,
     unlike_letters,
 )
 from tfdojo.errors import TfdojoError
@@ -160,13 +161,7 @@ def _variants_task(args: tuple) -> np.ndarray:
 def _lowercase_glyph(font, letter: str, notdef):
     """The face's lower-case ``letter`` (ink-cropped), or None where it has none."""
     glyph = draw_glyph(font, letter.lower())
-    if glyph is None or (
-        notdef is not None
-        and glyph.size == notdef.size
-        and np.array_equal(np.asarray(glyph), np.asarray(notdef))
-    ):
-        return None
-    return glyph
+    return None if glyph is None or renders_notdef(glyph, notdef) else glyph
 
 
 def plan_variants(labels: np.ndarray, variants: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -109,6 +109,14 @@ def _near_distinct(glyphs: np.ndarray, tol: float = 4.0) -> int:
     return int((~earlier_twin).sum())
 
 
+def renders_notdef(glyph: Image.Image, notdef: Image.Image | None) -> bool:
+    """Whether ``glyph`` is the face's .notdef box: ``notdef`` is its render of NOTDEF_PROBE."""
+    if notdef is None:
+        return False
+    px, box = np.asarray(glyph), np.asarray(notdef)
+    return px.shape == box.shape and np.array_equal(px, box)
+
+
 def render_face(path: str, index: int, sha256: str, size: int = RENDER_SIZE) -> Face:
     """Render A..J of one face; the result carries the glyphs or the reason it is unusable."""
     try:
@@ -122,19 +130,13 @@ def render_face(path: str, index: int, sha256: str, size: int = RENDER_SIZE) -> 
         return face
     try:
         notdef = draw_glyph(font, NOTDEF_PROBE)
-        notdef_px = None if notdef is None else np.asarray(notdef)
         glyphs = []
         for ch in LETTERS:
             img = draw_glyph(font, ch)
             if img is None:
                 face.reason = f"letter {ch} is blank"
                 return face
-            px = np.asarray(img)
-            if (
-                notdef_px is not None
-                and px.shape == notdef_px.shape
-                and np.array_equal(px, notdef_px)
-            ):
+            if renders_notdef(img, notdef):
                 face.reason = f"letter {ch} is missing (renders as .notdef)"
                 return face
             glyphs.append(fill_frame(img))

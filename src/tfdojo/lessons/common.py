@@ -217,6 +217,7 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
         seconds = time.perf_counter() - start
         model = runs.load_model(run_dir, v.model_class)
         predictions = model.predict(ctx.data.test.images)
+        real_accuracy, real_ci95 = real_score(ctx, model)
     history = runs.read_history(run_dir)
     row = Row(
         key=v.key,
@@ -232,10 +233,10 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
         seconds=seconds,
         run=str(run_dir.relative_to(ctx.out)),
         course=v.course,
+        real_accuracy=real_accuracy,
+        real_ci95=real_ci95,
         predictions=predictions,
     )
-    with quiet_tensorflow():
-        score_real(ctx, row, model)
     real = f", real {row.real_accuracy:.2%}" if row.real_accuracy is not None else ""
     ctx.log(
         f"    test {row.test_accuracy:.2%}{real}, valid {row.valid_accuracy:.2%}, "
@@ -244,19 +245,14 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
     return row
 
 
-def score_real(ctx: Context, row: Row, model) -> None:
-    """Fill ``row.real_accuracy`` and its Wilson interval: ``model`` on ``ctx.real``.
-
-    Without real images (``ctx.real`` None) both stay None.
-    """
+def real_score(ctx: Context, model) -> tuple[float | None, tuple[float, float] | None]:
+    """``model``'s accuracy on ``ctx.real`` and its Wilson interval; (None, None) without."""
     from tfdojo.stats import wilson_interval
 
-    row.real_accuracy = row.real_ci95 = None
     if ctx.real is None:
-        return
+        return None, None
     correct = int((model.predict(ctx.real.images) == ctx.real.labels).sum())
-    row.real_accuracy = correct / len(ctx.real.labels)
-    row.real_ci95 = wilson_interval(correct, len(ctx.real.labels))
+    return correct / len(ctx.real.labels), wilson_interval(correct, len(ctx.real.labels))
 
 
 def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
@@ -296,7 +292,7 @@ def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
 
     with quiet_tensorflow():
         row.predictions = model.predict(ctx.data.test.images)
-        score_real(ctx, row, model)
+        row.real_accuracy, row.real_ci95 = real_score(ctx, model)
     row.versus = row.versus_detail = ""
     ctx.log(f"  reusing lesson {lesson}'s {row.label} from {run_dir}")
     return row
