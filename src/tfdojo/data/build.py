@@ -30,6 +30,7 @@ import numpy as np
 from tfdojo import LETTERS, __version__
 from tfdojo.atomic import ensure_dir
 from tfdojo.data import curate
+from tfdojo.data.augment import Look, variant
 from tfdojo.data.dataset import make_split, save
 from tfdojo.data.fonts import find_font_files
 from tfdojo.data.render import (
@@ -74,18 +75,18 @@ class BuildConfig:
     test_fraction: float = 0.2
     render_size: int = RENDER_SIZE
     near_rms: float = curate.NEAR_RMS
-    styles: float = 0.0
+    styles: float = Look.styles
     lowercase: float = 0.0
     augment_eval: bool = False
-    reframe: float = 0.36
-    rotation: float = 4.0
-    shear: float = 0.12
+    reframe: float = Look.reframe
+    rotation: float = Look.rotation
+    shear: float = Look.shear
 
-    def look(self):
+    def look(self) -> Look:
         """The variants' :class:`~tfdojo.data.augment.Look`."""
-        from tfdojo.data.augment import Look
-
-        return Look(self.styles, self.reframe, self.rotation, self.shear)
+        return Look(
+            styles=self.styles, reframe=self.reframe, rotation=self.rotation, shear=self.shear
+        )
 
     def validate(self) -> None:
         if self.variants < 0:
@@ -140,8 +141,6 @@ def _variants_task(args: tuple) -> np.ndarray:
 
     ``args``: (path, face index, sha, render size, seed, look, lowercase, wanted).
     """
-    from tfdojo.data.augment import variant
-
     path, index, sha, size, seed, look, lowercase, wanted = args
     font = load_font(path, index, size)
     notdef = draw_glyph(font, NOTDEF_PROBE) if lowercase > 0 else None
@@ -412,6 +411,7 @@ def _variant_tasks(
         if n > 0:
             per_face.setdefault(int(face_ids[i]), []).append((int(labels[i]), int(n)))
     tasks, task_faces = [], []
+    look = cfg.look()
     for f in sorted(per_face):
         face = used[f]
         tasks.append(
@@ -421,7 +421,7 @@ def _variant_tasks(
                 face.sha256,
                 cfg.render_size,
                 cfg.seed,
-                cfg.look(),
+                look,
                 cfg.lowercase,
                 per_face[f],
             )

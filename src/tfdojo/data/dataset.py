@@ -157,13 +157,7 @@ def save(
         arrays[f"{name}_labels"] = s.labels
         arrays[f"{name}_font_ids"] = s.font_ids
     manifest = dict(manifest)
-    manifest["counts"] = {
-        name: {
-            "total": len(splits[name]),
-            "per_class": dict(zip(LETTERS, splits[name].class_counts())),
-        }
-        for name in SPLITS
-    }
+    manifest["counts"] = split_counts(splits)
     manifest["sha256"] = {key: array_sha256(a) for key, a in arrays.items()}
     # The npz goes to a temporary file, on disk, before the manifest is replaced, and is
     # renamed into place only after: if either write fails, neither file has changed.
@@ -318,11 +312,19 @@ def _matches(value: Any, kind: Any) -> bool:
     return isinstance(value, kind)
 
 
-def _check_counts(manifest: dict[str, Any], splits: dict[str, Split], man: Path) -> None:
-    counts = {
-        name: {"total": len(s), "per_class": dict(zip(LETTERS, s.class_counts()))}
-        for name, s in splits.items()
+def split_counts(splits: dict[str, Split]) -> dict[str, Any]:
+    """The manifest's ``counts``: per split, its total and its images per letter."""
+    return {
+        name: {
+            "total": len(splits[name]),
+            "per_class": dict(zip(LETTERS, splits[name].class_counts())),
+        }
+        for name in SPLITS
     }
+
+
+def _check_counts(manifest: dict[str, Any], splits: dict[str, Split], man: Path) -> None:
+    counts = split_counts(splits)
     if manifest.get("counts") != counts:
         raise TfdojoError(
             f"{man}: 'counts' does not match the arrays; expected {json.dumps(counts)[:80]}..., "

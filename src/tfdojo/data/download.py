@@ -12,7 +12,6 @@ tfdojo appends to in place.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import re
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from tfdojo.atomic import ensure_dir
 from tfdojo.data.archive import looks_like_html
+from tfdojo.data.files import file_sha256
 from tfdojo.errors import TfdojoError
 
 DEFAULT_BASE_URL = "http://yaroslavvb.com/upload/notMNIST/"
@@ -218,15 +218,6 @@ def _range_start(content_range: str) -> int | None:
         return int(content_range.split()[1].split("-")[0])
     except (IndexError, ValueError):
         return None
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """The sha256 of a file's bytes, read 1 MiB at a time."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _is_gzip(path: Path) -> bool:

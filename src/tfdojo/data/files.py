@@ -1,10 +1,14 @@
-"""Reading a file's bytes into memory sized by what the file holds, not what it claims."""
+"""Reading a file's bytes: into memory sized by what the file holds, not what it claims;
+its sha256, a block at a time."""
 
 from __future__ import annotations
 
-from typing import BinaryIO
+import hashlib
+import os
+from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def read_into(f: BinaryIO, buf: np.ndarray) -> int:
@@ -21,3 +25,12 @@ def read_into(f: BinaryIO, buf: np.ndarray) -> int:
             break
         got += n
     return got
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The sha256 of a file's bytes (hex), read 1 MiB at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()

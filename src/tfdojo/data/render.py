@@ -10,13 +10,13 @@ letter is blank, the letters all look alike, or the font is symbol-encoded.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from tfdojo import LETTERS
+from tfdojo.data.files import file_sha256
 from tfdojo.data.fonts import face_count, family_key, is_symbol_encoded
 from tfdojo.data.frame import fill_frame, ink_bbox
 
@@ -73,14 +73,6 @@ class Face:
     @property
     def family_key(self) -> str:
         return family_key(self.family)
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_font(path: str | os.PathLike, index: int = 0, size: int = RENDER_SIZE):
