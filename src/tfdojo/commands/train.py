@@ -131,11 +131,15 @@ def run(args: argparse.Namespace) -> int:
 
     from tfdojo import train
     from tfdojo.errors import TfdojoError
-    from tfdojo.models import learner
+    from tfdojo.models.config import is_reference
     from tfdojo.text import plural
 
     strategy = strategy_config(args)
-    model_class = learner.load_class(args.model) if learner.is_reference(args.model) else None
+    model_class = None
+    if is_reference(args.model):
+        from tfdojo.models.learner import load_class  # imports TensorFlow
+
+        model_class = load_class(args.model)
     log = print if not args.json else (lambda line: print(line, file=sys.stderr))
     options = dict(
         progress=not args.quiet and not args.json,  # --json: stdout holds the JSON only

@@ -144,14 +144,6 @@ def likely(got: np.ndarray, wrong: list[tuple[str, Any]], rtol: float = 1e-4) ->
     return ""
 
 
-def expect_shape(what: str, got: Any, shape: tuple, causes: dict[tuple, str] | None = None) -> None:
-    """Fail unless ``got`` has ``shape``; ``causes`` names the usual wrong shapes."""
-    g = to_array(what, got)
-    if g.shape != tuple(shape):
-        cause = (causes or {}).get(g.shape, "")
-        raise Failure(f"{what} of shape {tuple(shape)}", f"shape {g.shape}", cause)
-
-
 def expect_close(
     what: str,
     got: Any,

@@ -7,6 +7,7 @@ from pathlib import Path
 from tfdojo.kata.checking import CheckResult
 from tfdojo.kata.registry import find
 from tfdojo.kata.workspace import KataStatus
+from tfdojo.text import plural
 
 MARKS = {"pass": "✓", "failing": "✗", "todo": "·"}
 
@@ -38,5 +39,5 @@ def format_statuses(statuses: list[KataStatus]) -> str:
 
 def summary(passed: int, total: int, following: Path | None = None) -> str:
     """``"3 of 14 katas pass; next: dojo/04_training_step.py"``."""
-    line = f"{passed} of {total} kata{'s' if total != 1 else ''} pass"
+    line = f"{passed} of {plural(total, 'kata')} pass"
     return line + (f"; next: {following}" if following else "")

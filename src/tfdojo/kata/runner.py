@@ -92,12 +92,11 @@ class Worker:
                     )
                 return
             event = json.loads(line)
+            deadline = time.monotonic() + time_limit
             if "start" in event:
                 current, started = event["start"], True
-                deadline = time.monotonic() + time_limit
             else:
                 current = None
-                deadline = time.monotonic() + time_limit
                 yield CheckResult(**event["result"])
 
     def stop(self) -> None:

@@ -29,7 +29,6 @@ from tfdojo.errors import TfdojoError
 from tfdojo.kata.checking import CheckResult
 from tfdojo.kata.registry import KATAS, Kata, find
 
-DEFAULT_DIR = "dojo"
 STATE_NAME = ".tfdojo-kata.json"
 
 README = """\

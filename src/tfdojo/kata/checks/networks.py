@@ -37,8 +37,9 @@ def mlp_variables(model, built: str) -> dict[str, tf.Variable]:
 
 
 def spread_biases(v: dict[str, tf.Variable]) -> None:
-    """Biases from -1 to 1 instead of zeros, so that a missing or penalised one shows."""
-    for name in ("b1", "b2"):
+    """Biases (``b1``, ``b2``, ...) from -1 to 1 instead of zeros, so that a missing or
+    penalised one shows."""
+    for name in [n for n in v if n.startswith("b")]:
         v[name].assign(tf.linspace(-1.0, 1.0, v[name].shape[0]))
 
 
@@ -53,13 +54,13 @@ def hidden_of(v: dict[str, tf.Variable], x) -> tf.Tensor:
 def check_relu_network(ck: Checker) -> str:
     MLP = ck.get("MLP")
     ck.case = "model = MLP(seed=0)"
-    v = mlp_variables(MLP(seed=0), "MLP(seed=0)")
+    model = MLP(seed=0)
+    v = mlp_variables(model, "MLP(seed=0)")
     ck.case = "MLP(seed=0) twice, then MLP(seed=1)"
     expect_seeded(MLP, "MLP")
 
     ck.case = "the initial logits of MLP(seed=0) for 64 images"
     x = random_images(64, 7)
-    model = MLP(seed=0)
     spread = float(np.std(to_array("the logits", model(x))))
     if spread > 10:
         raise Failure(
@@ -70,7 +71,6 @@ def check_relu_network(ck: Checker) -> str:
         )
 
     ck.case = "model(x, dropout_rate=0.0, seed=None), x (64, 28, 28), biases set to [-1 .. 1]"
-    v = mlp_variables(model, "MLP(seed=0)")
     spread_biases(v)
     hidden = hidden_of(v, x)
     want = tf.matmul(tf.nn.relu(hidden), v["W2"]) + v["b2"]
