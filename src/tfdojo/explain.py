@@ -34,6 +34,14 @@ def _check_scores(scores: Sequence[float], what: str = "scores") -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- softmax
+def _right_class(z: np.ndarray, right: int | None) -> int:
+    """The right class's index among the scores ``z``: ``right``, or the last by default."""
+    right = len(z) - 1 if right is None else right
+    if not 0 <= right < len(z):
+        raise TfdojoError(f"--right: expected a class index 0..{len(z) - 1}, received {right}")
+    return right
+
+
 def explain_softmax(scores: Sequence[float] = DECK_SCORES, decimals: int = 2) -> str:
     """The deck's softmax table for ``scores``: score, exp(score), exp/Σexp, and checks.
 
@@ -110,9 +118,7 @@ def explain_cross_entropy(
     """
     z = _check_scores(scores)
     k = len(z)
-    right = k - 1 if right is None else right
-    if not 0 <= right < k:
-        raise TfdojoError(f"--right: expected a class index 0..{k - 1}, received {right}")
+    right = _right_class(z, right)
     probs = L.softmax(z)
     labels = np.zeros(k)
     labels[right] = 1
@@ -148,9 +154,7 @@ def cross_entropy_values(
 ) -> dict[str, object]:
     """``{"scores", "probabilities", "right", "loss"}``: ``loss = -log S_right``."""
     z = _check_scores(scores)
-    right = len(z) - 1 if right is None else right
-    if not 0 <= right < len(z):
-        raise TfdojoError(f"--right: expected a class index 0..{len(z) - 1}, received {right}")
+    right = _right_class(z, right)
     loss, _ = L.softmax_cross_entropy_forward(z[None, :], np.array([right]))
     return {
         "scores": z.tolist(),
@@ -233,13 +237,11 @@ def backprop_with_tensorflow(net: dict | None = None) -> dict[str, np.ndarray]:
 
 def backprop_values(with_tensorflow: bool = True) -> dict[str, object]:
     """The tiny network's values and gradients by hand (and TF's), as plain lists."""
-    out: dict[str, object] = {
-        "by_hand": {k: np.asarray(v).tolist() for k, v in backprop_by_hand().items()}
-    }
+    mine = backprop_by_hand()
+    out: dict[str, object] = {"by_hand": {k: np.asarray(v).tolist() for k, v in mine.items()}}
     if with_tensorflow:
         tf_grads = backprop_with_tensorflow()
         out["tensorflow"] = {k: np.asarray(v).tolist() for k, v in tf_grads.items()}
-        mine = backprop_by_hand()
         out["max_difference"] = max(
             float(np.max(np.abs(np.asarray(mine[k]) - np.asarray(v)))) for k, v in tf_grads.items()
         )

@@ -138,13 +138,13 @@ def cpu_flags(cpuinfo_path: str | os.PathLike = "/proc/cpuinfo") -> set[str]:
 
 
 def resolve_precision(
-    precision: str, engine: str = "tensorflow", learner: bool = False, kind: str = ""
+    precision: str, engine: str = "tensorflow", kind: str = ""
 ) -> tuple[str, str]:
     """``(float32 | bfloat16, why)``: what a run computes in, and why.
 
     ``auto`` is bfloat16 where the hardware computes it natively (a CPU with AMX or
     AVX512-BF16, or a GPU of compute capability 8.0 or more) and float32 elsewhere;
-    the NumPy engine, and ``auto`` for a model of the learner's own (``learner``), are
+    the NumPy engine, and ``auto`` for a model of the learner's own (``kind`` "learner"), are
     float32: bfloat16 needs every layer to cast its weights to its input's dtype. ``auto``
     keeps the logistic model (``kind``) in float32 too: one 784 x 10 product per image
     is too little work for bfloat16 to pay for its casts (measured 0.9x).
@@ -161,7 +161,7 @@ def resolve_precision(
         return "float32", "the NumPy engine computes in float32"
     if precision != "auto":
         return precision, "asked for"
-    if learner:
+    if kind == "learner":
         return "float32", "auto: a model of your own computes in float32"
     if kind == "logistic":
         return "float32", "auto: the logistic model is too small for bfloat16 to pay"

@@ -91,9 +91,7 @@ def train(
         raise TfdojoError(f"--strategy {strategy.kind}: only with --engine tensorflow")
     if cfg.engine == "numpy" and cfg.model.source:
         raise TfdojoError("--engine numpy: trains tfdojo's own models, not a model of your file")
-    precision, why = resolve_precision(
-        cfg.precision, cfg.engine, bool(cfg.model.source), cfg.model.kind
-    )
+    precision, why = resolve_precision(cfg.precision, cfg.engine, cfg.model.kind)
     cfg = replace(cfg, {"precision": precision}, where="precision")  # saved: what auto chose
     if progress:
         line = f"{cfg.model.name}: training in {precision} ({why}), {plural(threads, 'thread')}"
