@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from tfdojo.cli import main
+from tfdojo.errors import TfdojoError
 
 CONVNET = '''
 import numpy as np
@@ -72,6 +73,18 @@ def test_using_the_run_needs_the_code_from_the_command_line(learner_run, tiny_da
     )
     evaluated = json.loads(capsys.readouterr().out)
     assert evaluated["accuracy"] == json.loads((run / "metrics.json").read_text())["test_accuracy"]
+
+
+def test_play_refuses_a_learners_run_naming_the_commands_that_take_its_code(learner_run):
+    from tfdojo.play import Player
+
+    root, run = learner_run
+    code = f"{root / 'mine.py'}:ConvNet"
+    with pytest.raises(TfdojoError) as err:
+        Player.open([run])
+    message = str(err.value)
+    assert message.startswith(f"RUN: {run} trained a model of your own file ({code})")
+    assert f"tfdojo predict or evaluate with --model-code {code}" in message
 
 
 def test_compare_with_a_builtin_model(learner_run, tiny_dataset, tmp_path, capsys):

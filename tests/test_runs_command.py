@@ -63,6 +63,15 @@ def test_lists_finished_and_unfinished_runs_and_picks_the_best_by_validation(
     assert f"{metrics['test_accuracy']:.2%} ({lo:.1%}-{hi:.1%})" in table[4]
 
 
+def test_an_unfinished_run_with_a_malformed_config_is_an_error_row(tmp_path, capsys):
+    root = tmp_path / "runs"
+    runs.start(root / "odd", {"model": "cnn", "engine": "tensorflow"})
+    assert main(["runs", str(root), "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["runs"]
+    assert entry["run"] == str(root / "odd")
+    assert entry["error"] == f"{root / 'odd' / 'config.json'}: 'model' and 'data': expected objects"
+
+
 def test_not_a_folder_is_one_line(tmp_path, capsys):
     assert main(["runs", str(tmp_path / "nope")]) == 2
     assert capsys.readouterr().err == (

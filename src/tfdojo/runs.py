@@ -595,8 +595,10 @@ def list_runs(folder: str | os.PathLike = "runs") -> list[dict[str, Any]]:
                 )
             else:
                 cfg = read_json(config, "config")
+                if not all(isinstance(cfg.get(k) or {}, dict) for k in ("model", "data")):
+                    raise TfdojoError(f"{config}: 'model' and 'data': expected objects")
                 entry.update(
-                    model=cfg.get("model", {}).get("name"),
+                    model=(cfg.get("model") or {}).get("name"),
                     data=(cfg.get("data") or {}).get("path"),
                     epochs=len(read_history(run_dir)),
                     finished=None,

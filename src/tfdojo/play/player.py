@@ -51,6 +51,13 @@ class Player:
     def __init__(self, runs: Sequence[Run]):
         if not 1 <= len(runs) <= MAX_RUNS:
             raise TfdojoError(f"RUN: expected 1 or {MAX_RUNS} runs, received {len(runs)}")
+        for run in runs:
+            source = run.model_config().source
+            if source:  # play has no --model-code, and no view inside such a model
+                raise TfdojoError(
+                    f"RUN: {run.path} trained a model of your own file ({source}); play shows "
+                    f"tfdojo's models: use tfdojo predict or evaluate with --model-code {source}"
+                )
         self.runs = list(runs)
         self.models = [run.model() for run in self.runs]
         self._mistakes: dict[int, dict[str, Any]] = {}
