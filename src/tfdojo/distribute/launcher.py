@@ -162,7 +162,7 @@ def launch(
                     file=sys.stderr,
                     flush=True,
                 )
-        killed = _stop(procs, grace) if failed is not None or interrupted else []
+        killed = _stop(procs, grace)  # a no-op when every worker has exited
     scratch.remove_stale(pids=[p.pid for p in procs])  # what the killed workers left
     for reader in readers:
         reader.join(timeout=5)

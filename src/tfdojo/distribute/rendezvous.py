@@ -76,13 +76,18 @@ def check_port_free(cluster: Cluster) -> None:
         pass
 
 
+def not_reached(cluster: Cluster, missing, timeout: float, kind: str = "") -> TfdojoError:
+    """The error naming the tasks ``missing`` after ``timeout`` s (``kind``: TF's error)."""
+    return TfdojoError(
+        f"{cluster.name}: {cluster.describe(missing)} not reached within "
+        f"--collective-timeout {timeout:g} s{f' ({kind})' if kind else ''}; start every "
+        "worker, with the same command, within that time"
+    )
+
+
 def _wait_or_fail(cluster: Cluster, missing, deadline: float, timeout: float) -> None:
     if time.monotonic() >= deadline:
-        raise TfdojoError(
-            f"{cluster.name}: {cluster.describe(missing)} not reached within "
-            f"--collective-timeout {timeout:g} s; start every worker, with the same command, "
-            "within that time"
-        )
+        raise not_reached(cluster, missing, timeout)
     time.sleep(POLL)
 
 

@@ -234,7 +234,7 @@ def multiworker_strategy(cluster: Cluster, timeout: float):
                 cluster_resolver=resolver, communication_options=options
             )
         except tf.errors.OpError as exc:
-            failure = (type(exc).__name__, _missing_tasks(str(exc)) or [_task_of(leader)])
+            failure = (type(exc).__name__, _missing_tasks(str(exc)) or [cluster.leader])
             log.drop()
         except (RuntimeError, ValueError) as exc:  # "must be configured at program startup"
             log.drop()
@@ -245,11 +245,7 @@ def multiworker_strategy(cluster: Cluster, timeout: float):
     # Raised out here, once TensorFlow's error is freed: freeing it shuts the coordination
     # agent down, which logs once more (captured above, rather than after our message).
     kind, missing = failure
-    raise TfdojoError(
-        f"{cluster.name}: {cluster.describe(missing)} not reached within "
-        f"--collective-timeout {timeout:g} s ({kind}); start every worker, "
-        "with the same command, within that time"
-    )
+    raise rendezvous.not_reached(cluster, missing, timeout, kind)
 
 
 def _missing_tasks(text: str) -> list[tuple[str, int]]:
