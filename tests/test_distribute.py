@@ -307,6 +307,12 @@ def test_resume_hint_is_a_command_resume_accepts(tmp_path):
         f"Continue from the last checkpoint with: tfdojo launch --workers 2 -- train --out {run} "
         "--resume"
     )
+    # a learner's model needs its class again; --quiet and --json are kept as --no-progress is
+    mine = ["train", "--model", "dojo/13_convnet.py:ConvNet", "--out", str(run), "--quiet"]
+    assert launcher.resume_hint([*mine, "--json"], 2, None, 10.0) == (
+        "Continue from the last checkpoint with: tfdojo launch --workers 2 -- train "
+        f"--model dojo/13_convnet.py:ConvNet --out {run} --quiet --json --resume"
+    )
 
 
 def test_workers_meet_within_the_timeout_or_name_who_is_missing():

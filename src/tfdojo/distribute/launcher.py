@@ -35,7 +35,7 @@ _OWN_OPTIONS = ("--worker-hosts", "--task-index", "--threads")
 # What `train --resume` accepts besides the strategy options launch sets: the resume hint
 # keeps these from the command and drops the rest (the run's saved config decides).
 RESUME_KEEPS = ("--out", "--data", "--epochs", "--collective-timeout")
-RESUME_FLAGS = ("--no-progress",)
+RESUME_FLAGS = ("--no-progress", "--quiet", "--json")
 
 
 def free_ports(n: int) -> list[int]:
@@ -200,11 +200,19 @@ def resume_hint(command: list[str], workers: int, threads: int | None, grace: fl
 
 
 def _kept_options(command: list[str]) -> list[str]:
-    """The options of ``command`` that ``train --resume`` accepts, in their order."""
+    """The options of ``command`` that ``train --resume`` accepts, in their order: those
+    of :data:`RESUME_KEEPS` and :data:`RESUME_FLAGS`, and ``--model`` when it names the
+    class of a model of the learner's own (``PATH.py:NAME``), which resuming needs."""
+    from tfdojo.models.config import is_reference
+
     kept, args = [], iter(command[1:])
     for a in args:
-        name = a.split("=", 1)[0]
-        if name in RESUME_KEEPS and "=" in a:
+        name, eq, value = a.partition("=")
+        if name == "--model":
+            value = value if eq else next(args, "")
+            if is_reference(value):
+                kept += [a] if eq else [a, value]
+        elif name in RESUME_KEEPS and eq:
             kept.append(a)
         elif name in RESUME_KEEPS:
             kept += [a, next(args, "")]
