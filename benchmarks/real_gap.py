@@ -53,7 +53,7 @@ def main() -> None:
     real = real_images(Path(args.real))
     if real is None:
         print(f"real images not found in {args.real}: skipped, training only", file=sys.stderr)
-    from tfdojo import runs, stats
+    from tfdojo import runs
     from tfdojo.compare import compare_predictions
 
     results = []
@@ -80,12 +80,12 @@ def main() -> None:
         if real is not None:
             images, labels = real
             pred = r.model().predict(images)
-            correct = int((pred == labels).sum())
+            scored = runs.accuracy_summary(labels, pred)
             row.update(
-                real=correct / len(labels),
-                real_ci95=list(stats.wilson_interval(correct, len(labels))),
-                real_n=len(labels),
-                gap=m["test_accuracy"] - correct / len(labels),
+                real=scored["accuracy"],
+                real_ci95=list(scored["ci95"]),
+                real_n=scored["n"],
+                gap=m["test_accuracy"] - scored["accuracy"],
             )
             base = Path(args.baseline) / name if args.baseline else None
             if base is not None and (base / "metrics.json").exists():
@@ -95,7 +95,14 @@ def main() -> None:
         results.append(row)
 
     (out / "real_gap.json").write_text(json.dumps({"data": args.data, "rows": results}, indent=2))
-    head = ["model", "train images", "train s", "own test", f"real dev ({REAL.name})", "gap"]
+    head = [
+        "model",
+        "train images",
+        "train s",
+        "own test",
+        f"real dev ({Path(args.real).name})",
+        "gap",
+    ]
     print("| " + " | ".join([*head, "vs baseline"]) + " |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for r in results:
