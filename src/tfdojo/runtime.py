@@ -90,21 +90,38 @@ def import_tensorflow():
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow as tf
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            lines = captured.read().decode("utf-8", "replace").splitlines()
-    for line in lines:
-        if not any(marker in line for marker in _TF_NOISE):
-            print(line, file=sys.stderr)
+    with CapturedFd2(keep=lambda line: not any(marker in line for marker in _TF_NOISE)):
+        import tensorflow as tf
     return tf
+
+
+class CapturedFd2:
+    """Send file descriptor 2 (where TensorFlow's C++ code logs) to a temporary file
+    meanwhile; afterwards print the lines ``keep`` accepts (all by default), or none once
+    :meth:`drop` was called (the caller turns what was logged into one line of its own)."""
+
+    def __init__(self, keep=lambda line: True):
+        self._keep = keep
+
+    def __enter__(self) -> CapturedFd2:
+        sys.stderr.flush()
+        self._saved = os.dup(2)
+        self._log = tempfile.TemporaryFile()
+        os.dup2(self._log.fileno(), 2)
+        return self
+
+    def drop(self) -> None:
+        self._keep = lambda line: False
+
+    def __exit__(self, *exc_info) -> None:
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        with self._log:
+            self._log.seek(0)
+            lines = self._log.read().decode("utf-8", "replace").splitlines()
+        for line in lines:
+            if self._keep(line):
+                print(line, file=sys.stderr)
 
 
 # -- what the hardware computes natively ------------------------------------------------------

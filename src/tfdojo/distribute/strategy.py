@@ -37,11 +37,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
-import sys
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -55,6 +52,7 @@ from tfdojo.distribute import rendezvous, scratch
 from tfdojo.distribute.cluster import Cluster, StrategyConfig, resolve_cluster
 from tfdojo.distribute.stopping import StopGuard
 from tfdojo.errors import TfdojoError, first_line
+from tfdojo.runtime import CapturedFd2
 from tfdojo.step import Trainer, cross_entropy_and_hits
 
 _SYMPTOMS = "unhealthy|Socket closed|[Dd]eadline|timed out|Connection reset|refused"
@@ -228,7 +226,7 @@ def multiworker_strategy(cluster: Cluster, timeout: float):
     )
     options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=timeout)
     failure = None
-    with _Fd2Captured() as log:  # TensorFlow logs a failed start three times to fd 2
+    with CapturedFd2() as log:  # TensorFlow logs a failed start three times to fd 2
         try:
             return tf.distribute.MultiWorkerMirroredStrategy(
                 cluster_resolver=resolver, communication_options=options
@@ -267,31 +265,6 @@ def _task_of(name: str) -> tuple[str, int]:
     """``"/job:worker/replica:0/task:1"`` -> ``("worker", 1)``."""
     m = re.search(r"/job:(\w+)/replica:\d+/task:(\d+)", name)
     return m.group(1), int(m.group(2))
-
-
-class _Fd2Captured:
-    """Send file descriptor 2 (TensorFlow's C++ log) to a temporary file meanwhile; print
-    what it caught afterwards, unless :meth:`drop` was called (the failure it logged
-    becomes one line of ours)."""
-
-    def __enter__(self):
-        sys.stderr.flush()
-        self._saved = os.dup(2)
-        self._log = tempfile.TemporaryFile()
-        self._keep = True
-        os.dup2(self._log.fileno(), 2)
-        return self
-
-    def drop(self) -> None:
-        self._keep = False
-
-    def __exit__(self, *exc_info):
-        os.dup2(self._saved, 2)
-        os.close(self._saved)
-        with self._log:
-            self._log.seek(0)
-            if self._keep:
-                sys.stderr.write(self._log.read().decode("utf-8", "replace"))
 
 
 def mirrored_strategy(spec: StrategyConfig):
