@@ -132,6 +132,11 @@ def run_sections(history, images, labels, proba, weights, kept=None) -> list[Sec
     return sections
 
 
+def _kept_epoch(config: dict[str, Any], metrics: dict[str, Any]):
+    """The epoch whose weights the run kept (``best_epoch`` under ``restore_best``), or None."""
+    return metrics.get("best_epoch") if config.get("restore_best", True) else None
+
+
 def write_report(
     run_dir: str | os.PathLike,
     out: str | os.PathLike | None = None,
@@ -164,7 +169,7 @@ def write_report(
         images, labels, source = run.test_set()
     proba = run.predict_proba(images)
     weights = first_layer_weights(run.model().get_weights())
-    kept = run.metrics.get("best_epoch") if run.config.get("restore_best", True) else None
+    kept = _kept_epoch(run.config, run.metrics)
     sections = run_sections(run.history, images, labels, proba, weights, kept)
 
     correct = int((proba.argmax(axis=1) == np.asarray(labels)).sum())
@@ -356,8 +361,8 @@ def render_run_page(
             + (f", {_e(plural(metrics['threads'], 'thread'))}" if metrics.get("threads") else ""),
         ),
     ]
-    best, epochs = metrics.get("best_epoch"), metrics.get("epochs")
-    if best and epochs and config.get("restore_best", True):
+    best, epochs = _kept_epoch(config, metrics), metrics.get("epochs")
+    if best and epochs:
         kept = "the last" if best == epochs else "restored"
         cards.append(
             _card(
