@@ -40,6 +40,7 @@ from tfdojo import LETTERS, __version__
 from tfdojo.atomic import atomic_open, ensure_dir, write_json
 from tfdojo.errors import TfdojoError
 from tfdojo.stats import wilson_interval
+from tfdojo.text import aligned
 
 CREATED_BY = "tfdojo"
 WEIGHTS = "weights.npz"
@@ -630,10 +631,7 @@ def format_runs(entries: list[dict[str, Any]]) -> str:
             valid = f"{e['valid_accuracy']:.2%}" if e["valid_accuracy"] is not None else ""
             when = e["finished"].replace("T", " ")
             rows.append((e["run"], str(e["model"]), str(e["epochs"]), test, valid, when))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return aligned(rows)
 
 
 def model_class_for(run_dir: str | os.PathLike, classes: dict[str, type]):

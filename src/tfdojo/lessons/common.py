@@ -25,6 +25,7 @@ import numpy as np
 from tfdojo.atomic import ensure_dir, write_json, write_text
 from tfdojo.data.dataset import Dataset, Split
 from tfdojo.errors import TfdojoError
+from tfdojo.text import aligned
 
 # Training images a --quick lesson keeps at most (and evaluation uses every image).
 QUICK_TRAIN = 5000
@@ -394,12 +395,7 @@ def format_table(rows: list[Row], quick: bool = False, real: str = "") -> str:
     ``real``: the footnote of the real-accuracy column (:meth:`RealSet.note`), shown when
     a row was scored on real images.
     """
-    head = header(rows)
-    cells = [head, *table_rows(rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n" + _notes(rows, quick, real, "*", "\n")
+    return aligned([header(rows), *table_rows(rows)]) + "\n" + _notes(rows, quick, real, "*", "\n")
 
 
 def markdown_table(rows: list[Row], quick: bool = False, real: str = "") -> str:
