@@ -27,7 +27,7 @@ def worker(engine: str, model_name: str, seconds: float) -> float:
     import numpy as np
 
     from tfdojo import models
-    from tfdojo.settings import TrainConfig, learning_rates
+    from tfdojo.training.settings import TrainConfig, learning_rates
 
     cfg = TrainConfig(
         model=models.get(model_name).model, engine=engine, batch_size=BATCH, dropout=0.0
@@ -41,13 +41,13 @@ def worker(engine: str, model_name: str, seconds: float) -> float:
 
     # The two engines' Trainers have the same methods: only the engine differs.
     if engine == "numpy":
-        from tfdojo.scratch.step import Trainer
+        from tfdojo.engines.numpy_engine import Trainer
 
         trainer, k = Trainer(cfg, images, labels), 1
     else:
-        from tfdojo.runtime import configure_tensorflow
-        from tfdojo.settings import auto_steps_per_call
-        from tfdojo.step import Trainer
+        from tfdojo.core.runtime import configure_tensorflow
+        from tfdojo.engines.tensorflow_engine import Trainer
+        from tfdojo.training.settings import auto_steps_per_call
 
         configure_tensorflow()
         trainer, k = Trainer(cfg, models.build(cfg.model), images, labels), auto_steps_per_call(cfg)

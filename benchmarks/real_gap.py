@@ -54,7 +54,7 @@ def main() -> None:
     if real is None:
         print(f"real images not found in {args.real}: skipped, training only", file=sys.stderr)
     from tfdojo import runs
-    from tfdojo.compare import compare_predictions
+    from tfdojo.results.compare import compare_predictions
 
     results = []
     for name in args.models.split(","):

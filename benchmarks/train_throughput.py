@@ -8,7 +8,7 @@ PyTorch's ``torch.autocast("cpu", torch.bfloat16)``. Each framework and precisio
 in its own process per thread count (thread pools and Keras' policy are fixed at
 start-up), and the processes are interleaved over ``--repeats`` rounds so that load from
 other users hits all of them alike. The best round per cell is reported. Also reported:
-achieved GFLOP/s (:func:`train_flops` per example, from ``tfdojo.shapes``) against a
+achieved GFLOP/s (:func:`train_flops` per example, from ``tfdojo.models.shapes``) against a
 large matmul's in the same precision.
 
     python benchmarks/train_throughput.py                      # 1 and 2 threads, both precisions
@@ -66,7 +66,9 @@ def matmul_peak(tf, precision: str, n: int = 2048) -> float:
 
 
 def bench_tfdojo(name: str, batch: int, seconds: float, precision: str) -> float:
-    from tfdojo import models, settings, step
+    from tfdojo import models
+    from tfdojo.engines import tensorflow_engine as step
+    from tfdojo.training import settings
 
     images, labels = make_data(N_IMAGES)
     sets = [f"batch_size={batch}", "dropout=0", "weight_decay=0", f"precision={precision}"]
@@ -125,7 +127,8 @@ def bench_keras(name: str, batch: int, seconds: float, precision: str) -> float:
 def torch_model(name: str):
     import torch.nn as nn
 
-    from tfdojo import models, shapes
+    from tfdojo import models
+    from tfdojo.models import shapes
 
     cfg = models.get(name).model
     mods: list = []
@@ -195,7 +198,7 @@ def worker(framework: str, precision: str, threads: int, models_: list[str], arg
             return {name: None for name in models_}
         torch.set_num_interop_threads(threads)
         return {name: bench_torch(name, batch, seconds, threads, precision) for name in models_}
-    from tfdojo.runtime import configure_tensorflow
+    from tfdojo.core.runtime import configure_tensorflow
 
     tf = configure_tensorflow(threads)
     out: dict = {"_peak_gflops": matmul_peak(tf, precision)} if framework == "tfdojo" else {}
@@ -222,7 +225,7 @@ def run_worker(framework: str, precision: str, threads: int, args) -> dict:
 def train_flops(cfg) -> int:
     """FLOPs of one example's training step: forward, backward to the weights, and backward
     to the inputs of every layer but the first (3x forward, less the first layer's 1x)."""
-    from tfdojo import shapes
+    from tfdojo.models import shapes
 
     first = next(l for l in shapes.layers(cfg) if l.macs)
     return 3 * shapes.forward_flops(cfg) - 2 * first.macs

@@ -5,7 +5,7 @@ first cell are the source's own, for its readers and linters): ``# %%`` starts a
 cell, ``# %% [markdown]`` a Markdown cell (its lines start with ``# ``), and
 ``# %% kata NAME`` a cell holding a TensorFlow kata: the code of its file
 (``src/tfdojo/kata/sources/NN_name.py``, without the docstring) followed by its check,
-``kata.check_here("NAME", globals())``. An import from ``tfdojo.kata.given`` of a name
+``kata.check_here("NAME", globals())``. An import from ``tfdojo.teaching.kata.given`` of a name
 that an earlier kata cell of the notebook defines is left out: the notebook uses the
 learner's own. In a code cell, the lines between ``# BEGIN SOLUTION`` and
 ``# END SOLUTION`` are the answer: the solution notebook
@@ -29,16 +29,16 @@ from pathlib import Path
 
 import nbformat
 
-from tfdojo.kata.given import GIVEN
-from tfdojo.kata.registry import find
+from tfdojo.teaching.kata.given import GIVEN
+from tfdojo.teaching.kata.registry import find
 
 # The katas' markers and the functions that apply them: one definition for both.
-from tfdojo.kata.sources import (
+from tfdojo.teaching.kata.sources import (
     TODO,  # noqa: F401 - the line a learner cell holds
     read,
     solution,
 )
-from tfdojo.kata.sources import exercise as learner
+from tfdojo.teaching.kata.sources import exercise as learner
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
@@ -83,7 +83,7 @@ def kata_cell(name: str, earlier: list[str]) -> str:
     """Kata ``name``'s code (its file without the docstring), then its check.
 
     ``earlier``: the stems of the katas of the notebook's cells above; a name they define
-    is not imported from ``tfdojo.kata.given``, so the learner's own is used.
+    is not imported from ``tfdojo.teaching.kata.given``, so the learner's own is used.
     """
     kata = find(name)
     text = read(kata.stem)
@@ -98,7 +98,7 @@ def kata_cell(name: str, earlier: list[str]) -> str:
                 if lines and not lines[-1].strip():
                     lines.pop()  # and the blank line before it
                 continue
-            line = f"from tfdojo.kata.given import {', '.join(names)}"
+            line = f"from tfdojo.teaching.kata.given import {', '.join(names)}"
         lines.append(line)
     code = "\n".join(lines).strip("\n")
     return f'{code}\n\n\nkata.check_here("{kata.name}", globals())'

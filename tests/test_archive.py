@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import archive
-from tfdojo.errors import TfdojoError
 
 from .hostile import MiB, gnu_sparse_header, octal, tar_header, zeros_gzip
 from .memory import peak_rss_growth

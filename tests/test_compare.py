@@ -1,4 +1,4 @@
-"""tfdojo.compare and `tfdojo compare`: counts on constructed predictions, then real runs."""
+"""tfdojo.results.compare and `tfdojo compare`: counts on constructed predictions, then real runs."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from tfdojo.cli import main
-from tfdojo.compare import Comparison, compare_predictions, format_comparison
-from tfdojo.errors import TfdojoError
+from tfdojo.core.errors import TfdojoError
+from tfdojo.results.compare import Comparison, compare_predictions, format_comparison
 
 
 def predictions(n: int, a_only: int, b_only: int, both_right: int, seed: int = 0):
@@ -99,8 +99,8 @@ def test_mismatched_predictions_are_refused():
 @pytest.fixture(scope="session")
 def two_runs(tiny_dataset, tmp_path_factory):
     """A logistic and an MLP run, 1 epoch each on the tiny dataset."""
-    from tfdojo import train
     from tfdojo.data import dataset
+    from tfdojo.training import run as train
 
     data = dataset.load(tiny_dataset)
     root = tmp_path_factory.mktemp("compare_runs")

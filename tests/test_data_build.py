@@ -16,12 +16,12 @@ from PIL import Image
 from tests.conftest import matplotlib_font_dir
 from tfdojo import LETTERS
 from tfdojo.cli import main
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import curate, dataset
 from tfdojo.data.build import BuildConfig, build, plan_variants
 from tfdojo.data.fonts import family_key, find_font_files
 from tfdojo.data.frame import fill_frame, frame_image, ink_bbox
 from tfdojo.data.render import render_file
-from tfdojo.errors import TfdojoError
 
 MPL = matplotlib_font_dir()
 

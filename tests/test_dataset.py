@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from tfdojo.cli import main
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import dataset
-from tfdojo.errors import TfdojoError
 
 from .hostile import MiB
 from .memory import peak_rss_growth

@@ -25,19 +25,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tfdojo import runs, train
+from tfdojo import runs
 from tfdojo.cli import main
-from tfdojo.distribute import (
+from tfdojo.core.errors import TfdojoError
+from tfdojo.engines.replicated import (
     StrategyConfig,
     launcher,
     parse_tf_config,
     parse_worker_hosts,
     rendezvous,
     resolve_cluster,
-    scratch,
+    tempdirs,
 )
-from tfdojo.distribute.stopping import StopGuard
-from tfdojo.errors import TfdojoError
+from tfdojo.engines.replicated.stopping import StopGuard
+from tfdojo.training import run as train
 
 RTOL = 1e-3
 SETS = [
@@ -255,8 +256,8 @@ def test_launch_interrupted_stops_every_worker_before_it_reports(monkeypatch, ca
         "print('up', flush=True); time.sleep(60)"
     )
     ignores = (
-        "import signal, time; from tfdojo.distribute import scratch; "
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN); scratch.make(1); "
+        "import signal, time; from tfdojo.engines.replicated import tempdirs; "
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); tempdirs.make(1); "
         "print('up', flush=True); time.sleep(60)"
     )
     workers = [([sys.executable, "-c", code], {}) for code in (stops, ignores)]
@@ -393,14 +394,14 @@ def test_only_the_folders_of_ended_workers_are_removed(tmp_path):
     """A killed worker's checkpoint folder goes; a running one's, or another host's, stays."""
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **TEXT)
     dead_pid = int(ended.stdout)
-    host = scratch._host()
+    host = tempdirs._host()
     dead = tmp_path / f"tfdojo-worker1-{host}-{dead_pid}-abc_1234"
     alive = tmp_path / f"tfdojo-worker2-{host}-{os.getpid()}-abc_1234"
     elsewhere = tmp_path / f"tfdojo-worker1-other.host-{dead_pid}-abc_1234"
     for folder in (dead, alive, elsewhere):
         (folder / "ckpt").mkdir(parents=True)
-    assert scratch.remove_stale(pids=[os.getpid()], parent=tmp_path) == []
-    assert scratch.remove_stale(parent=tmp_path) == [dead]
+    assert tempdirs.remove_stale(pids=[os.getpid()], parent=tmp_path) == []
+    assert tempdirs.remove_stale(parent=tmp_path) == [dead]
     assert sorted(tmp_path.iterdir()) == sorted([alive, elsewhere])
 
 
@@ -499,7 +500,7 @@ def test_start_up_waits_are_bounded_and_interruptible(tiny_dataset, tmp_path):
     folder an earlier, killed worker left."""
     tmp = tmp_path / "tmp"
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **TEXT)
-    leftover = tmp / f"tfdojo-worker1-{scratch._host()}-{int(ended.stdout)}-abcd1234"
+    leftover = tmp / f"tfdojo-worker1-{tempdirs._host()}-{int(ended.stdout)}-abcd1234"
     (leftover / "ckpt").mkdir(parents=True)  # what a killed worker left: swept at start
     clusters = [local_hosts(2) for _ in range(5)]
     roles = [(0, 5, "1"), (1, 5, "1"), (1, 60, "1"), (1, 60, "1"), (1, 60, "2")]

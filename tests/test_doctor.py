@@ -8,9 +8,10 @@ import os
 import numpy as np
 import pytest
 
-from tfdojo import doctor, paths, runtime
 from tfdojo.cli import main
+from tfdojo.core import paths, runtime
 from tfdojo.data import dataset
+from tfdojo.training import doctor
 
 
 @pytest.fixture(autouse=True)

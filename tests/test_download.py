@@ -21,8 +21,8 @@ from PIL import Image
 
 from tfdojo import LETTERS
 from tfdojo.cli import main
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import dataset, download
-from tfdojo.errors import TfdojoError
 
 NAME = "notMNIST_small.tar.gz"
 HTML = b"<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head><body>nope</body></html>"
@@ -231,7 +231,7 @@ def test_cli_download_errors_are_one_line(server, tmp_path, capsys, monkeypatch)
 
 
 def test_default_folder_is_the_cache_downloads(server, archive_bytes, tmp_path, monkeypatch):
-    from tfdojo import paths
+    from tfdojo.core import paths
 
     url, _ = server
     monkeypatch.setenv("TFDOJO_DATA", str(tmp_path / "cache"))

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tfdojo import LETTERS, runs, train
+from tfdojo import LETTERS, runs
 from tfdojo.cli import main
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import dataset
 from tfdojo.data.idx import write_idx
-from tfdojo.errors import TfdojoError
+from tfdojo.training import run as train
 
 
 @pytest.fixture(scope="module")

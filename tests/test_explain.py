@@ -8,10 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from tfdojo import explain
 from tfdojo.cli import main
-from tfdojo.errors import TfdojoError
+from tfdojo.core.errors import TfdojoError
 from tfdojo.scratch.gradcheck import numerical_gradient
+from tfdojo.teaching import explain
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from tfdojo import runs, train
+from tfdojo import runs
 from tfdojo.cli import main
 from tfdojo.data import dataset
+from tfdojo.training import run as train
 
 N = 300  # images compared per format
 

@@ -33,11 +33,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import dataset, idx
 from tfdojo.data.frame import frame_image, open_image
 from tfdojo.data.importer import load_images
 from tfdojo.data.summary import describe
-from tfdojo.errors import TfdojoError
 
 from .hostile import MiB, octal, png, tar_header
 from .memory import peak_rss_growth

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tfdojo import runs, train
+from tfdojo import runs
 from tfdojo.cli import main
 from tfdojo.data import dataset
+from tfdojo.training import run as train
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +232,7 @@ def test_bad_seeds_are_refused_before_anything_is_written(tiny_dataset, tmp_path
 
 
 def test_divergence_names_the_steps_of_a_short_epoch(data, tmp_path):
-    from tfdojo.errors import TfdojoError
+    from tfdojo.core.errors import TfdojoError
 
     small = dataset.make_split(data.train.images[:64], data.train.labels[:64])
     tiny = dataset.Dataset(small, data.valid, data.test, {})
@@ -243,8 +244,8 @@ def test_divergence_names_the_steps_of_a_short_epoch(data, tmp_path):
 
 
 def test_a_nan_validation_loss_stops_the_run(data, tmp_path, monkeypatch):
-    from tfdojo import step
-    from tfdojo.errors import TfdojoError
+    from tfdojo.core.errors import TfdojoError
+    from tfdojo.engines import tensorflow_engine as step
 
     monkeypatch.setattr(step.Trainer, "evaluate", lambda self, images, labels: (float("nan"), 0))
     cfg = train.make_config("logistic", sets=["epochs=2"])
@@ -258,7 +259,7 @@ def test_disk_full_while_saving_is_one_line(data, tmp_path, monkeypatch, capsys)
 
     import tensorflow as tf
 
-    from tfdojo.errors import TfdojoError
+    from tfdojo.core.errors import TfdojoError
 
     def full(*args, **kwargs):
         raise tf.errors.ResourceExhaustedError(None, None, "No space left on device\nmore")
@@ -280,7 +281,7 @@ def test_disk_full_while_saving_is_one_line(data, tmp_path, monkeypatch, capsys)
 
 
 def test_the_exported_model_has_the_usual_permissions(run):
-    from tfdojo.atomic import umask
+    from tfdojo.core.atomic import umask
 
     assert (run / "model").stat().st_mode & 0o777 == 0o777 & ~umask()
     assert (run / "weights.npz").stat().st_mode & 0o777 == 0o666 & ~umask()

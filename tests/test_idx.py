@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import idx
-from tfdojo.errors import TfdojoError
 
 from .hostile import MiB, zeros_gzip
 from .memory import peak_rss_growth

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data.frame import WORK_SIDE, ImageTooLarge, frame_image, open_image, shrink
-from tfdojo.errors import TfdojoError
 
 from .hostile import MiB, png
 from .memory import peak_rss_growth

@@ -20,11 +20,11 @@ import pytest
 
 from tests.test_kata_tf import learner_file
 from tests.test_readme_commands import console_blocks
-from tfdojo import kata
 from tfdojo.cli import main
-from tfdojo.errors import TfdojoError
-from tfdojo.kata import workspace
-from tfdojo.kata.runner import run_checks
+from tfdojo.core.errors import TfdojoError
+from tfdojo.teaching import kata
+from tfdojo.teaching.kata import workspace
+from tfdojo.teaching.kata.runner import run_checks
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tfdojo import kata
+from tfdojo.teaching import kata
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _tensorflow():
-    from tfdojo.runtime import configure_tensorflow
+    from tfdojo.core.runtime import configure_tensorflow
 
     configure_tensorflow(1)
 
@@ -418,7 +418,7 @@ def test_a_typical_mistake_is_named(tmp_path, name, edits, words):
     ],
 )
 def test_integer_labels_are_named_whichever_way_tensorflow_words_it(message):
-    from tfdojo.kata.checking import known_cause
+    from tfdojo.teaching.kata.checking import known_cause
 
     line = "D = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)"
     assert known_cause(message, line).startswith("integer labels where one-hot was expected")

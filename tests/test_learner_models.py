@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from tfdojo.cli import main
-from tfdojo.errors import TfdojoError
+from tfdojo.core.errors import TfdojoError
 
 CONVNET = '''
 import numpy as np

@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from tfdojo import runs, stats
+from tfdojo import runs
 from tfdojo.cli import main
+from tfdojo.core import stats
 from tfdojo.data import dataset
 from tfdojo.data.dataset import Split
-from tfdojo.lessons import common
+from tfdojo.teaching.lessons import common
 
 pytestmark = pytest.mark.slow
 

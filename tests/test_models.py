@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tfdojo import models, shapes
-from tfdojo.errors import TfdojoError
+from tfdojo import models
+from tfdojo.core.errors import TfdojoError
+from tfdojo.models import shapes
 from tfdojo.models.keras_twin import keras_model
 from tfdojo.models.layers import normalize
 

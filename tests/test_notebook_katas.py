@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from IPython.lib.pretty import pretty
 
-from tfdojo import kata, lessons
-from tfdojo.errors import TfdojoError
-from tfdojo.lessons import lesson1, lesson4
+from tfdojo.core.errors import TfdojoError
+from tfdojo.teaching import kata, lessons
+from tfdojo.teaching.lessons import lesson1, lesson4
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _tensorflow():
-    from tfdojo.runtime import configure_tensorflow
+    from tfdojo.core.runtime import configure_tensorflow
 
     configure_tensorflow(1)
 

@@ -63,14 +63,16 @@ def test_a_kata_cell_is_the_katas_code_then_its_check():
     mk = make_notebooks()
     cell = mk.kata_cell("minibatch_loop", [])
     assert cell.endswith('\n\n\nkata.check_here("minibatch_loop", globals())')
-    assert '"""Kata 5' not in cell and "from tfdojo.kata.given import train_step" in cell
-    assert mk.solution(cell).startswith("import tensorflow as tf\n\nfrom tfdojo.kata.given")
+    assert '"""Kata 5' not in cell and "from tfdojo.teaching.kata.given import train_step" in cell
+    assert mk.solution(cell).startswith(
+        "import tensorflow as tf\n\nfrom tfdojo.teaching.kata.given"
+    )
     # after kata 4's cell, the notebook's own train_step is used: no import of it
     mine = mk.kata_cell("minibatch_loop", ["04_training_step"])
-    assert "tfdojo.kata.given" not in mine
+    assert "tfdojo.teaching.kata.given" not in mine
     assert mine.startswith("import tensorflow as tf\n\nBATCH_SIZE = 128\n")
     # only the names defined above are left out
-    assert "from tfdojo.kata.given import Logistic, accuracy\n" in mk.kata_cell(
+    assert "from tfdojo.teaching.kata.given import Logistic, accuracy\n" in mk.kata_cell(
         "gd_vs_sgd", ["04_training_step"]
     )
 
@@ -132,7 +134,7 @@ NUMPY_CHECKS = 5  # by hand: softmax, cross-entropy, ReLU and dense backward, dr
 
 
 def test_every_tensorflow_kata_is_checked_inline_once_in_order():
-    from tfdojo.kata import names
+    from tfdojo.teaching.kata import names
 
     checked = []
     for solution in SOLUTIONS:

@@ -13,9 +13,9 @@ import io
 import numpy as np
 import pytest
 
-from tfdojo import train
 from tfdojo.cli import main
 from tfdojo.data import dataset
+from tfdojo.training import run as train
 
 WIDTHS = (1280, 390)
 
@@ -35,7 +35,7 @@ return [document.documentElement.scrollWidth, width, out];
 @pytest.fixture(scope="module")
 def pages(tiny_dataset, tmp_path_factory):
     """A run report, a comparison page and a lesson page, built from two tiny runs."""
-    from tfdojo.lessons import common
+    from tfdojo.teaching.lessons import common
 
     root = tmp_path_factory.mktemp("pages")
     data = dataset.load(tiny_dataset)

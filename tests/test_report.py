@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import HEADLESS_CHROMIUM
-from tfdojo import plots
 from tfdojo.cli import main
+from tfdojo.results import plots
 
 FIGURES = ["confused", "confusion", "curves", "mistakes", "per_class", "weights"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -151,8 +151,8 @@ def test_weight_figures_refuse_wrong_shapes():
 @pytest.fixture(scope="session")
 def runs_by_kind(tiny_dataset, tmp_path_factory):
     """One finished run per model type, 1 epoch each (training writes the report too)."""
-    from tfdojo import train
     from tfdojo.data import dataset
+    from tfdojo.training import run as train
 
     data = dataset.load(tiny_dataset)
     root = tmp_path_factory.mktemp("report_runs")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 
-from tfdojo import runs, train
+from tfdojo import runs
 from tfdojo.cli import main
 from tfdojo.data import dataset
+from tfdojo.training import run as train
 
 
 def test_lists_finished_and_unfinished_runs_and_picks_the_best_by_validation(

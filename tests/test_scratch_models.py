@@ -39,7 +39,7 @@ SMALL = {
 
 @pytest.fixture(scope="module")
 def tf():
-    from tfdojo.runtime import configure_tensorflow
+    from tfdojo.core.runtime import configure_tensorflow
 
     return configure_tensorflow(1)
 
@@ -145,7 +145,7 @@ def test_probabilities_match_the_tensorflow_model(tf):
 
 
 def test_param_counts_come_from_the_shared_calculator():
-    from tfdojo.shapes import count_params
+    from tfdojo.models.shapes import count_params
 
     for name in models.names():
         cfg = models.get(name).model
@@ -154,7 +154,7 @@ def test_param_counts_come_from_the_shared_calculator():
 
 
 def test_set_weights_refuses_wrong_names_and_shapes():
-    from tfdojo.errors import TfdojoError
+    from tfdojo.core.errors import TfdojoError
 
     model = Model(SMALL["mlp"])
     weights = model.get_weights()

@@ -11,13 +11,13 @@ import json
 import numpy as np
 import pytest
 
-from tfdojo import train
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data.dataset import make_split
-from tfdojo.errors import TfdojoError
+from tfdojo.engines.numpy_engine import CHECKPOINT
 from tfdojo.models import ModelConfig
 from tfdojo.scratch import optim
 from tfdojo.scratch.models import Model, normalize
-from tfdojo.scratch.step import CHECKPOINT
+from tfdojo.training import run as train
 
 
 def synthetic_split(n: int, seed: int):
@@ -43,13 +43,13 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tf():
-    from tfdojo.runtime import configure_tensorflow
+    from tfdojo.core.runtime import configure_tensorflow
 
     return configure_tensorflow(1)
 
 
 def config(model: ModelConfig, **kw):
-    from tfdojo.settings import TrainConfig
+    from tfdojo.training.settings import TrainConfig
 
     base = dict(epochs=2, batch_size=32, lr=0.1, momentum=0.9, dropout=0.0, engine="numpy")
     base.update(kw)
@@ -76,7 +76,7 @@ def test_sgd_momentum_follows_its_update_rule():
     [("sgd", 0.9, True), ("sgd", 0.9, False), ("sgd", 0.0, True), ("adam", 0.0, True)],
 )
 def test_optimisers_match_the_tensorflow_trainers(tf, name, momentum, fused):
-    from tfdojo import step
+    from tfdojo.engines import tensorflow_engine as step
 
     r = np.random.default_rng(0)
     start = {"a": r.standard_normal((3, 2)).astype(np.float32), "b": np.ones(2, np.float32)}
@@ -201,7 +201,7 @@ def test_corrupt_checkpoint_is_a_clear_error(data, tmp_path):
 
 
 def test_refuses_a_distribution_strategy(data, tmp_path):
-    from tfdojo.distribute import StrategyConfig
+    from tfdojo.engines.replicated import StrategyConfig
 
     with pytest.raises(TfdojoError, match="--strategy mirrored: only with --engine tensorflow"):
         train.train(config(MLP), data, tmp_path / "run", strategy=StrategyConfig("mirrored"))

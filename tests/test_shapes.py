@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tfdojo import models, shapes
-from tfdojo.errors import TfdojoError
-from tfdojo.models import ModelConfig
+from tfdojo import models
+from tfdojo.core.errors import TfdojoError
+from tfdojo.models import ModelConfig, shapes
 
 
 @pytest.mark.parametrize("padding", ["SAME", "VALID"])
@@ -90,7 +90,7 @@ def test_table_shows_counts():
 
 
 def test_invalid_model_configs_are_refused():
-    from tfdojo.config import replace
+    from tfdojo.core.typed_config import replace
 
     base = models.get("cnn_course").model
     with pytest.raises(TfdojoError, match="conv_patches: expected 1 value or 2"):

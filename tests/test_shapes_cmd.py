@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tfdojo import shapes
 from tfdojo.cli import main
+from tfdojo.models import shapes
 from tfdojo.scratch import layers as L
 
 
@@ -148,7 +148,7 @@ def test_bad_shapes_name_the_value_and_the_rule(capsys, argv, message):
 # ----------------------------------------------------------------------------- models
 def test_model_layers_come_from_the_shared_calculator(capsys):
     from tfdojo import models
-    from tfdojo.shapes import count_params, format_table
+    from tfdojo.models.shapes import count_params, format_table
 
     code, out, _ = run(capsys, "shapes", "--model", "cnn_course")
     assert code == 0

@@ -1,4 +1,4 @@
-"""Known-answer tests for tfdojo.stats and `tfdojo stats test-size`."""
+"""Known-answer tests for tfdojo.core.stats and `tfdojo stats test-size`."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tfdojo import stats
 from tfdojo.cli import main
-from tfdojo.errors import TfdojoError
+from tfdojo.core import stats
+from tfdojo.core.errors import TfdojoError
 
 # Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
 # comparison of seven methods. Statistics in Medicine 17, 857-872, Table II:

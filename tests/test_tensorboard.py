@@ -15,8 +15,8 @@ import urllib.request
 import numpy as np
 import pytest
 
-from tfdojo import train
 from tfdojo.data import dataset
+from tfdojo.training import run as train
 
 
 def events(run) -> dict[str, list]:

@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from tfdojo import runs, train
+from tfdojo import runs
 from tfdojo.cli import main
-from tfdojo.config import to_dict
+from tfdojo.core.errors import TfdojoError
+from tfdojo.core.typed_config import to_dict
 from tfdojo.data import dataset
-from tfdojo.errors import TfdojoError
+from tfdojo.training import run as train
 
 TIMING_KEYS = {"seconds", "examples_per_second", "train_step_seconds"}
 
@@ -23,7 +24,7 @@ def data(tiny_dataset):
 
 def small(model: str, **changes):
     cfg = train.make_config(model, sets=["epochs=2", "batch_size=32", "eval_batch_size=64"])
-    from tfdojo.config import replace
+    from tfdojo.core.typed_config import replace
 
     return replace(cfg, changes) if changes else cfg
 
@@ -43,7 +44,7 @@ def test_config_layers_presets_toml_sets_and_options(tmp_path):
 
 def test_presets_state_only_what_differs_from_the_defaults():
     from tfdojo import models
-    from tfdojo.settings import TrainConfig
+    from tfdojo.training.settings import TrainConfig
 
     assert TrainConfig() == train.default_config("cnn") == train.make_config()
     defaults = to_dict(TrainConfig())
@@ -73,7 +74,7 @@ def test_bad_settings_are_one_line_errors(sets, message):
 def test_learning_rate_schedules():
     cfg = train.make_config("mlp", sets=["lr=1", "epochs=4", "lr_decay=0.5", "lr_decay_epochs=2"])
     steps = np.array([0, 5, 10, 20, 40])  # 10 steps an epoch
-    from tfdojo.config import replace
+    from tfdojo.core.typed_config import replace
 
     rate = {
         s: train.learning_rates(replace(cfg, {"lr_schedule": s}), steps, 10)
@@ -234,7 +235,7 @@ def test_same_seed_same_run_and_resume_equals_uninterrupted(data, tmp_path, monk
 def test_resume_refuses_a_changed_config(data, tmp_path):
     cfg = small("logistic", epochs=1)
     train.train(cfg, data, tmp_path / "run", progress=False)
-    from tfdojo.config import replace
+    from tfdojo.core.typed_config import replace
 
     with pytest.raises(TfdojoError, match="differs from .* in lr"):
         train.train(replace(cfg, {"lr": 0.01}), data, tmp_path / "run", resume=True, progress=False)
@@ -404,7 +405,7 @@ def test_auto_precision_follows_the_cpu(data, tmp_path, monkeypatch, capsys):
 
 
 def test_numpy_engine_stays_float32(data, tmp_path):
-    from tfdojo.errors import TfdojoError
+    from tfdojo.core.errors import TfdojoError
 
     metrics = train.train(small("logistic", epochs=1, engine="numpy"), data, tmp_path / "a")
     assert metrics["precision"] == "float32"

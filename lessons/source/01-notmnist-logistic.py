@@ -26,11 +26,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tfdojo import kata, lessons, models, plots, runs, shapes
-from tfdojo.explain import explain_softmax
-from tfdojo.lessons import lesson1
-from tfdojo.plots import sample_grid
-from tfdojo.runtime import configure_tensorflow
+from tfdojo import models, runs
+from tfdojo.core.runtime import configure_tensorflow
+from tfdojo.models import shapes
+from tfdojo.results import plots
+from tfdojo.results.plots import sample_grid
+from tfdojo.teaching import kata, lessons
+from tfdojo.teaching.explain import explain_softmax
+from tfdojo.teaching.lessons import lesson1
 
 tf = configure_tensorflow()  # TensorFlow, with $TFDOJO_THREADS threads (default: every core)
 QUICK = os.environ.get("TFDOJO_QUICK") == "1"  # a small, fast version (what CI runs)

@@ -17,9 +17,11 @@
 import os
 from pathlib import Path
 
-from tfdojo import kata, lessons, plots, runs
-from tfdojo.lessons import lesson2
-from tfdojo.runtime import configure_tensorflow
+from tfdojo import runs
+from tfdojo.core.runtime import configure_tensorflow
+from tfdojo.results import plots
+from tfdojo.teaching import kata, lessons
+from tfdojo.teaching.lessons import lesson2
 
 tf = configure_tensorflow()  # TensorFlow, with $TFDOJO_THREADS threads (default: every core)
 QUICK = os.environ.get("TFDOJO_QUICK") == "1"  # a small, fast version (what CI runs)
@@ -87,7 +89,7 @@ print(lesson2.format_backprop(check))
 # `experiment` trains each from the same `Logistic(seed=0)` on the same number of images
 # processed, and the check tells you what it measured.
 #
-# Lesson 1's `Logistic`, `accuracy` and `train_step` come from `tfdojo.kata.given`
+# Lesson 1's `Logistic`, `accuracy` and `train_step` come from `tfdojo.teaching.kata.given`
 # (tfdojo's reference solutions); paste yours in their place if you like.
 
 # %% kata gd_vs_sgd

@@ -17,9 +17,11 @@
 import os
 from pathlib import Path
 
-from tfdojo import kata, lessons, plots, runs
-from tfdojo.lessons import lesson3
-from tfdojo.runtime import configure_tensorflow
+from tfdojo import runs
+from tfdojo.core.runtime import configure_tensorflow
+from tfdojo.results import plots
+from tfdojo.teaching import kata, lessons
+from tfdojo.teaching.lessons import lesson3
 
 tf = configure_tensorflow()  # TensorFlow, with $TFDOJO_THREADS threads (default: every core)
 QUICK = os.environ.get("TFDOJO_QUICK") == "1"  # a small, fast version (what CI runs)
@@ -66,7 +68,7 @@ kata.check_dropout(my_dropout)
 # The same as your NumPy dropout, with a seed instead of a generator:
 # `tf.random.stateless_uniform` gives the same mask for the same seed (an int tensor of
 # shape (2,)), so a run can be repeated exactly, and each training step passes a new one.
-# `DropoutMLP` is lesson 2's `MLP` (from `tfdojo.kata.given`) with dropout on its hidden
+# `DropoutMLP` is lesson 2's `MLP` (from `tfdojo.teaching.kata.given`) with dropout on its hidden
 # layer when `dropout_rate > 0`, and none at evaluation, the default `dropout_rate=0.0`.
 
 # %% kata dropout

@@ -17,10 +17,12 @@
 import os
 from pathlib import Path
 
-from tfdojo import kata, lessons, plots, runs
-from tfdojo.lessons import lesson4
-from tfdojo.runtime import configure_tensorflow
-from tfdojo.shapes import deck_table
+from tfdojo import runs
+from tfdojo.core.runtime import configure_tensorflow
+from tfdojo.models.shapes import deck_table
+from tfdojo.results import plots
+from tfdojo.teaching import kata, lessons
+from tfdojo.teaching.lessons import lesson4
 
 tf = configure_tensorflow()  # TensorFlow, with $TFDOJO_THREADS threads (default: every core)
 QUICK = os.environ.get("TFDOJO_QUICK") == "1"  # a small, fast version (what CI runs)

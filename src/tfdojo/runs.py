@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 
 from tfdojo import LETTERS, __version__
-from tfdojo.atomic import atomic_open, ensure_dir, write_json
-from tfdojo.errors import TfdojoError
-from tfdojo.stats import wilson_interval
-from tfdojo.text import aligned
+from tfdojo.core.atomic import atomic_open, ensure_dir, write_json
+from tfdojo.core.errors import TfdojoError
+from tfdojo.core.stats import wilson_interval
+from tfdojo.core.text import aligned
 
 CREATED_BY = "tfdojo"
 WEIGHTS = "weights.npz"
@@ -309,7 +309,7 @@ def finish(
 
     Args:
         model: a :class:`tfdojo.models.base.Model` holding the final weights.
-        cfg: the run's :class:`tfdojo.settings.TrainConfig`.
+        cfg: the run's :class:`tfdojo.training.settings.TrainConfig`.
         data: the :class:`tfdojo.data.dataset.Dataset` it was trained on.
         summary: engine-specific numbers: at least ``engine``, ``threads``,
             ``epochs``, ``train_seconds``, ``examples_per_second``.
@@ -317,7 +317,7 @@ def finish(
     Returns:
         The metrics written.
     """
-    from tfdojo.export import saved_model
+    from tfdojo.training.export import saved_model
 
     run_dir = Path(run_dir)
     save_weights(model, run_dir)
@@ -452,7 +452,7 @@ class Run:
 
     def model_config(self):
         """The architecture, from ``config.json``, checked like any config."""
-        from tfdojo import config as config_lib
+        from tfdojo.core import typed_config as config_lib
         from tfdojo.models import ModelConfig
 
         return config_lib.replace(
@@ -534,7 +534,7 @@ def open_run(run_dir: str | os.PathLike, model_class=None, model=None) -> Run:
 def _rebuild(run_dir: Path, model_cfg, model_class=None):
     """The model of ``model_cfg``, built by tfdojo, with the weights of ``RUN/weights.npz``."""
     from tfdojo import models
-    from tfdojo.runtime import configure_tensorflow
+    from tfdojo.core.runtime import configure_tensorflow
 
     path = run_dir / WEIGHTS
     if not path.is_file():

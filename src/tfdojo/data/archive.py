@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from tfdojo.errors import TfdojoError
+from tfdojo.core.errors import TfdojoError
 
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from tfdojo import LETTERS, __version__
-from tfdojo.atomic import ensure_dir
+from tfdojo.core.atomic import ensure_dir
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import curate
 from tfdojo.data.augment import Look, variant
 from tfdojo.data.dataset import make_split, save
@@ -43,7 +44,6 @@ from tfdojo.data.render import (
     renders_notdef,
     unlike_letters,
 )
-from tfdojo.errors import TfdojoError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,7 +208,7 @@ def build(
     Raises:
         TfdojoError: no fonts, no usable face, too few families to split, bad config.
     """
-    from tfdojo.runtime import threads
+    from tfdojo.core.runtime import threads
 
     cfg.validate()
     ensure_dir(out_dir)  # fail before the work, not after it

@@ -19,10 +19,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tfdojo.atomic import ensure_dir
+from tfdojo.core.atomic import ensure_dir
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data.archive import looks_like_html
 from tfdojo.data.files import file_sha256
-from tfdojo.errors import TfdojoError
 
 DEFAULT_BASE_URL = "http://yaroslavvb.com/upload/notMNIST/"
 """Where the archives were first published; override with ``--base-url`` or ``$TFDOJO_BASE_URL``."""
@@ -70,7 +70,7 @@ def download(
     Args:
         kind: ``small`` (8.5 MB, 18,724 images) or ``large`` (247 MB, ~530,000).
         url: the base URL the archive's name is appended to (see :func:`base_url`).
-        out_dir: where to put it (default: :func:`tfdojo.paths.downloads_dir`).
+        out_dir: where to put it (default: :func:`tfdojo.core.paths.downloads_dir`).
         progress: show a progress bar on stderr.
         expected_size: the size to check against (default: the archive's known size).
         expected_sha256: the sha256 to check against, 64 hex digits (default: the
@@ -81,7 +81,7 @@ def download(
             wrong size or sha256 instead of the archive, an unreachable server, an
             interrupted transfer (run again to resume), an unwritable folder.
     """
-    from tfdojo.paths import downloads_dir
+    from tfdojo.core.paths import downloads_dir
 
     if kind not in ARCHIVES:
         raise TfdojoError(f"kind: expected one of {', '.join(ARCHIVES)}, received {kind!r}")

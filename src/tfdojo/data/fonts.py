@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from tfdojo.errors import TfdojoError
+from tfdojo.core.errors import TfdojoError
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".pfb", ".pfa", ".t1", ".woff")
 """What FreeType (through Pillow) reads: TrueType/OpenType, their collections, Type 1, WOFF."""

@@ -19,7 +19,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tfdojo.errors import TfdojoError, first_line
+from tfdojo.core.errors import TfdojoError, first_line
 
 SIZE = 28
 

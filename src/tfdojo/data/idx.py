@@ -23,9 +23,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from tfdojo.atomic import atomic_open, ensure_dir
+from tfdojo.core.atomic import atomic_open, ensure_dir
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data.files import read_into
-from tfdojo.errors import TfdojoError
 
 DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype("u1"),

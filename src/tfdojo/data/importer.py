@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from tfdojo import LETTERS, __version__
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data import archive, idx
 from tfdojo.data.frame import ImageTooLarge, open_image
-from tfdojo.errors import TfdojoError
 
 IMAGE_SIZE = (28, 28)
 MAX_EXAMPLES = 5

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tfdojo.models.config import ModelConfig
 from tfdojo.models.registry import PRESETS, Preset, get, names
+from tfdojo.models.spec import ModelConfig
 
 if TYPE_CHECKING:
     from tfdojo.models.base import Model
@@ -35,7 +35,7 @@ def build(cfg: ModelConfig, seed: int = 0, model_class=None) -> Model:
         TfdojoError: a learner's model without its class.
     """
     if cfg.source:
-        from tfdojo.errors import TfdojoError
+        from tfdojo.core.errors import TfdojoError
         from tfdojo.models.learner import LearnerModel
 
         if model_class is None:

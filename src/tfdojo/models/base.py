@@ -1,7 +1,7 @@
 """What every tfdojo model can do: compute logits, list and set its weights, predict.
 
 A model is a :class:`tf.Module` built from a :class:`ModelConfig` and a seed. Its
-weights are named after the layers of :func:`tfdojo.shapes.layers`: ``conv1.w``,
+weights are named after the layers of :func:`tfdojo.models.shapes.layers`: ``conv1.w``,
 ``conv1.b``, ..., ``logits.w``, ``logits.b``. :meth:`Model.get_weights` and
 :meth:`Model.set_weights` move them in and out as NumPy arrays, which is how the
 NumPy engine exports its trained weights as a TensorFlow SavedModel.
@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tfdojo.errors import TfdojoError
-from tfdojo.models.config import ModelConfig
+from tfdojo.core.errors import TfdojoError
 from tfdojo.models.layers import normalize
-from tfdojo.shapes import layers
+from tfdojo.models.shapes import layers
+from tfdojo.models.spec import ModelConfig
 
 
 class Model(tf.Module):

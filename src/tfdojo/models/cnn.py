@@ -3,7 +3,7 @@
 The course's reference (``cnn_course``) is two 5x5 convolutions of depth 16 with
 stride 2 and SAME padding, then 64 hidden units:
 28x28x1 -> 14x14x16 -> 7x7x16 -> 784 -> 64 -> 10. Each layer's shape is
-``tfdojo.shapes.conv_output_size``; ``tfdojo params --model cnn`` prints them.
+``tfdojo.models.shapes.conv_output_size``; ``tfdojo params --model cnn`` prints them.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tfdojo.models.base import Model
-from tfdojo.models.config import ModelConfig
 from tfdojo.models.layers import Conv2D, Dense, MaxPool, dropout
+from tfdojo.models.spec import ModelConfig
 
 
 class CNN(Model):

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from tfdojo.shapes import Layer
+from tfdojo.models.shapes import Layer
 
 PIXEL_OFFSET = 127.5
 PIXEL_SCALE = 255.0

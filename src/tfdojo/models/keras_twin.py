@@ -1,7 +1,7 @@
 """The same architectures in Keras layers: an independent oracle, and the benchmark's Keras side.
 
 ``keras_model(cfg)`` stacks ``keras.layers`` from the same layer list
-(:func:`tfdojo.shapes.layers`) as the tf.Module models, so the two can be compared
+(:func:`tfdojo.models.shapes.layers`) as the tf.Module models, so the two can be compared
 output for output (the tests do) and speed for speed (``benchmarks/train_throughput.py``).
 Inputs are float32 (N, 28, 28, 1) scaled like the models' (``x = (p - 127.5) / 255``).
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfdojo.models.config import ModelConfig
-from tfdojo.shapes import layers as layer_specs
+from tfdojo.models.shapes import layers as layer_specs
+from tfdojo.models.spec import ModelConfig
 
 
 def keras_model(cfg: ModelConfig, weights: dict[str, np.ndarray] | None = None):

@@ -2,7 +2,7 @@
 
 Each layer is a :class:`tf.Module` owning its variables ``w`` and ``b``; the models
 in :mod:`tfdojo.models.logistic`, ``mlp`` and ``cnn`` stack them. Shapes come from
-:mod:`tfdojo.shapes`, so the NumPy engine and ``tfdojo params`` agree with them.
+:mod:`tfdojo.models.shapes`, so the NumPy engine and ``tfdojo params`` agree with them.
 
 Mixed precision: the variables are float32 (the "master weights"); a layer computes in
 its input's dtype, so bfloat16 inputs make it compute in bfloat16 (the weights cast on
@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdojo.models.init import PIXEL_OFFSET, PIXEL_SCALE, init_weights
-from tfdojo.shapes import Layer
+from tfdojo.models.shapes import Layer
 
 
 def normalize(images):

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from tfdojo.errors import TfdojoError
+from tfdojo.core.errors import TfdojoError
 from tfdojo.models.base import Model
-from tfdojo.models.config import ModelConfig, is_reference, parse_reference
+from tfdojo.models.spec import ModelConfig, is_reference, parse_reference
 
 
 def load_class(text: str, option: str = "--model"):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tfdojo.models.base import Model
-from tfdojo.models.config import ModelConfig
 from tfdojo.models.layers import Dense, dropout
+from tfdojo.models.spec import ModelConfig
 
 
 class MLP(Model):

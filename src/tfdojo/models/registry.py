@@ -10,8 +10,8 @@ import dataclasses
 import difflib
 from typing import Any
 
-from tfdojo.errors import TfdojoError
-from tfdojo.models.config import ModelConfig
+from tfdojo.core.errors import TfdojoError
+from tfdojo.models.spec import ModelConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Preset:
         name: the name users type (``--model NAME``).
         summary: one line for ``tfdojo params`` and ``--help``.
         model: the architecture.
-        train: only the training settings that differ from :class:`tfdojo.settings.TrainConfig`'s
+        train: only the training settings that differ from :class:`tfdojo.training.settings.TrainConfig`'s
             defaults (which are the default model's), so a changed default applies to
             every preset that does not override it.
     """

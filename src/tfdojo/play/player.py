@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from tfdojo import LETTERS, plots
+from tfdojo import LETTERS
+from tfdojo.core.errors import TfdojoError
 from tfdojo.data.frame import ImageTooLarge, frame_image, open_image
-from tfdojo.errors import TfdojoError
 from tfdojo.play import inside
+from tfdojo.results import plots
 from tfdojo.runs import Run, open_run, predictions
 
 MAX_RUNS = 2

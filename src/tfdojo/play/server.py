@@ -43,7 +43,7 @@ from typing import Any
 from flask import Flask, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from tfdojo.errors import TfdojoError, first_line
+from tfdojo.core.errors import TfdojoError, first_line
 from tfdojo.play.player import MISTAKES, Player, PlayError
 
 STATIC = Path(__file__).parent / "static"

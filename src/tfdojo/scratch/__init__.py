@@ -6,7 +6,7 @@
 - :mod:`tfdojo.scratch.models`: :class:`Model`, the lesson models (logistic, mlp, cnn) from
   the same configs and initial weights as :mod:`tfdojo.models`;
 - :mod:`tfdojo.scratch.optim`: :class:`SGD` with momentum and :class:`Adam`;
-- :mod:`tfdojo.scratch.step`: the training step of ``tfdojo train --engine numpy``;
+- :mod:`tfdojo.engines.numpy_engine`: the training step of ``tfdojo train --engine numpy``;
 - :mod:`tfdojo.scratch.gradcheck`: central finite differences, the oracle of the tests.
 
 Nothing here imports TensorFlow but exporting a trained model (:meth:`Trainer.final_model`).

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from tfdojo.shapes import conv_output_size, same_padding
+from tfdojo.models.shapes import conv_output_size, same_padding
 
 Cache = dict[str, Any]
 Grads = dict[str, np.ndarray]
@@ -139,7 +139,7 @@ def conv2d_forward(
     out[n, i, j, o] = b[o] + sum_{p, q, c} x_pad[n, i*s + p, j*s + q, c] W[p, q, c, o]
 
     Output size per axis: SAME ceil(n / s), VALID ceil((n - k + 1) / s)
-    (:func:`tfdojo.shapes.conv_output_size`).
+    (:func:`tfdojo.models.shapes.conv_output_size`).
 
     Args:
         x: (N, H, W, C) images.

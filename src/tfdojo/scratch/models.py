@@ -1,6 +1,6 @@
 """The lesson models in NumPy: logistic, mlp, cnn, from the same configs as the TF models.
 
-A model is its config's layers (:func:`tfdojo.shapes.layers`, the shared calculator) and a
+A model is its config's layers (:func:`tfdojo.models.shapes.layers`, the shared calculator) and a
 dict of NumPy weights named as in TensorFlow (``conv1.w``, ``conv1.b``, ..., ``logits.w``)::
 
     from tfdojo import models
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from tfdojo.models.init import PIXEL_OFFSET, PIXEL_SCALE, init_weights
+from tfdojo.models.shapes import layers
 from tfdojo.scratch import layers as L
-from tfdojo.shapes import layers
 
 
 def normalize(images: np.ndarray, dtype: Any = np.float32) -> np.ndarray:
@@ -35,7 +35,7 @@ class Model:
 
     Attributes:
         cfg: the architecture.
-        specs: its layers, from :func:`tfdojo.shapes.layers`.
+        specs: its layers, from :func:`tfdojo.models.shapes.layers`.
         params: ``{"<layer>.<w|b>": array}`` in layer order, in ``dtype``.
     """
 
@@ -159,7 +159,7 @@ class Model:
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Assign parameters (e.g. from a TF model's ``get_weights()``); names/shapes must match."""
-        from tfdojo.errors import TfdojoError
+        from tfdojo.core.errors import TfdojoError
 
         if set(weights) != set(self.params):
             raise TfdojoError(

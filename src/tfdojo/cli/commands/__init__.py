@@ -1,0 +1,1 @@
+"""One module per command; each declares its name and defines ``register(subparsers)``."""

@@ -1,0 +1,194 @@
+"""``tfdojo kata``: practise TensorFlow, the course's exercises written by the learner.
+
+Each action calls one function of :mod:`tfdojo.teaching.kata` and prints its result. Checks run
+in worker processes (:mod:`tfdojo.teaching.kata.runner`), so this process never imports
+TensorFlow and a learner's endless loop is stopped after ``--time-limit`` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tfdojo.cli.options import add_command
+
+ALL = "*"
+
+
+def register(sub) -> None:
+    p = add_command(
+        sub,
+        "kata",
+        help="practise: write the course's exercises in TensorFlow, checked at once",
+        example="tfdojo kata start && tfdojo kata watch",
+        description="Fourteen TensorFlow katas in the course's order, from tensors to a "
+        "convnet in Keras: `start` copies them into a folder of yours, you write the "
+        "TODOs, `check` or `watch` tells you at once whether they are right and, if not, "
+        "the likely mistake.",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", title="actions", required=True)
+
+    start = add_command(
+        actions,
+        "start",
+        help="copy the katas into a workspace; never overwrites your files",
+        example="tfdojo kata start dojo",
+    )
+    start.add_argument("dir", nargs="?", default="dojo", help="the workspace (default: dojo)")
+    start.add_argument(
+        "--force",
+        nargs="?",
+        const=ALL,
+        action="append",
+        metavar="NAME",
+        help="reset kata NAME (every kata without a NAME) to its exercise; "
+        "your version is kept as NAME.py.bak",
+    )
+
+    listing = add_command(
+        actions, "list", help="the katas and where you stand", example="tfdojo kata list"
+    )
+    check = add_command(
+        actions,
+        "check",
+        help="check one kata (04, 04_training_step or training_step) or all of them",
+        example="tfdojo kata check training_step",
+    )
+    check.add_argument("name", nargs="?", help="the kata (default: all)")
+    watch = add_command(
+        actions,
+        "watch",
+        help="check the kata you are writing each time you save it; Ctrl-C stops",
+        example="tfdojo kata watch",
+    )
+    hint = add_command(
+        actions, "hint", help="the next hint of a kata", example="tfdojo kata hint 4"
+    )
+    hint.add_argument("name", help="the kata")
+    solve = add_command(
+        actions,
+        "solve",
+        help="write a kata's reference solution into the workspace (yours kept as .bak)",
+        example="tfdojo kata solve training_step",
+    )
+    solve.add_argument("name", help="the kata")
+    for action in (listing, check, watch, hint, solve):
+        action.add_argument("--dir", default="dojo", help="the workspace (default: dojo)")
+    for action in (listing, check):
+        action.add_argument("--json", action="store_true", help="print JSON")
+    for action in (check, watch):
+        action.add_argument(
+            "--time-limit",
+            type=float,
+            default=60.0,
+            metavar="SECONDS",
+            help="stop a check that runs longer (default: 60)",
+        )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if getattr(args, "time_limit", 1) <= 0:
+        from tfdojo.core.errors import TfdojoError
+
+        raise TfdojoError(f"--time-limit: expected seconds > 0, received {args.time_limit:g}")
+    return {
+        "start": start,
+        "list": listing,
+        "check": check,
+        "watch": watch,
+        "hint": hint,
+        "solve": solve,
+    }[args.action](args)
+
+
+def start(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tfdojo.teaching.kata import KATAS, find, workspace
+
+    names = args.force or []
+    force = KATAS if ALL in names else [find(name) for name in names]
+    done = workspace.start(args.dir, force)
+    d = Path(args.dir)
+    if all(c.action == "created" for c in done):
+        print(f"created {d} with {len(done)} katas and a README.md")
+    else:
+        for c in done:
+            if c.action != "kept":
+                saved = f" (yours saved as {c.backup.name})" if c.backup else ""
+                print(f"{c.action} {d / c.kata.filename}{saved}")
+        print(f"kept {sum(c.action == 'kept' for c in done)} kata files as they are")
+    now = workspace.current(d)
+    if now is not None:
+        print(f"next: open {now.path}, write its TODOs; `tfdojo kata watch` checks each save")
+    return 0
+
+
+def listing(args: argparse.Namespace) -> int:
+    from tfdojo.teaching.kata import workspace
+    from tfdojo.teaching.kata.display import format_statuses
+
+    statuses = workspace.statuses(args.dir)
+    if args.json:
+        print(json.dumps({"katas": [s.to_dict() for s in statuses]}, indent=2))
+    else:
+        print(format_statuses(statuses))
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from tfdojo.teaching.kata import KATAS, find, workspace
+    from tfdojo.teaching.kata.display import format_result, summary
+    from tfdojo.teaching.kata.runner import run_checks
+
+    d = workspace.require(args.dir)
+    names = [find(args.name).name] if args.name else [k.name for k in KATAS]
+    results = []
+    for result in run_checks(d, names, args.time_limit):
+        results.append(result)
+        workspace.record(d, [result])
+        if not args.json:
+            print(format_result(result, d), flush=True)
+    passed = sum(r.passed for r in results)
+    if args.json:
+        print(json.dumps({"katas": [r.to_dict() for r in results]}, indent=2))
+    elif len(results) > 1:
+        now = workspace.current(d)
+        print(summary(passed, len(results), now.path if now else None))
+    return 0 if passed == len(results) else 1
+
+
+def watch(args: argparse.Namespace) -> int:
+    from tfdojo.teaching.kata.watch import watch as watch_workspace
+
+    watch_workspace(args.dir, args.time_limit)
+    return 0
+
+
+def hint(args: argparse.Namespace) -> int:
+    from tfdojo.teaching.kata import find, workspace
+
+    kata = find(args.name)
+    number, text = workspace.next_hint(args.dir, kata)
+    if number == 0:
+        print(
+            f"no more hints for {kata.stem} ({len(kata.hints)} shown); "
+            f"`tfdojo kata solve {kata.name}` writes the solution"
+        )
+    else:
+        print(f"hint {number} of {len(kata.hints)} for {kata.stem}: {text}")
+    return 0
+
+
+def solve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tfdojo.teaching.kata import find, workspace
+
+    kata = find(args.name)
+    backup = workspace.solve(args.dir, kata)
+    print(f"wrote the reference solution of {kata.stem} to {Path(args.dir) / kata.filename}")
+    if backup is not None:
+        print(f"your version is kept in {backup}")
+    return 0

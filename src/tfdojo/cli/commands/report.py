@@ -1,0 +1,45 @@
+"""``tfdojo report RUN``: one self-contained HTML page (and PNG figures) for a finished run."""
+
+from __future__ import annotations
+
+from tfdojo.cli.options import add_command, add_model_code_option, model_classes
+
+
+def register(sub) -> None:
+    p = add_command(
+        sub,
+        "report",
+        help="write a run's HTML report: curves, accuracy with interval, errors, weights",
+        example="tfdojo report runs/cnn && chromium runs/cnn/report/report.html",
+        description=(
+            "Write one self-contained HTML page (images embedded) and the same figures as PNG "
+            "files next to it: resolved config, training curves, test accuracy with its 95% "
+            "interval, confusion matrix, per-letter accuracy, most-confused pairs, the most "
+            "confident mistakes with their softmax bars, and the logistic templates or the "
+            "first convolution's filters. `tfdojo train` writes it at the end of every run."
+        ),
+    )
+    p.add_argument("run", metavar="RUN", help="a finished run folder made by `tfdojo train`")
+    p.add_argument(
+        "--out",
+        metavar="OUT.html",
+        help="where to write the page (default: RUN/report/report.html)",
+    )
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        help="score the model on these test images instead of the run's own test set",
+    )
+    add_model_code_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from tfdojo.results.report import write_report
+    from tfdojo.runs import model_class_for
+
+    cls = model_class_for(args.run, model_classes(args))
+    out = write_report(args.run, out=args.out, data=args.data, model_class=cls)
+    print(f"report: {out}")
+    print(f"figures: {out.parent}/*.png")
+    return 0

@@ -1,0 +1,102 @@
+"""The ``tfdojo`` command: parse, call one library function, print.
+
+Each subcommand lives in :mod:`tfdojo.cli.commands` as a module with
+``register(subparsers)``; it imports NumPy/TensorFlow inside its handler, after
+``--threads`` has sized the thread pools. No logic lives only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tfdojo import __version__
+from tfdojo.cli.options import HelpFormatter, add_threads_option
+from tfdojo.core.errors import TfdojoError
+
+# Order = order in `tfdojo --help`.
+COMMAND_MODULES = [
+    "doctor",
+    "data",
+    "train",
+    "evaluate",
+    "predict",
+    "export",
+    "play",
+    "params",
+    "explain",
+    "shapes",
+    "compare",
+    "stats",
+    "report",
+    "runs",
+    "tensorboard",
+    "launch",
+    "lesson",
+    "lessons",
+    "kata",
+]
+
+# Commands that run TensorFlow: its thread pools are set before anything imports it.
+TENSORFLOW_COMMANDS = {
+    "train",
+    "evaluate",
+    "predict",
+    "export",
+    "play",
+    "compare",
+    "report",
+    "lesson",
+    "launch",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfdojo",
+        description="A TensorFlow dojo on notMNIST: build the data from your fonts, "
+        "train the workshop's models, check back-propagation by hand, test significance.",
+        epilog="Example:\n  tfdojo data build && tfdojo train --model cnn\n\n"
+        "Run `tfdojo COMMAND --help` for each command's options and an example.",
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tfdojo {__version__}")
+    add_threads_option(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"tfdojo.cli.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tfdojo`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        from tfdojo.core.runtime import parse_threads, set_threads
+
+        n = parse_threads(getattr(args, "threads", None))
+        set_threads(n)  # BLAS pools and child processes
+        args.threads_given = getattr(args, "threads", None) is not None
+        args.threads = n  # every handler passes it on explicitly
+        if args.command in TENSORFLOW_COMMANDS:
+            from tfdojo.core.runtime import configure_tensorflow
+
+            configure_tensorflow(n)  # before any module imports it: sets the pools, hides banners
+        return int(args.func(args) or 0)
+    except TfdojoError as exc:
+        print(f"tfdojo: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tfdojo: interrupted; nothing half-written was left behind", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"tfdojo: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,474 @@
+"""Is it really better? Intervals, the exact McNemar test, the rule of 30, test-set planning.
+
+The workshop deck's *rule of 30*: a test set of ``n`` images only resolves changes that
+move at least 30 of them. With 3,000 test images, 80% -> 81% moves 30 examples (OK),
+80% -> 80.5% moves 15 and 80% -> 80.1% moves 3 (not trustworthy).
+
+This module puts the rule beside the statistics it approximates:
+
+- a 95% interval for one accuracy ``k / n`` (Wilson score);
+- the exact McNemar test for two models scored on the *same* images: only the images
+  exactly one of them gets right carry information, and under "no difference" each of
+  those is equally likely to favour either model;
+- power computations: how large a change a test set of ``n`` images detects with a
+  given probability, or how many images a wanted resolution needs.
+
+Distributions and intervals come from SciPy (``scipy.stats.binomtest`` and
+``scipy.stats.binom``); nothing here is fitted or random.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import textwrap
+
+from tfdojo.core.errors import TfdojoError
+
+RULE_OF_30 = 30
+"""The deck's threshold: a change must move at least this many test examples."""
+
+# --------------------------------------------------------------------------- intervals
+
+
+def _check_counts(k: int, n: int) -> None:
+    if int(n) != n or n < 1:
+        raise TfdojoError(f"n: expected a whole number of test examples >= 1, received {n!r}")
+    if int(k) != k or not 0 <= k <= n:
+        raise TfdojoError(f"k: expected a whole number of successes in 0..{n}, received {k!r}")
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise TfdojoError(f"confidence: expected a number in (0, 1), received {confidence!r}")
+
+
+def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for an accuracy of ``k`` correct out of ``n``.
+
+    With ``p = k / n`` and ``z`` the normal quantile for ``confidence`` (1.96 for 95%)::
+
+        centre = (p + z²/2n) / (1 + z²/n)
+        half   = z / (1 + z²/n) * sqrt(p(1-p)/n + z²/4n²)
+
+    It stays inside [0, 1] and behaves well near 0% and 100%, unlike ``p ± z·sqrt(p(1-p)/n)``.
+
+    Returns:
+        ``(low, high)`` as fractions.
+
+    Raises:
+        TfdojoError: ``n < 1``, ``k`` outside ``0..n`` or ``confidence`` outside (0, 1).
+    """
+    return _interval(k, n, confidence, "wilson")
+
+
+def _interval(k: int, n: int, confidence: float, method: str) -> tuple[float, float]:
+    from scipy.stats import binomtest
+
+    _check_counts(k, n)
+    _check_confidence(confidence)
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method=method)
+    return float(ci.low), float(ci.high)
+
+
+# --------------------------------------------------------------------------- McNemar
+
+
+def mcnemar_exact(a_only: int, b_only: int) -> float:
+    """Two-sided exact McNemar p-value from the discordant counts.
+
+    Of the ``D = a_only + b_only`` images exactly one model gets right, under "the models
+    are equally good" the number B wins is ``Binomial(D, 1/2)``; the p-value is the
+    probability of a split at least as lopsided::
+
+        p = min(1, 2 · P(X <= min(a_only, b_only))),  X ~ Binomial(D, 1/2)
+
+    E.g. ``a_only=0, b_only=6``: ``p = 2 · 0.5⁶ = 0.03125``. With ``D = 0`` the models never
+    disagree and ``p = 1``.
+    """
+    from scipy.stats import binomtest
+
+    for name, value in (("a_only", a_only), ("b_only", b_only)):
+        if int(value) != value or value < 0:
+            raise TfdojoError(f"{name}: expected a whole number >= 0, received {value!r}")
+    d = int(a_only) + int(b_only)
+    if d == 0:
+        return 1.0
+    return float(binomtest(int(b_only), d, 0.5).pvalue)
+
+
+# --------------------------------------------------------------------------- rule of 30
+
+
+def rule_of_30(moved: int, threshold: int = RULE_OF_30) -> bool:
+    """The deck's verdict: a change is trustworthy when it moves at least 30 examples."""
+    return abs(moved) >= threshold
+
+
+def rule_of_30_min_change(n: int, threshold: int = RULE_OF_30) -> float:
+    """Smallest accuracy change a test set of ``n`` resolves by the rule: ``30 / n``."""
+    _check_counts(0, n)
+    return threshold / n
+
+
+def rule_of_30_test_size(resolution: float, threshold: int = RULE_OF_30) -> int:
+    """Test-set size needed to resolve ``resolution`` by the rule: ``ceil(30 / resolution)``."""
+    _check_resolution(resolution)
+    return math.ceil(threshold / resolution - 1e-9)
+
+
+# --------------------------------------------------------------------------- power
+
+
+def _check_resolution(resolution: float) -> None:
+    if not 0 < resolution < 1:
+        raise TfdojoError(
+            f"resolution: expected an accuracy change in (0, 1) such as 0.005 or 0.5%, "
+            f"received {resolution!r}"
+        )
+
+
+def _check_power_args(alpha: float, power: float) -> None:
+    if not 0 < alpha < 1:
+        raise TfdojoError(f"alpha: expected a significance level in (0, 1), received {alpha!r}")
+    if not 0 < power < 1:
+        raise TfdojoError(f"power: expected a probability in (0, 1), received {power!r}")
+
+
+def _mcnemar_critical(d, alpha: float):
+    """Largest ``c`` with ``2 · P(X <= c) <= alpha`` for ``X ~ Binomial(d, 1/2)`` (-1: none)."""
+    import numpy as np
+    from scipy.stats import binom
+
+    d = np.asarray(d)
+    c = binom.ppf(alpha / 2, d, 0.5)
+    c = np.where(binom.cdf(c, d, 0.5) > alpha / 2, c - 1, c)
+    return c
+
+
+def mcnemar_power(n, change, disagree: float, alpha: float = 0.05):
+    """Probability that the exact McNemar test at level ``alpha`` detects ``change``.
+
+    Two models are scored on ``n`` images and disagree on a fraction ``disagree`` of them
+    (``D = round(disagree · n)`` discordant images). A true accuracy change ``δ`` means B
+    wins ``(D + δn) / 2`` of them, i.e. each discordant image favours B with probability
+    ``q = (disagree + δ) / (2 · disagree)``. With ``c`` the test's critical count::
+
+        power = P(X <= c) + P(X >= D - c),   X ~ Binomial(D, q)
+
+    ``n`` and ``change`` may be NumPy arrays (broadcast together).
+    """
+    import numpy as np
+    from scipy.stats import binom
+
+    n = np.asarray(n, dtype=float)
+    change = np.asarray(change, dtype=float)
+    d = np.maximum(np.round(disagree * n), 1)
+    q = np.clip((disagree + change) / (2 * disagree), 0, 1)
+    c = _mcnemar_critical(d, alpha)
+    return binom.cdf(c, d, q) + binom.sf(d - c - 1, d, q)
+
+
+def binomial_power(n, change, baseline: float, alpha: float = 0.05):
+    """Probability that an exact binomial test tells ``baseline + change`` from ``baseline``.
+
+    One model scored on ``n`` images against an accuracy known without error (``p0``):
+    reject ``p = p0`` when the count of correct images ``X`` falls in a tail of
+    ``Binomial(n, p0)`` of probability at most ``alpha/2``; the power is the probability of
+    those tails under ``Binomial(n, p0 + δ)``.
+    """
+    import numpy as np
+    from scipy.stats import binom
+
+    n = np.asarray(n, dtype=float)
+    p1 = np.clip(baseline + np.asarray(change, dtype=float), 0, 1)
+    hi = binom.isf(alpha / 2, n, baseline) + 1  # smallest k with P(X >= k) <= alpha/2
+    lo = binom.ppf(alpha / 2, n, baseline)
+    lo = np.where(binom.cdf(lo, n, baseline) > alpha / 2, lo - 1, lo)
+    return binom.sf(hi - 1, n, p1) + binom.cdf(lo, n, p1)
+
+
+def _smallest_change(power_of_moved, n: int, max_moved: int, target: float) -> int | None:
+    """Smallest number of moved examples ``m`` in 1..max_moved whose power reaches target."""
+    import numpy as np
+
+    moved = np.arange(1, max_moved + 1)
+    ok = np.nonzero(power_of_moved(moved / n) >= target)[0]
+    return int(moved[ok[0]]) if len(ok) else None
+
+
+def _smallest_size(power_of_n, n_guess: float, target: float) -> int:
+    """Smallest ``n`` from which on (within a generous window) the power stays >= target.
+
+    Exact power is saw-toothed in ``n`` (counts are whole numbers), so "the first ``n``
+    that reaches the target" can be followed by smaller ``n`` that miss it; we report the
+    ``n`` after which it never drops below the target again.
+    """
+    import numpy as np
+
+    lo = max(2, int(n_guess * 0.5))
+    hi = int(n_guess * 2) + 200
+    step = max(1, (hi - lo) // 200_000)
+    ns = np.arange(lo, hi + 1, step)
+    below = np.nonzero(power_of_n(ns) < target)[0]
+    if len(below) == 0:
+        return int(ns[0])
+    if below[-1] + 1 >= len(ns):
+        return _smallest_size(power_of_n, n_guess * 4, target)
+    return int(ns[below[-1] + 1])
+
+
+def _z(alpha: float, power: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.isf(alpha / 2) + norm.ppf(power))
+
+
+def mcnemar_min_change(
+    n: int, disagree: float, alpha: float = 0.05, power: float = 0.8
+) -> int | None:
+    """Smallest number of moved examples the exact McNemar test detects with ``power``.
+
+    ``None`` if no change up to ``disagree · n`` examples (every disagreement in B's favour)
+    reaches the power.
+    """
+    _check_counts(0, n)
+    _check_power_args(alpha, power)
+    _check_disagree(disagree)
+    max_moved = max(1, round(disagree * n))
+    return _smallest_change(lambda c: mcnemar_power(n, c, disagree, alpha), n, max_moved, power)
+
+
+def binomial_min_change(
+    n: int, baseline: float, alpha: float = 0.05, power: float = 0.8
+) -> int | None:
+    """Smallest number of gained examples a binomial test against ``baseline`` detects."""
+    _check_counts(0, n)
+    _check_power_args(alpha, power)
+    _check_baseline(baseline)
+    max_moved = int((1 - baseline) * n)
+    return _smallest_change(lambda c: binomial_power(n, c, baseline, alpha), n, max_moved, power)
+
+
+def mcnemar_test_size(
+    resolution: float, disagree: float, alpha: float = 0.05, power: float = 0.8
+) -> int:
+    """Test-set size at which the exact McNemar test detects ``resolution`` with ``power``.
+
+    Starts from the normal approximation ``δn >= (z_{α/2} + z_β) · sqrt(disagree · n)``,
+    i.e. ``n ≈ (z_{α/2} + z_β)² · disagree / δ²``, then searches the exact power.
+    """
+    _check_resolution(resolution)
+    _check_power_args(alpha, power)
+    _check_disagree(disagree)
+    if disagree < resolution:
+        raise TfdojoError(
+            f"--disagree: the models must disagree on at least the change they make; "
+            f"expected >= {resolution:g}, received {disagree:g}"
+        )
+    guess = _z(alpha, power) ** 2 * disagree / resolution**2
+    return _smallest_size(lambda ns: mcnemar_power(ns, resolution, disagree, alpha), guess, power)
+
+
+def binomial_test_size(
+    resolution: float, baseline: float, alpha: float = 0.05, power: float = 0.8
+) -> int:
+    """Test-set size at which a binomial test tells ``baseline + resolution`` from ``baseline``.
+
+    Starts from ``n ≈ ((z_{α/2}·sqrt(p0(1-p0)) + z_β·sqrt(p1(1-p1))) / δ)²``.
+    """
+    from scipy.stats import norm
+
+    _check_resolution(resolution)
+    _check_power_args(alpha, power)
+    _check_baseline(baseline)
+    p1 = baseline + resolution
+    if p1 >= 1:
+        raise TfdojoError(
+            f"--resolution: {baseline:.1%} + {resolution:.2%} leaves no room below 100%; "
+            "lower --baseline or --resolution"
+        )
+    za, zb = norm.isf(alpha / 2), norm.ppf(power)
+    sd0, sd1 = math.sqrt(baseline * (1 - baseline)), math.sqrt(p1 * (1 - p1))
+    guess = ((za * sd0 + zb * sd1) / resolution) ** 2
+    return _smallest_size(lambda ns: binomial_power(ns, resolution, baseline, alpha), guess, power)
+
+
+def mcnemar_max_discordant(moved: int, alpha: float = 0.05, power: float = 0.8) -> int:
+    """Most discordant images at which moving ``moved`` examples is still detected with ``power``.
+
+    Turns the rule of 30 into McNemar's terms: moving 30 examples is a trustworthy
+    change when the two models disagree on at most this many images.
+    """
+    import numpy as np
+    from scipy.stats import binom
+
+    d = np.arange(moved, 40 * moved * moved + 2 * moved)
+    q = (d + moved) / (2 * d)
+    c = _mcnemar_critical(d, alpha)
+    pw = binom.cdf(c, d, q) + binom.sf(d - c - 1, d, q)
+    ok = np.nonzero(pw >= power)[0]
+    return int(d[ok[-1]]) if len(ok) else 0
+
+
+def _check_disagree(disagree: float) -> None:
+    if not 0 < disagree <= 1:
+        raise TfdojoError(
+            f"--disagree: expected the fraction of images the two models disagree on, "
+            f"in (0, 1], received {disagree!r}"
+        )
+
+
+def _check_baseline(baseline: float) -> None:
+    if not 0 < baseline < 1:
+        raise TfdojoError(f"--baseline: expected an accuracy in (0, 1), received {baseline!r}")
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanRow:
+    """One method's answer: for a test size, the smallest change; for a change, the size."""
+
+    method: str
+    test_size: int
+    examples: int | None  # examples moved by the smallest trustworthy change
+    change: float | None  # the same as an accuracy fraction
+
+
+@dataclasses.dataclass(frozen=True)
+class TestSizePlan:
+    """The side-by-side answers of :func:`plan_test_size` and the assumptions behind them."""
+
+    question: str  # "change" (given n) or "size" (given a resolution)
+    n: int | None
+    resolution: float | None
+    baseline: float
+    disagree: float
+    alpha: float
+    power: float
+    rows: tuple[PlanRow, ...]
+    rule_equivalent_discordant: int
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def plan_test_size(
+    n: int | None = None,
+    resolution: float | None = None,
+    baseline: float = 0.80,
+    disagree: float = 0.05,
+    alpha: float = 0.05,
+    power: float = 0.80,
+) -> TestSizePlan:
+    """Answer the deck's question by the rule of 30 and by two power computations.
+
+    Give exactly one of ``n`` (test-set size: what is the smallest trustworthy change?) or
+    ``resolution`` (wanted accuracy change: how many test images are needed?).
+
+    Args:
+        n: test-set size.
+        resolution: accuracy change to resolve, as a fraction (0.005 for 0.5%).
+        baseline: accuracy of the reference model (the deck's 80%).
+        disagree: fraction of test images where exactly one of the two models is right
+            (McNemar's power depends on it, not on the accuracies).
+        alpha: significance level of the two-sided tests.
+        power: wanted probability of detecting a real change of that size.
+
+    Raises:
+        TfdojoError: neither or both of ``n`` and ``resolution``; values out of range.
+    """
+    if (n is None) == (resolution is None):
+        raise TfdojoError("test-size: give exactly one of --n N or --resolution R")
+    _check_power_args(alpha, power)
+    _check_baseline(baseline)
+    _check_disagree(disagree)
+    rows: list[PlanRow] = []
+    if n is not None:
+        _check_counts(0, n)
+        question = "change"
+        for method, m in (
+            ("rule of 30", RULE_OF_30),
+            ("McNemar (paired)", mcnemar_min_change(n, disagree, alpha, power)),
+            ("binomial vs fixed", binomial_min_change(n, baseline, alpha, power)),
+        ):
+            rows.append(PlanRow(method, n, m, None if m is None else m / n))
+    else:
+        assert resolution is not None
+        _check_resolution(resolution)
+        question = "size"
+        for method, size in (
+            ("rule of 30", rule_of_30_test_size(resolution)),
+            ("McNemar (paired)", mcnemar_test_size(resolution, disagree, alpha, power)),
+            ("binomial vs fixed", binomial_test_size(resolution, baseline, alpha, power)),
+        ):
+            rows.append(PlanRow(method, size, round(resolution * size), resolution))
+    return TestSizePlan(
+        question,
+        n,
+        resolution,
+        baseline,
+        disagree,
+        alpha,
+        power,
+        tuple(rows),
+        mcnemar_max_discordant(RULE_OF_30, alpha, power),
+    )
+
+
+def format_plan(plan: TestSizePlan) -> str:
+    """The plan as the table ``tfdojo stats test-size`` prints."""
+    lines = []
+    assumptions = (
+        f"two-sided tests at alpha={plan.alpha:g}, power {plan.power:.0%}; "
+        f"models disagree on {plan.disagree:.1%} of images; baseline accuracy {plan.baseline:.0%}"
+    )
+    if plan.question == "change":
+        lines.append(f"Test set of {plan.n:,} images: smallest accuracy change you can trust")
+        header = ("method", "examples moved", "accuracy change")
+        body = [
+            (
+                r.method,
+                "-" if r.examples is None else f"{r.examples:,}",
+                "-" if r.change is None else f"{r.change:.2%}",
+            )
+            for r in plan.rows
+        ]
+    else:
+        lines.append(f"To trust an accuracy change of {plan.resolution:.2%}: test images needed")
+        header = ("method", "test images", "examples moved")
+        body = [(r.method, f"{r.test_size:,}", f"{r.examples:,}") for r in plan.rows]
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(3)]
+    fmt = f"  {{:<{widths[0]}}}  {{:>{widths[1]}}}  {{:>{widths[2]}}}"
+    lines.append(fmt.format(*header))
+    lines += [fmt.format(*row) for row in body]
+    notes = [
+        f"Assumptions: {assumptions}.",
+        "rule of 30: the deck's threshold, 30 examples whatever the test size. "
+        "McNemar: two models scored on the same images (what `tfdojo compare` runs). "
+        "binomial vs fixed: one model against an accuracy known exactly.",
+        f"The rule of 30 matches McNemar when the two models disagree on at most "
+        f"{plan.rule_equivalent_discordant} images; when they disagree on more, "
+        "30 moved examples can be chance.",
+    ]
+    lines.append("")
+    lines += [textwrap.fill(note, width=90) for note in notes]
+    return "\n".join(lines)
+
+
+def parse_fraction(text: str | float, name: str = "--resolution") -> float:
+    """``"0.5%"`` -> 0.005, ``"0.005"`` -> 0.005; a clear error otherwise."""
+    s = str(text).strip()
+    try:
+        value = float(s[:-1]) / 100 if s.endswith("%") else float(s)
+    except ValueError:
+        raise TfdojoError(
+            f"{name}: expected a fraction like 0.005 or a percentage like 0.5%, received {text!r}"
+        ) from None
+    if not 0 < value < 1:
+        raise TfdojoError(
+            f"{name}: expected a value between 0 and 1 (0% and 100%), received {text!r}"
+        )
+    return value

@@ -1,0 +1,103 @@
+"""The model config: one frozen dataclass describes every model tfdojo trains.
+
+No convolutions and no hidden layers is the logistic classifier; hidden layers
+only is an MLP; convolutions (then hidden layers) is a convnet. Named presets
+(:mod:`tfdojo.models.registry`) fill it in; ``--set model.hidden=512,256`` changes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Literal
+
+from tfdojo.core.errors import TfdojoError
+
+Padding = Literal["SAME", "VALID"]
+_REF = re.compile(r"^(?P<path>.+\.(py|ipynb)):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of a model; per-conv settings take one value for all or one per conv.
+
+    Attributes:
+        name: the preset it came from (``logistic``, ``mlp``, ``cnn``, ...), for the record.
+        conv_depths: output channels of each convolution, e.g. ``(16, 16)``.
+        conv_patches: kernel size ``k`` (a ``k x k`` patch) of each convolution.
+        conv_strides: stride of each convolution.
+        conv_padding: ``"SAME"`` or ``"VALID"`` for each convolution.
+        pools: max-pool size (= stride) after each convolution; 1 means no pooling.
+        hidden: widths of the ReLU dense layers before the 10 logits.
+        source: ``PATH.py:NAME`` of a learner's own model class
+            (:mod:`tfdojo.models.learner`); empty for tfdojo's models. Recorded for
+            people to read: tfdojo never imports it from a saved config.
+    """
+
+    name: str = "logistic"
+    conv_depths: tuple[int, ...] = ()
+    conv_patches: tuple[int, ...] = (5,)
+    conv_strides: tuple[int, ...] = (1,)
+    conv_padding: tuple[Padding, ...] = ("SAME",)
+    pools: tuple[int, ...] = (1,)
+    hidden: tuple[int, ...] = ()
+    source: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``"logistic"``, ``"mlp"`` or ``"cnn"``, from the layers it has; ``"learner"``
+        for a model of the learner's own (``source``)."""
+        if self.source:
+            return "learner"
+        if self.conv_depths:
+            return "cnn"
+        return "mlp" if self.hidden else "logistic"
+
+    def validate(self) -> None:
+        """Refuse settings that give no model (called by :func:`tfdojo.core.typed_config.replace`)."""
+        n = len(self.conv_depths)
+        for key in ("conv_patches", "conv_strides", "conv_padding", "pools"):
+            values = getattr(self, key)
+            if n and len(values) not in (1, n):
+                raise TfdojoError(
+                    f"model.{key}: expected 1 value or {n} (one per conv), received {values}"
+                )
+        for key in ("conv_depths", "conv_patches", "conv_strides", "pools", "hidden"):
+            values = getattr(self, key)
+            if any(v < 1 for v in values):
+                raise TfdojoError(f"model.{key}: expected whole numbers >= 1, received {values}")
+        from tfdojo.models.shapes import layers
+
+        try:
+            layers(self)
+        except ValueError as exc:
+            raise TfdojoError(f"model: {exc}") from None
+
+
+def is_reference(text: str | None) -> bool:
+    """Whether ``text`` names a model in a file (``PATH.py:NAME``), not a tfdojo preset."""
+    return bool(text) and _REF.match(str(text)) is not None
+
+
+def parse_reference(text: str, option: str = "--model") -> tuple[Path, str]:
+    """``"dojo/13_convnet.py:ConvNet"`` -> (Path("dojo/13_convnet.py"), "ConvNet").
+
+    A notebook's class is recorded as ``NOTEBOOK.ipynb:NAME`` (trained from the notebook,
+    with the class in hand; it cannot be imported from the command line).
+
+    Raises:
+        TfdojoError: not ``PATH.py:NAME`` or ``PATH.ipynb:NAME``.
+    """
+    m = _REF.match(str(text))
+    if not m:
+        raise TfdojoError(
+            f"{option}: expected PATH.py:NAME (a model class in a Python file), received {text!r}"
+        )
+    return Path(m["path"]), m["name"]
+
+
+def config_for(text: str) -> ModelConfig:
+    """The :class:`ModelConfig` that records a learner's model (its source, for reading)."""
+    _, name = parse_reference(text)
+    return ModelConfig(name=name, source=text)

@@ -1,0 +1,13 @@
+"""The TensorFlow katas' checks, a module per few katas, each readable in one sitting.
+
+- :mod:`~tfdojo.teaching.kata.checks.basics`: 1 tensors, 2 logistic, 3 softmax and cross-entropy,
+  4 the training step;
+- :mod:`~tfdojo.teaching.kata.checks.loops`: 5 the minibatch loop, 6 gradient descent vs SGD,
+  10 learning-rate decay;
+- :mod:`~tfdojo.teaching.kata.checks.networks`: 7 the ReLU network, 8 L2, 9 dropout,
+  11 overfitting;
+- :mod:`~tfdojo.teaching.kata.checks.conv`: 12 the conv layer, 13 the convnet, 14 Keras.
+
+Kata ``name``'s check is the function ``check_<name>(ck)`` of the module its registry
+entry names; :mod:`~tfdojo.teaching.kata.checks.common` holds what several checks share.
+"""

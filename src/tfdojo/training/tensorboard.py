@@ -1,0 +1,105 @@
+"""TensorBoard: what each run logs per epoch, and ``tfdojo tensorboard`` to look at it.
+
+Every run writes ``RUN/tensorboard/`` with TensorFlow's own ``tf.summary.write`` and the
+plugins' metadata, so tfdojo does not need the ``tensorboard`` package to *write* logs:
+
+- scalars: ``loss/train``, ``loss/valid``, ``accuracy/train``, ``accuracy/valid``,
+  ``lr``, ``examples_per_second``;
+- images: the first layer's weights after each epoch, red for positive and blue for
+  negative, as in the report (the logistic model's ten 28x28 templates, an MLP's first
+  hidden units, a convnet's first filters), so one can watch them form.
+
+To *look*, TensorBoard itself is an extra: ``pip install 'tfdojo[tensorboard]'``, then
+``tfdojo tensorboard runs`` (it serves on 127.0.0.1 only).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tfdojo.core.errors import TfdojoError
+
+MAX_IMAGES = 16  # weight images per epoch
+
+
+def weight_images(weights: dict[str, np.ndarray]) -> tuple[str, np.ndarray] | None:
+    """``(tag, uint8 (K, H, W, 3))``: the first layer's weights as RGB images, or ``None``.
+
+    W (784, 10) or W1 (784, hidden): each column as a 28x28 image; a kernel
+    (k, k, 1, depth): each filter as a k x k image. One colour scale per image set:
+    white is 0, red the largest positive weight, blue the most negative.
+    """
+    from tfdojo.results.plots import first_layer_weights
+
+    w = first_layer_weights(weights)
+    if w is None:
+        return None
+    if w.ndim == 2 and w.shape[0] == 784:
+        tiles = w[:, :MAX_IMAGES].T.reshape(-1, 28, 28)
+        tag = "weights/templates" if w.shape[1] == 10 else "weights/hidden_units"
+    elif w.ndim == 4 and w.shape[2] == 1:
+        tiles = np.moveaxis(w[:, :, 0, :MAX_IMAGES], -1, 0)  # (depth, k, k)
+        tag = "weights/first_filters"
+    else:
+        return None
+    v = tiles / (float(np.abs(tiles).max()) or 1.0)  # [-1, 1]
+    red = np.where(v < 0, 1 + v, 1.0)  # white at 0, blue below, red above
+    blue = np.where(v > 0, 1 - v, 1.0)
+    green = 1 - np.abs(v)
+    return tag, np.round(np.stack([red, green, blue], axis=-1) * 255).astype(np.uint8)
+
+
+def write_summaries(writer, row: dict[str, Any], weights: dict[str, np.ndarray] | None = None):
+    """One epoch's scalars (and the first layer's weights as images) into ``writer``."""
+    import tensorflow as tf
+    from tensorflow.core.framework import summary_pb2
+
+    scalars = summary_pb2.SummaryMetadata()
+    scalars.plugin_data.plugin_name = "scalars"  # TensorBoard's scalar plugin, version 0
+    values = {"lr": row["lr"], "examples_per_second": row["examples_per_second"]}
+    for split in ("train", "valid"):
+        values[f"loss/{split}"] = row[f"{split}_loss"]
+        values[f"accuracy/{split}"] = row[f"{split}_accuracy"]
+    with writer.as_default():
+        step = row["epoch"]
+        for tag, value in values.items():
+            tf.summary.write(tag, tf.constant(value, tf.float32), step=step, metadata=scalars)
+        images = weight_images(weights) if weights else None
+        if images is not None:
+            tag, rgb = images
+            meta = summary_pb2.SummaryMetadata()
+            meta.plugin_data.plugin_name = "images"  # the image plugin: [width, height, png...]
+            scale = max(1, 56 // rgb.shape[1])  # blocks of pixels: a 3x3 filter shows as 54x54
+            rgb = rgb.repeat(scale, axis=1).repeat(scale, axis=2)
+            size = [str(rgb.shape[2]).encode(), str(rgb.shape[1]).encode()]
+            pngs = [tf.io.encode_png(image) for image in rgb]
+            tensor = tf.stack([tf.constant(s) for s in size] + pngs)
+            tf.summary.write(tag, tensor, step=step, metadata=meta)
+    writer.flush()
+
+
+def serve(logdir: str | os.PathLike, host: str = "127.0.0.1", port: int = 6006) -> str:
+    """Start TensorBoard on ``logdir`` in this process; return its URL.
+
+    Raises:
+        TfdojoError: TensorBoard is not installed, or ``logdir`` is not a folder.
+    """
+    logdir = Path(logdir)
+    if not logdir.is_dir():
+        raise TfdojoError(f"RUNS: {logdir} is not a folder; expected runs (or one run) to show")
+    try:
+        from tensorboard import program
+    except ImportError:
+        raise TfdojoError(
+            "TensorBoard is not installed; install it with: pip install 'tfdojo[tensorboard]'"
+        ) from None
+    board = program.TensorBoard()
+    board.configure(argv=[None, "--logdir", str(logdir), "--host", host, "--port", str(port)])
+    try:
+        return board.launch()
+    except program.TensorBoardServerException as exc:
+        raise TfdojoError(f"--port: {exc.msg}") from None
