@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tfdojo.cli import build_parser, main
+from tfdojo.cli.main import build_parser, main
 
 
 def out_of(capsys, argv: list[str], code: int = 0) -> str:
