@@ -30,7 +30,6 @@ from tfdojo.cli import main
 from tfdojo.core.errors import TfdojoError
 from tfdojo.engines.replicated import (
     StrategyConfig,
-    launcher,
     parse_tf_config,
     parse_worker_hosts,
     rendezvous,
@@ -38,6 +37,7 @@ from tfdojo.engines.replicated import (
     tempdirs,
 )
 from tfdojo.engines.replicated.stopping import StopGuard
+from tfdojo.training import launcher
 from tfdojo.training import run as train
 
 RTOL = 1e-3

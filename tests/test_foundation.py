@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tfdojo.cli import COMMAND_MODULES, build_parser, main
+from tfdojo.cli.main import COMMAND_MODULES, build_parser, main
 from tfdojo.core import atomic
 from tfdojo.core import typed_config as config
 from tfdojo.core.errors import TfdojoError
