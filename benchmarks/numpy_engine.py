@@ -45,7 +45,7 @@ def worker(engine: str, model_name: str, seconds: float) -> float:
 
         trainer, k = Trainer(cfg, images, labels), 1
     else:
-        from tfdojo.core.runtime import configure_tensorflow
+        from tfdojo.core.tf_setup import configure_tensorflow
         from tfdojo.engines.tensorflow_engine import Trainer
         from tfdojo.training.settings import auto_steps_per_call
 

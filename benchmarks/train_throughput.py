@@ -198,7 +198,7 @@ def worker(framework: str, precision: str, threads: int, models_: list[str], arg
             return {name: None for name in models_}
         torch.set_num_interop_threads(threads)
         return {name: bench_torch(name, batch, seconds, threads, precision) for name in models_}
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     tf = configure_tensorflow(threads)
     out: dict = {"_peak_gflops": matmul_peak(tf, precision)} if framework == "tfdojo" else {}

@@ -46,7 +46,7 @@ SOURCES = LESSONS / "source"
 
 
 KATA_CELL = re.compile(r"^# %% kata (?P<name>\w+)$")
-GIVEN_IMPORT = re.compile(r"^from tfdojo\.kata\.given import (?P<names>.+)$")
+GIVEN_IMPORT = re.compile(r"^from tfdojo\.teaching\.kata\.given import (?P<names>.+)$")
 
 
 def split_cells(text: str) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""tfdojo.results.compare and `tfdojo compare`: counts on constructed predictions, then real runs."""
+"""tfdojo.results.compare and `tfdojo compare`: counts on made-up predictions, then real runs."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tfdojo.cli import main
-from tfdojo.core import paths, runtime
+from tfdojo.core import paths, precision
 from tfdojo.data import dataset
 from tfdojo.training import doctor
 
@@ -90,7 +90,7 @@ def test_text_output_puts_the_fix_under_each_problem(capsys):
 def test_cpu_flags_and_missing_avx(tmp_path, monkeypatch):
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nflags\t\t: fpu sse4_1 sse4_2 avx avx2 fma\n\nprocessor\t: 1\n")
-    assert runtime.parse_cpu_flags(info.read_text()) == {
+    assert precision.parse_cpu_flags(info.read_text()) == {
         "fpu",
         "sse4_1",
         "sse4_2",

@@ -17,7 +17,7 @@ from tfdojo.cli.main import COMMAND_MODULES, build_parser, main
 from tfdojo.core import atomic
 from tfdojo.core import typed_config as config
 from tfdojo.core.errors import TfdojoError
-from tfdojo.core.runtime import parse_threads
+from tfdojo.core.threads import parse_threads
 
 
 def _subcommands(parser):
@@ -68,7 +68,8 @@ def test_threads_reach_tensorflow_and_blas():
     """``--threads 1`` sizes TensorFlow's pools and the BLAS pools (in a fresh process)."""
     code = (
         "import os, json\n"
-        "from tfdojo.core.runtime import set_threads, configure_tensorflow\n"
+        "from tfdojo.core.threads import set_threads\n"
+        "from tfdojo.core.tf_setup import configure_tensorflow\n"
         "set_threads(1)\n"
         "tf = configure_tensorflow()\n"
         "print(json.dumps([tf.config.threading.get_intra_op_parallelism_threads(),\n"

@@ -225,7 +225,7 @@ def test_conv_output_size_wrong_answers_are_explained(wrong, words):
 
 def test_conv_output_size_cases_agree_with_tensorflow():
     """The oracle the check uses agrees with tf.nn.conv2d on every case the check asks."""
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     tf = configure_tensorflow(1)
     for n, k, s, padding in kata._CONV_CASES:

@@ -16,7 +16,7 @@ from tfdojo.teaching import kata
 
 @pytest.fixture(scope="module", autouse=True)
 def _tensorflow():
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     configure_tensorflow(1)
 

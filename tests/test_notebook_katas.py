@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module", autouse=True)
 def _tensorflow():
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     configure_tensorflow(1)
 

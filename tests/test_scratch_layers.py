@@ -18,7 +18,7 @@ TF_TOL = 1e-10
 
 @pytest.fixture(scope="module")
 def tf():
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     return configure_tensorflow(1)
 

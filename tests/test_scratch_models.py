@@ -39,7 +39,7 @@ SMALL = {
 
 @pytest.fixture(scope="module")
 def tf():
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     return configure_tensorflow(1)
 

@@ -43,7 +43,7 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tf():
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     return configure_tensorflow(1)
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tfdojo.cli import main
-from tfdojo.models import shapes
 from tfdojo.scratch import layers as L
+from tfdojo.teaching import deck
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -70,9 +70,9 @@ def test_valid_formula_is_shown(capsys):
 def test_output_size_and_params_match_window_counting(n, k, s, padding, c, d):
     if padding == "VALID" and k > n:
         with pytest.raises(ValueError, match=rf"^patch: .*patch <= {n}\), received {k}"):
-            shapes.conv_shape((n, n, c), k, d, s, padding)
+            deck.conv_shape((n, n, c), k, d, s, padding)
         return
-    r = shapes.conv_shape((n, n, c), k, d, s, padding)
+    r = deck.conv_shape((n, n, c), k, d, s, padding)
     assert r["output"] == (windows(n, k, s, padding), windows(n, k, s, padding), d)
     assert r["params"] == k * k * c * d + d
 
@@ -90,7 +90,7 @@ def test_the_engine_produces_the_calculated_shapes(h, w, k, s, padding):
         return
     x = np.zeros((1, h, w, 2))
     out, _ = L.conv2d_forward(x, {"W": np.zeros((k, k, 2, 3)), "b": np.zeros(3)}, s, padding)
-    expected = shapes.conv_shape((h, w, 2), k, 3, s, padding)["output"]
+    expected = deck.conv_shape((h, w, 2), k, 3, s, padding)["output"]
     assert out.shape[1:] == expected
 
 
@@ -101,7 +101,7 @@ def test_the_engine_produces_the_calculated_shapes(h, w, k, s, padding):
 )
 def test_input_parser_reads_every_well_formed_shape(dims, sep, pad):
     text = pad + sep.join(str(d) for d in dims) + pad
-    assert shapes.parse_input_shape(text) == tuple(dims + [1] * (3 - len(dims)))
+    assert deck.parse_input_shape(text) == tuple(dims + [1] * (3 - len(dims)))
 
 
 @given(st.text(max_size=12))
@@ -113,7 +113,7 @@ def test_input_parser_refuses_anything_else_naming_it(text):
     if well_formed:
         return
     with pytest.raises(ValueError) as info:
-        shapes.parse_input_shape(text)
+        deck.parse_input_shape(text)
     assert str(info.value).startswith("input: expected HEIGHTxWIDTH")
     assert str(info.value).endswith(f"received {text!r}")
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tfdojo.cli import main
-from tfdojo.core import stats
+from tfdojo.core import stats, test_plan
 from tfdojo.core.errors import TfdojoError
 
 # Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
@@ -108,7 +108,7 @@ def test_test_size_power_reached_and_stays():
 
 
 def test_plan_given_n_has_the_deck_row():
-    plan = stats.plan_test_size(n=3000)
+    plan = test_plan.plan_test_size(n=3000)
     rows = {r.method: r for r in plan.rows}
     assert rows["rule of 30"].examples == 30
     assert rows["rule of 30"].change == pytest.approx(0.01)
@@ -118,11 +118,11 @@ def test_plan_given_n_has_the_deck_row():
 
 def test_plan_refuses_bad_input():
     with pytest.raises(TfdojoError, match="exactly one"):
-        stats.plan_test_size()
+        test_plan.plan_test_size()
     with pytest.raises(TfdojoError, match="exactly one"):
-        stats.plan_test_size(n=3000, resolution=0.01)
+        test_plan.plan_test_size(n=3000, resolution=0.01)
     with pytest.raises(TfdojoError, match="disagree"):
-        stats.plan_test_size(resolution=0.1, disagree=0.05)
+        test_plan.plan_test_size(resolution=0.1, disagree=0.05)
     with pytest.raises(TfdojoError, match="n: expected"):
         stats.wilson_interval(0, 0)
     with pytest.raises(TfdojoError, match="k: expected"):
@@ -133,13 +133,13 @@ def test_plan_refuses_bad_input():
     "text, value", [("0.5%", 0.005), ("0.005", 0.005), (" 1% ", 0.01), ("80%", 0.8)]
 )
 def test_parse_fraction(text, value):
-    assert stats.parse_fraction(text) == pytest.approx(value)
+    assert test_plan.parse_fraction(text) == pytest.approx(value)
 
 
 @pytest.mark.parametrize("text", ["abc", "0", "150%", "-1%"])
 def test_parse_fraction_refuses(text):
     with pytest.raises(TfdojoError, match="--resolution"):
-        stats.parse_fraction(text)
+        test_plan.parse_fraction(text)
 
 
 def test_cli_test_size_n(capsys):

@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from tfdojo import models, runs
-from tfdojo.core.runtime import configure_tensorflow
+from tfdojo.core.tf_setup import configure_tensorflow
 from tfdojo.models import shapes
 from tfdojo.results import plots
 from tfdojo.results.plots import sample_grid

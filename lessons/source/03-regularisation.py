@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from tfdojo import runs
-from tfdojo.core.runtime import configure_tensorflow
+from tfdojo.core.tf_setup import configure_tensorflow
 from tfdojo.results import plots
 from tfdojo.teaching import kata, lessons
 from tfdojo.teaching.lessons import lesson3

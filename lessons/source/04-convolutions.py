@@ -18,8 +18,8 @@ import os
 from pathlib import Path
 
 from tfdojo import runs
-from tfdojo.core.runtime import configure_tensorflow
-from tfdojo.models.shapes import deck_table
+from tfdojo.core.tf_setup import configure_tensorflow
+from tfdojo.teaching.deck import deck_table
 from tfdojo.results import plots
 from tfdojo.teaching import kata, lessons
 from tfdojo.teaching.lessons import lesson4

@@ -534,7 +534,7 @@ def open_run(run_dir: str | os.PathLike, model_class=None, model=None) -> Run:
 def _rebuild(run_dir: Path, model_cfg, model_class=None):
     """The model of ``model_cfg``, built by tfdojo, with the weights of ``RUN/weights.npz``."""
     from tfdojo import models
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     path = run_dir / WEIGHTS
     if not path.is_file():

@@ -77,14 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        from tfdojo.core.runtime import parse_threads, set_threads
+        from tfdojo.core.threads import parse_threads, set_threads
 
         n = parse_threads(getattr(args, "threads", None))
         set_threads(n)  # BLAS pools and child processes
         args.threads_given = getattr(args, "threads", None) is not None
         args.threads = n  # every handler passes it on explicitly
         if args.command in TENSORFLOW_COMMANDS:
-            from tfdojo.core.runtime import configure_tensorflow
+            from tfdojo.core.tf_setup import configure_tensorflow
 
             configure_tensorflow(n)  # before any module imports it: sets the pools, hides banners
         return int(args.func(args) or 0)

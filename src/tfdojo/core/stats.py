@@ -1,4 +1,4 @@
-"""Is it really better? Intervals, the exact McNemar test, the rule of 30, test-set planning.
+"""Is it really better? Intervals, the exact McNemar test, the rule of 30, power.
 
 The workshop deck's *rule of 30*: a test set of ``n`` images only resolves changes that
 move at least 30 of them. With 3,000 test images, 80% -> 81% moves 30 examples (OK),
@@ -11,7 +11,8 @@ This module puts the rule beside the statistics it approximates:
   exactly one of them gets right carry information, and under "no difference" each of
   those is equally likely to favour either model;
 - power computations: how large a change a test set of ``n`` images detects with a
-  given probability, or how many images a wanted resolution needs.
+  given probability, or how many images a wanted resolution needs (put side by side
+  by :mod:`tfdojo.core.test_plan`).
 
 Distributions and intervals come from SciPy (``scipy.stats.binomtest`` and
 ``scipy.stats.binom``); nothing here is fitted or random.
@@ -19,9 +20,7 @@ Distributions and intervals come from SciPy (``scipy.stats.binomtest`` and
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import textwrap
 
 from tfdojo.core.errors import TfdojoError
 
@@ -31,14 +30,14 @@ RULE_OF_30 = 30
 # --------------------------------------------------------------------------- intervals
 
 
-def _check_counts(k: int, n: int) -> None:
+def check_counts(k: int, n: int) -> None:
     if int(n) != n or n < 1:
         raise TfdojoError(f"n: expected a whole number of test examples >= 1, received {n!r}")
     if int(k) != k or not 0 <= k <= n:
         raise TfdojoError(f"k: expected a whole number of successes in 0..{n}, received {k!r}")
 
 
-def _check_confidence(confidence: float) -> None:
+def check_confidence(confidence: float) -> None:
     if not 0 < confidence < 1:
         raise TfdojoError(f"confidence: expected a number in (0, 1), received {confidence!r}")
 
@@ -65,8 +64,8 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
 def _interval(k: int, n: int, confidence: float, method: str) -> tuple[float, float]:
     from scipy.stats import binomtest
 
-    _check_counts(k, n)
-    _check_confidence(confidence)
+    check_counts(k, n)
+    check_confidence(confidence)
     ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method=method)
     return float(ci.low), float(ci.high)
 
@@ -107,20 +106,20 @@ def rule_of_30(moved: int, threshold: int = RULE_OF_30) -> bool:
 
 def rule_of_30_min_change(n: int, threshold: int = RULE_OF_30) -> float:
     """Smallest accuracy change a test set of ``n`` resolves by the rule: ``30 / n``."""
-    _check_counts(0, n)
+    check_counts(0, n)
     return threshold / n
 
 
 def rule_of_30_test_size(resolution: float, threshold: int = RULE_OF_30) -> int:
     """Test-set size needed to resolve ``resolution`` by the rule: ``ceil(30 / resolution)``."""
-    _check_resolution(resolution)
+    check_resolution(resolution)
     return math.ceil(threshold / resolution - 1e-9)
 
 
 # --------------------------------------------------------------------------- power
 
 
-def _check_resolution(resolution: float) -> None:
+def check_resolution(resolution: float) -> None:
     if not 0 < resolution < 1:
         raise TfdojoError(
             f"resolution: expected an accuracy change in (0, 1) such as 0.005 or 0.5%, "
@@ -128,7 +127,7 @@ def _check_resolution(resolution: float) -> None:
         )
 
 
-def _check_power_args(alpha: float, power: float) -> None:
+def check_power_args(alpha: float, power: float) -> None:
     if not 0 < alpha < 1:
         raise TfdojoError(f"alpha: expected a significance level in (0, 1), received {alpha!r}")
     if not 0 < power < 1:
@@ -232,9 +231,9 @@ def mcnemar_min_change(
     ``None`` if no change up to ``disagree · n`` examples (every disagreement in B's favour)
     reaches the power.
     """
-    _check_counts(0, n)
-    _check_power_args(alpha, power)
-    _check_disagree(disagree)
+    check_counts(0, n)
+    check_power_args(alpha, power)
+    check_disagree(disagree)
     max_moved = max(1, round(disagree * n))
     return _smallest_change(lambda c: mcnemar_power(n, c, disagree, alpha), n, max_moved, power)
 
@@ -243,9 +242,9 @@ def binomial_min_change(
     n: int, baseline: float, alpha: float = 0.05, power: float = 0.8
 ) -> int | None:
     """Smallest number of gained examples a binomial test against ``baseline`` detects."""
-    _check_counts(0, n)
-    _check_power_args(alpha, power)
-    _check_baseline(baseline)
+    check_counts(0, n)
+    check_power_args(alpha, power)
+    check_baseline(baseline)
     max_moved = int((1 - baseline) * n)
     return _smallest_change(lambda c: binomial_power(n, c, baseline, alpha), n, max_moved, power)
 
@@ -258,9 +257,9 @@ def mcnemar_test_size(
     Starts from the normal approximation ``δn >= (z_{α/2} + z_β) · sqrt(disagree · n)``,
     i.e. ``n ≈ (z_{α/2} + z_β)² · disagree / δ²``, then searches the exact power.
     """
-    _check_resolution(resolution)
-    _check_power_args(alpha, power)
-    _check_disagree(disagree)
+    check_resolution(resolution)
+    check_power_args(alpha, power)
+    check_disagree(disagree)
     if disagree < resolution:
         raise TfdojoError(
             f"--disagree: the models must disagree on at least the change they make; "
@@ -279,9 +278,9 @@ def binomial_test_size(
     """
     from scipy.stats import norm
 
-    _check_resolution(resolution)
-    _check_power_args(alpha, power)
-    _check_baseline(baseline)
+    check_resolution(resolution)
+    check_power_args(alpha, power)
+    check_baseline(baseline)
     p1 = baseline + resolution
     if p1 >= 1:
         raise TfdojoError(
@@ -311,7 +310,7 @@ def mcnemar_max_discordant(moved: int, alpha: float = 0.05, power: float = 0.8) 
     return int(d[ok[-1]]) if len(ok) else 0
 
 
-def _check_disagree(disagree: float) -> None:
+def check_disagree(disagree: float) -> None:
     if not 0 < disagree <= 1:
         raise TfdojoError(
             f"--disagree: expected the fraction of images the two models disagree on, "
@@ -319,156 +318,6 @@ def _check_disagree(disagree: float) -> None:
         )
 
 
-def _check_baseline(baseline: float) -> None:
+def check_baseline(baseline: float) -> None:
     if not 0 < baseline < 1:
         raise TfdojoError(f"--baseline: expected an accuracy in (0, 1), received {baseline!r}")
-
-
-# --------------------------------------------------------------------------- planning
-
-
-@dataclasses.dataclass(frozen=True)
-class PlanRow:
-    """One method's answer: for a test size, the smallest change; for a change, the size."""
-
-    method: str
-    test_size: int
-    examples: int | None  # examples moved by the smallest trustworthy change
-    change: float | None  # the same as an accuracy fraction
-
-
-@dataclasses.dataclass(frozen=True)
-class TestSizePlan:
-    """The side-by-side answers of :func:`plan_test_size` and the assumptions behind them."""
-
-    question: str  # "change" (given n) or "size" (given a resolution)
-    n: int | None
-    resolution: float | None
-    baseline: float
-    disagree: float
-    alpha: float
-    power: float
-    rows: tuple[PlanRow, ...]
-    rule_equivalent_discordant: int
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-
-def plan_test_size(
-    n: int | None = None,
-    resolution: float | None = None,
-    baseline: float = 0.80,
-    disagree: float = 0.05,
-    alpha: float = 0.05,
-    power: float = 0.80,
-) -> TestSizePlan:
-    """Answer the deck's question by the rule of 30 and by two power computations.
-
-    Give exactly one of ``n`` (test-set size: what is the smallest trustworthy change?) or
-    ``resolution`` (wanted accuracy change: how many test images are needed?).
-
-    Args:
-        n: test-set size.
-        resolution: accuracy change to resolve, as a fraction (0.005 for 0.5%).
-        baseline: accuracy of the reference model (the deck's 80%).
-        disagree: fraction of test images where exactly one of the two models is right
-            (McNemar's power depends on it, not on the accuracies).
-        alpha: significance level of the two-sided tests.
-        power: wanted probability of detecting a real change of that size.
-
-    Raises:
-        TfdojoError: neither or both of ``n`` and ``resolution``; values out of range.
-    """
-    if (n is None) == (resolution is None):
-        raise TfdojoError("test-size: give exactly one of --n N or --resolution R")
-    _check_power_args(alpha, power)
-    _check_baseline(baseline)
-    _check_disagree(disagree)
-    rows: list[PlanRow] = []
-    if n is not None:
-        _check_counts(0, n)
-        question = "change"
-        for method, m in (
-            ("rule of 30", RULE_OF_30),
-            ("McNemar (paired)", mcnemar_min_change(n, disagree, alpha, power)),
-            ("binomial vs fixed", binomial_min_change(n, baseline, alpha, power)),
-        ):
-            rows.append(PlanRow(method, n, m, None if m is None else m / n))
-    else:
-        assert resolution is not None
-        _check_resolution(resolution)
-        question = "size"
-        for method, size in (
-            ("rule of 30", rule_of_30_test_size(resolution)),
-            ("McNemar (paired)", mcnemar_test_size(resolution, disagree, alpha, power)),
-            ("binomial vs fixed", binomial_test_size(resolution, baseline, alpha, power)),
-        ):
-            rows.append(PlanRow(method, size, round(resolution * size), resolution))
-    return TestSizePlan(
-        question,
-        n,
-        resolution,
-        baseline,
-        disagree,
-        alpha,
-        power,
-        tuple(rows),
-        mcnemar_max_discordant(RULE_OF_30, alpha, power),
-    )
-
-
-def format_plan(plan: TestSizePlan) -> str:
-    """The plan as the table ``tfdojo stats test-size`` prints."""
-    lines = []
-    assumptions = (
-        f"two-sided tests at alpha={plan.alpha:g}, power {plan.power:.0%}; "
-        f"models disagree on {plan.disagree:.1%} of images; baseline accuracy {plan.baseline:.0%}"
-    )
-    if plan.question == "change":
-        lines.append(f"Test set of {plan.n:,} images: smallest accuracy change you can trust")
-        header = ("method", "examples moved", "accuracy change")
-        body = [
-            (
-                r.method,
-                "-" if r.examples is None else f"{r.examples:,}",
-                "-" if r.change is None else f"{r.change:.2%}",
-            )
-            for r in plan.rows
-        ]
-    else:
-        lines.append(f"To trust an accuracy change of {plan.resolution:.2%}: test images needed")
-        header = ("method", "test images", "examples moved")
-        body = [(r.method, f"{r.test_size:,}", f"{r.examples:,}") for r in plan.rows]
-    widths = [max(len(row[i]) for row in [header, *body]) for i in range(3)]
-    fmt = f"  {{:<{widths[0]}}}  {{:>{widths[1]}}}  {{:>{widths[2]}}}"
-    lines.append(fmt.format(*header))
-    lines += [fmt.format(*row) for row in body]
-    notes = [
-        f"Assumptions: {assumptions}.",
-        "rule of 30: the deck's threshold, 30 examples whatever the test size. "
-        "McNemar: two models scored on the same images (what `tfdojo compare` runs). "
-        "binomial vs fixed: one model against an accuracy known exactly.",
-        f"The rule of 30 matches McNemar when the two models disagree on at most "
-        f"{plan.rule_equivalent_discordant} images; when they disagree on more, "
-        "30 moved examples can be chance.",
-    ]
-    lines.append("")
-    lines += [textwrap.fill(note, width=90) for note in notes]
-    return "\n".join(lines)
-
-
-def parse_fraction(text: str | float, name: str = "--resolution") -> float:
-    """``"0.5%"`` -> 0.005, ``"0.005"`` -> 0.005; a clear error otherwise."""
-    s = str(text).strip()
-    try:
-        value = float(s[:-1]) / 100 if s.endswith("%") else float(s)
-    except ValueError:
-        raise TfdojoError(
-            f"{name}: expected a fraction like 0.005 or a percentage like 0.5%, received {text!r}"
-        ) from None
-    if not 0 < value < 1:
-        raise TfdojoError(
-            f"{name}: expected a value between 0 and 1 (0% and 100%), received {text!r}"
-        )
-    return value

@@ -208,7 +208,7 @@ def build(
     Raises:
         TfdojoError: no fonts, no usable face, too few families to split, bad config.
     """
-    from tfdojo.core.runtime import threads
+    from tfdojo.core.threads import threads
 
     cfg.validate()
     ensure_dir(out_dir)  # fail before the work, not after it

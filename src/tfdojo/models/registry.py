@@ -22,9 +22,9 @@ class Preset:
         name: the name users type (``--model NAME``).
         summary: one line for ``tfdojo params`` and ``--help``.
         model: the architecture.
-        train: only the training settings that differ from :class:`tfdojo.training.settings.TrainConfig`'s
-            defaults (which are the default model's), so a changed default applies to
-            every preset that does not override it.
+        train: only the training settings that differ from the defaults of
+            :class:`tfdojo.training.settings.TrainConfig` (which are the default model's),
+            so a changed default applies to every preset that does not override it.
     """
 
     name: str

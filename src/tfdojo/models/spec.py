@@ -55,7 +55,8 @@ class ModelConfig:
         return "mlp" if self.hidden else "logistic"
 
     def validate(self) -> None:
-        """Refuse settings that give no model (called by :func:`tfdojo.core.typed_config.replace`)."""
+        """Refuse settings that give no model (called by
+        :func:`tfdojo.core.typed_config.replace`)."""
         n = len(self.conv_depths)
         for key in ("conv_patches", "conv_strides", "conv_padding", "pools"):
             values = getattr(self, key)

@@ -219,7 +219,7 @@ def backprop_by_hand(net: dict | None = None) -> dict[str, np.ndarray]:
 
 def backprop_with_tensorflow(net: dict | None = None) -> dict[str, np.ndarray]:
     """The same loss's gradients from ``tf.GradientTape`` (float64): dW1, db1, dW2, db2."""
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     tf = configure_tensorflow()
     net = net or BACKPROP_NET

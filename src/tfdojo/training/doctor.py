@@ -62,7 +62,7 @@ def check_python() -> Check:
 
 
 def check_tensorflow(n_threads: int) -> Check:
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     try:
         tf = configure_tensorflow(n_threads)
@@ -99,7 +99,7 @@ def _onednn_enabled() -> bool | None:
 
 def check_cpu(cpuinfo_path: str | os.PathLike = "/proc/cpuinfo") -> Check:
     machine = platform.machine().lower()
-    from tfdojo.core.runtime import cpu_flags
+    from tfdojo.core.precision import cpu_flags
 
     flags = cpu_flags(cpuinfo_path)
     used = [f for f in CPU_FEATURES if f in flags]

@@ -49,7 +49,7 @@ def saved_model(model, dest: str | os.PathLike) -> Path:
     """
     import tensorflow as tf
 
-    from tfdojo.core.runtime import quiet_tensorflow
+    from tfdojo.core.tf_setup import quiet_tensorflow
 
     dest = Path(dest)
     ensure_dir(dest.parent)

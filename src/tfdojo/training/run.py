@@ -79,8 +79,9 @@ def train(
             a corrupt checkpoint, a ``run_dir`` that does not fit ``resume``, or a
             worker lost in a multi-worker run.
     """
-    from tfdojo.core.runtime import configure_tensorflow, resolve_precision
-    from tfdojo.core.runtime import threads as threads_in_force
+    from tfdojo.core.precision import resolve_precision
+    from tfdojo.core.tf_setup import configure_tensorflow
+    from tfdojo.core.threads import threads as threads_in_force
 
     threads = threads or threads_in_force()
     tf = configure_tensorflow(threads)  # before anything imports TensorFlow

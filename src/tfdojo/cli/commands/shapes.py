@@ -47,6 +47,7 @@ def run(args) -> int:
     from tfdojo.cli.commands.params import model_config, model_json
     from tfdojo.core.errors import TfdojoError
     from tfdojo.models import shapes
+    from tfdojo.teaching import deck
 
     if args.model:
         cfg = model_config(args.model, sets=args.set)
@@ -56,7 +57,7 @@ def run(args) -> int:
         raise TfdojoError(f"--set: only used with --model, received {args.set[0]!r}")
     padding = args.padding.upper() if args.padding.upper() in ("SAME", "VALID") else args.padding
     try:
-        shape = shapes.parse_input_shape(args.input)
+        shape = deck.parse_input_shape(args.input)
         if args.json:
             settings = [("SAME", 1), ("VALID", 1), ("VALID", 2)] if args.table else None
             settings = settings or [(padding, args.stride)]
@@ -64,15 +65,15 @@ def run(args) -> int:
                 {"input": list(shape), "patch": args.patch, "stride": s, "padding": pad}
                 | {
                     k: list(v) if k == "output" else v
-                    for k, v in shapes.conv_shape(shape, args.patch, args.depth, s, pad).items()
+                    for k, v in deck.conv_shape(shape, args.patch, args.depth, s, pad).items()
                 }
                 for pad, s in settings
             ]
             print(json.dumps({"convolutions": rows}))
         elif args.table:
-            print(shapes.deck_table(shape, args.patch, args.depth))
+            print(deck.deck_table(shape, args.patch, args.depth))
         else:
-            print(shapes.describe_conv(shape, args.patch, args.depth, args.stride, padding))
+            print(deck.describe_conv(shape, args.patch, args.depth, args.stride, padding))
     except ValueError as exc:
         raise TfdojoError(f"--{exc}") from None  # "patch: ..." names the --patch option
     return 0

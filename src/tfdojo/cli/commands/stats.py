@@ -53,15 +53,15 @@ def register(sub) -> None:
 
 
 def run_test_size(args) -> int:
-    from tfdojo.core import stats
+    from tfdojo.core import test_plan
 
-    plan = stats.plan_test_size(
+    plan = test_plan.plan_test_size(
         n=args.n,
-        resolution=None if args.resolution is None else stats.parse_fraction(args.resolution),
-        baseline=stats.parse_fraction(args.baseline, "--baseline"),
-        disagree=stats.parse_fraction(args.disagree, "--disagree"),
-        alpha=stats.parse_fraction(args.alpha, "--alpha"),
-        power=stats.parse_fraction(args.power, "--power"),
+        resolution=None if args.resolution is None else test_plan.parse_fraction(args.resolution),
+        baseline=test_plan.parse_fraction(args.baseline, "--baseline"),
+        disagree=test_plan.parse_fraction(args.disagree, "--disagree"),
+        alpha=test_plan.parse_fraction(args.alpha, "--alpha"),
+        power=test_plan.parse_fraction(args.power, "--power"),
     )
-    print(json.dumps(plan.to_dict(), indent=2) if args.json else stats.format_plan(plan))
+    print(json.dumps(plan.to_dict(), indent=2) if args.json else test_plan.format_plan(plan))
     return 0

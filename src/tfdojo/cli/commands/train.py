@@ -64,7 +64,8 @@ def register(sub) -> None:
 
 
 def add_strategy_options(p) -> None:
-    """``--strategy`` and the options of the distributed placements (:mod:`tfdojo.engines.replicated`)."""
+    """``--strategy`` and the options of the distributed placements
+    (:mod:`tfdojo.engines.replicated`)."""
     from tfdojo.engines.replicated import DEFAULT_TIMEOUT, STRATEGIES
 
     g = p.add_argument_group(

@@ -48,7 +48,7 @@ import tensorflow as tf
 
 from tfdojo import models
 from tfdojo.core.errors import TfdojoError, first_line
-from tfdojo.core.runtime import CapturedFd2
+from tfdojo.core.tf_setup import CapturedFd2
 from tfdojo.core.typed_config import to_dict
 from tfdojo.engines.replicated import rendezvous, tempdirs
 from tfdojo.engines.replicated.cluster import Cluster, StrategyConfig, resolve_cluster

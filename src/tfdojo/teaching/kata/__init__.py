@@ -5,8 +5,9 @@ Two tracks:
 - **TensorFlow** (``tfdojo kata``): 14 short files in the course's order, from tensors to
   a convnet in Keras, copied into a workspace the learner owns. Each file's docstring
   teaches the equation and the shapes; ``tfdojo kata check NAME`` runs its check
-  (:mod:`~tfdojo.teaching.kata.registry`, :mod:`~tfdojo.teaching.kata.checks`), ``tfdojo kata watch``
-  re-checks on every save (:mod:`~tfdojo.teaching.kata.workspace`, :mod:`~tfdojo.teaching.kata.runner`).
+  (:mod:`~tfdojo.teaching.kata.registry`, :mod:`~tfdojo.teaching.kata.checks`),
+  ``tfdojo kata watch`` re-checks on every save (:mod:`~tfdojo.teaching.kata.workspace`,
+  :mod:`~tfdojo.teaching.kata.runner`).
 - **NumPy, by hand** (the lesson notebooks): ``kata.check_softmax(my_softmax)`` and
   six more checks of small NumPy functions (:mod:`~tfdojo.teaching.kata.numpy_track`).
 

@@ -148,7 +148,7 @@ def _exit_with_parent() -> None:
 
 
 def main() -> None:
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
     from tfdojo.teaching.kata.checking import check_file
     from tfdojo.teaching.kata.registry import find
 

@@ -209,7 +209,7 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
     runs.prepare(run_dir, overwrite=True)
     ctx.log(f"  training {v.label}: {v.model}, {n:,} images, {cfg.epochs} epochs ...")
     start = time.perf_counter()
-    from tfdojo.core.runtime import quiet_tensorflow
+    from tfdojo.core.tf_setup import quiet_tensorflow
 
     with quiet_tensorflow():  # one model after another: TensorFlow's "retracing" warnings
         metrics = train(
@@ -289,7 +289,7 @@ def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
     row = Row(**{k: v for k, v in best.items() if k in fields and k != "predictions"})
     row.test_ci95 = tuple(row.test_ci95)
     row.run = str(Path("..") / f"lesson{lesson}" / best["run"])
-    from tfdojo.core.runtime import quiet_tensorflow
+    from tfdojo.core.tf_setup import quiet_tensorflow
 
     with quiet_tensorflow():
         row.predictions = model.predict(ctx.data.test.images)

@@ -67,7 +67,7 @@ def backprop_check(data, model: str = "mlp", n: int = 64, seed: int = 0) -> dict
         per weight, ``max|g_np - g_tf| / max|g_tf|`` (TensorFlow computes in float32).
     """
     from tfdojo import models
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
     from tfdojo.models.layers import normalize
     from tfdojo.scratch.models import Model
     from tfdojo.scratch.models import normalize as np_normalize

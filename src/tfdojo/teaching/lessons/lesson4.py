@@ -75,7 +75,8 @@ def reference(ctx: Context):
 
 
 def run(ctx: Context) -> LessonResult:
-    from tfdojo.models.shapes import deck_table, format_table
+    from tfdojo.models.shapes import format_table
+    from tfdojo.teaching.deck import deck_table
     from tfdojo.training.run import make_config
 
     start = time.perf_counter()

@@ -48,7 +48,7 @@ def has_todo(model_class: type) -> bool:
 
     Any other error is left for the training to report, at the learner's line.
     """
-    from tfdojo.core.runtime import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow
 
     tf = configure_tensorflow()
     try:

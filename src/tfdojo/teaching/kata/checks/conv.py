@@ -3,7 +3,8 @@
 Oracles: ``tf.nn.conv2d`` on the learner's own kernel; the NumPy track's checks of the
 output-size and parameter formulas; tfdojo's own convnet (:mod:`tfdojo.models`) given
 the learner's weights; and for Keras, kata 13's reference trained by its hand-written
-loop on the same data, compared by McNemar's test (:func:`tfdojo.results.compare.compare_predictions`).
+loop on the same data, compared by McNemar's test
+(:func:`tfdojo.results.compare.compare_predictions`).
 """
 
 from __future__ import annotations
