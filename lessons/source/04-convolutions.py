@@ -19,9 +19,9 @@ from pathlib import Path
 
 from tfdojo import runs
 from tfdojo.core.tf_setup import configure_tensorflow
-from tfdojo.teaching.deck import deck_table
 from tfdojo.results import plots
 from tfdojo.teaching import kata, lessons
+from tfdojo.teaching.deck import deck_table
 from tfdojo.teaching.lessons import lesson4
 
 tf = configure_tensorflow()  # TensorFlow, with $TFDOJO_THREADS threads (default: every core)
