@@ -39,18 +39,13 @@ def worker(engine: str, model_name: str, seconds: float) -> float:
     batches = rng.permutation(n).reshape(-1, BATCH).astype(np.int32)
     rates = learning_rates(cfg, np.arange(len(batches)), len(batches))
 
-    # The two engines' Trainers have the same methods: only the engine differs.
-    if engine == "numpy":
-        from tfdojo.engines.numpy_engine import Trainer
+    # The two engines implement one contract: only the engine differs.
+    from tfdojo import engines
+    from tfdojo.core.tf_setup import configure_tensorflow
 
-        trainer, k = Trainer(cfg, images, labels), 1
-    else:
-        from tfdojo.core.tf_setup import configure_tensorflow
-        from tfdojo.engines.tensorflow_engine import Trainer
-        from tfdojo.training.settings import auto_steps_per_call
-
-        configure_tensorflow()
-        trainer, k = Trainer(cfg, models.build(cfg.model), images, labels), auto_steps_per_call(cfg)
+    configure_tensorflow()
+    trainer = engines.make(cfg, images, labels)
+    k = trainer.steps_per_call
 
     def run_epoch() -> None:
         for i in range(0, len(batches), k):

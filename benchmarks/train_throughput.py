@@ -66,16 +66,14 @@ def matmul_peak(tf, precision: str, n: int = 2048) -> float:
 
 
 def bench_tfdojo(name: str, batch: int, seconds: float, precision: str) -> float:
-    from tfdojo import models
-    from tfdojo.engines import tensorflow_engine as step
+    from tfdojo import engines
     from tfdojo.training import settings
 
     images, labels = make_data(N_IMAGES)
     sets = [f"batch_size={batch}", "dropout=0", "weight_decay=0", f"precision={precision}"]
     cfg = settings.make_config(name, sets=sets)
-    model = models.build(cfg.model, seed=0)
-    trainer = step.Trainer(cfg, model, images, labels)
-    k = settings.auto_steps_per_call(cfg)
+    trainer = engines.make(cfg, images, labels)
+    k = trainer.steps_per_call
     batches = settings.epoch_batches(0, 0, N_IMAGES, batch)
     rates = settings.learning_rates(cfg, range(len(batches)), len(batches))
     pos = [0]

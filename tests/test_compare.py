@@ -100,7 +100,7 @@ def test_mismatched_predictions_are_refused():
 def two_runs(tiny_dataset, tmp_path_factory):
     """A logistic and an MLP run, 1 epoch each on the tiny dataset."""
     from tfdojo.data import dataset
-    from tfdojo.training import run as train
+    from tfdojo.training import train
 
     data = dataset.load(tiny_dataset)
     root = tmp_path_factory.mktemp("compare_runs")

@@ -37,8 +37,7 @@ from tfdojo.engines.replicated import (
     tempdirs,
 )
 from tfdojo.engines.replicated.stopping import StopGuard
-from tfdojo.training import launcher
-from tfdojo.training import run as train
+from tfdojo.training import launcher, train
 
 RTOL = 1e-3
 SETS = [

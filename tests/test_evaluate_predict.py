@@ -13,7 +13,7 @@ from tfdojo.cli import main
 from tfdojo.core.errors import TfdojoError
 from tfdojo.data import dataset
 from tfdojo.data.idx import write_idx
-from tfdojo.training import run as train
+from tfdojo.training import train
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from tfdojo import runs
 from tfdojo.cli import main
 from tfdojo.data import dataset
-from tfdojo.training import run as train
+from tfdojo.training import train
 
 N = 300  # images compared per format
 

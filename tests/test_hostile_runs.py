@@ -17,7 +17,7 @@ import pytest
 from tfdojo import runs
 from tfdojo.cli import main
 from tfdojo.data import dataset
-from tfdojo.training import run as train
+from tfdojo.training import train
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from tfdojo.cli import main
 from tfdojo.core import stats
 from tfdojo.data import dataset
 from tfdojo.data.dataset import Split
-from tfdojo.teaching.lessons import common
+from tfdojo.teaching.lessons import data as lesson_data
+from tfdojo.teaching.lessons import tables, variants
 
 pytestmark = pytest.mark.slow
 
@@ -133,13 +134,13 @@ def test_lesson_real_images_refused_before_any_training(capsys, tiny_dataset, tm
 
 
 def test_table_without_real_rows_has_no_real_column():
-    row = common.Row(
+    row = variants.Row(
         "k", "logistic", "logistic", 7850, 100, 1, 0.9, 0.8, 0.75, (0.7, 0.8), 1.0, "r"
     )
-    assert common.REAL_HEADER not in common.format_table([row])
+    assert tables.REAL_HEADER not in tables.format_table([row])
     row.real_accuracy, row.real_ci95 = 0.5, (0.4, 0.6)
-    text = common.format_table([row], real="real: accuracy on X")
-    assert common.REAL_HEADER in text and "50.00% (40.0%–60.0%)" in text
+    text = tables.format_table([row], real="real: accuracy on X")
+    assert tables.REAL_HEADER in text and "50.00% (40.0%–60.0%)" in text
     assert text.endswith("*** real: accuracy on X")
 
 
@@ -183,14 +184,14 @@ def test_lessons_open_without_jupyterlab_says_how_to_install_it(capsys, monkeypa
 def test_subsample_is_balanced_and_deterministic():
     labels = np.repeat(np.arange(10), 30).astype(np.uint8)
     split = Split(np.zeros((300, 28, 28), np.uint8), labels, np.arange(300, dtype=np.int32))
-    a = common.subsample(split, 50)
+    a = lesson_data.subsample(split, 50)
     assert len(a) == 50 and a.class_counts() == [5] * 10
-    assert np.array_equal(a.font_ids, common.subsample(split, 50).font_ids)
-    assert len(common.subsample(split, 55)) == 55
-    assert common.subsample(split, 1000) is split
+    assert np.array_equal(a.font_ids, lesson_data.subsample(split, 50).font_ids)
+    assert len(lesson_data.subsample(split, 55)) == 55
+    assert lesson_data.subsample(split, 1000) is split
 
 
 def test_epochs_for_steps():
-    assert common.epochs_for_steps(50, 128, 300) == 200  # one full batch a step, capped
-    assert common.epochs_for_steps(1000, 128, 300) == 43  # 7 steps an epoch
-    assert common.epochs_for_steps(10**6, 128, 300) == 1
+    assert lesson_data.epochs_for_steps(50, 128, 300) == 200  # one full batch a step, capped
+    assert lesson_data.epochs_for_steps(1000, 128, 300) == 43  # 7 steps an epoch
+    assert lesson_data.epochs_for_steps(10**6, 128, 300) == 1

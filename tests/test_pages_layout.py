@@ -15,7 +15,7 @@ import pytest
 
 from tfdojo.cli import main
 from tfdojo.data import dataset
-from tfdojo.training import run as train
+from tfdojo.training import train
 
 WIDTHS = (1280, 390)
 
@@ -35,7 +35,7 @@ return [document.documentElement.scrollWidth, width, out];
 @pytest.fixture(scope="module")
 def pages(tiny_dataset, tmp_path_factory):
     """A run report, a comparison page and a lesson page, built from two tiny runs."""
-    from tfdojo.teaching.lessons import common
+    from tfdojo.teaching.lessons import outputs, variants
 
     root = tmp_path_factory.mktemp("pages")
     data = dataset.load(tiny_dataset)
@@ -49,9 +49,9 @@ def pages(tiny_dataset, tmp_path_factory):
         )
         == 0
     )
-    ctx = common.Context(data=data, out=root / "lesson", quick=True)
+    ctx = variants.Context(data=data, out=root / "lesson", quick=True)
     rows = [
-        common.Row(
+        variants.Row(
             key=name, label=f"{name}, a long label that a phone has to wrap somewhere", model=name,
             params=1, train_n=len(data.train), epochs=1, train_accuracy=0.9,
             valid_accuracy=0.9, test_accuracy=0.9, test_ci95=(0.85, 0.95), seconds=1.0,
@@ -61,8 +61,8 @@ def pages(tiny_dataset, tmp_path_factory):
         for name in ("logistic", "cnn_course")
     ]  # fmt: skip
     notes = [("A wide note", "x" * 300 + "\n" + " ".join(["word"] * 80))]
-    result = common.LessonResult(1, "A lesson", rows, notes, [], 1.0, quick=True)
-    lesson = common.write_outputs(ctx, result)
+    result = outputs.LessonResult(1, "A lesson", rows, notes, [], 1.0, quick=True)
+    lesson = outputs.write_outputs(ctx, result)
     return {
         "report": root / "logistic" / "report" / "report.html",
         "compare": compare,

@@ -131,7 +131,7 @@ def test_uploads_go_through_the_shared_opener_with_http_statuses(play_runs):
 def play_runs(tiny_dataset, tmp_path_factory) -> dict[str, Path]:
     """One run of each kind (the default ``cnn``), 1 epoch on the tiny dataset."""
     from tfdojo.data import dataset
-    from tfdojo.training import run as train
+    from tfdojo.training import train
 
     data = dataset.load(tiny_dataset)
     root = tmp_path_factory.mktemp("play_runs")

@@ -152,7 +152,7 @@ def test_weight_figures_refuse_wrong_shapes():
 def runs_by_kind(tiny_dataset, tmp_path_factory):
     """One finished run per model type, 1 epoch each (training writes the report too)."""
     from tfdojo.data import dataset
-    from tfdojo.training import run as train
+    from tfdojo.training import train
 
     data = dataset.load(tiny_dataset)
     root = tmp_path_factory.mktemp("report_runs")

@@ -8,7 +8,7 @@ import os
 from tfdojo import runs
 from tfdojo.cli import main
 from tfdojo.data import dataset
-from tfdojo.training import run as train
+from tfdojo.training import train
 
 
 def test_lists_finished_and_unfinished_runs_and_picks_the_best_by_validation(

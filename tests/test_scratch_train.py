@@ -17,7 +17,7 @@ from tfdojo.engines.numpy_engine import CHECKPOINT
 from tfdojo.models import ModelConfig
 from tfdojo.scratch import optim
 from tfdojo.scratch.models import Model, normalize
-from tfdojo.training import run as train
+from tfdojo.training import train
 
 
 def synthetic_split(n: int, seed: int):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tfdojo.data import dataset
-from tfdojo.training import run as train
+from tfdojo.training import train
 
 
 def events(run) -> dict[str, list]:

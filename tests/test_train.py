@@ -12,7 +12,7 @@ from tfdojo.cli import main
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.typed_config import to_dict
 from tfdojo.data import dataset
-from tfdojo.training import run as train
+from tfdojo.training import train
 
 TIMING_KEYS = {"seconds", "examples_per_second", "train_step_seconds"}
 

@@ -221,7 +221,7 @@ lessons.show(fig)
 # for the letter, blue against). Your run's report shows yours.
 
 # %%
-w = runs.load_model(ctx.out / every_image.run).get_weights()["logits.w"]  # (784, 10)
+w = every_image.trained.get_weights()["logits.w"]  # (784, 10)
 lessons.show(plots.weight_templates(w))
 
 # %% [markdown]

@@ -126,7 +126,7 @@ print(lessons.format_table(rows))
 
 # %%
 course = next(r for r in rows if r.key == "cnn-course")
-kernel = runs.load_model(ctx.out / course.run).get_weights()["conv1.w"]  # (5, 5, 1, 16)
+kernel = course.trained.get_weights()["conv1.w"]  # (5, 5, 1, 16)
 lessons.show(plots.conv_filters(kernel))
 
 # %%

@@ -1,30 +1,33 @@
 """One training step in NumPy: the TensorFlow engine's step with every gradient by hand.
 
-Read it beside :mod:`tfdojo.engines.tensorflow_engine`: the same ``Trainer`` methods, driven by the same loop
-(:func:`tfdojo.training.run.train` with ``engine="numpy"``), from the same initial weights (same
-seed), on the same shuffled batches and learning rates (:mod:`tfdojo.training.settings`), with the
-same update rules (:mod:`tfdojo.scratch.optim`). One step on a batch (X, y) of B images::
+Read it beside :mod:`tfdojo.engines.tensorflow_engine`: the same
+:class:`~tfdojo.engines.contract.Engine`, driven by the same loop
+(:func:`tfdojo.training.loop.fit`), from the same initial weights (same seed), on the
+same shuffled batches and learning rates (:mod:`tfdojo.training.settings`), with the same
+update rules (:mod:`tfdojo.scratch.optim`). One step on a batch (X, y) of B images::
 
     loss = mean_i CE(softmax(f(X_i)), y_i) + weight_decay * sum_W ||W||^2 / 2
     g    = d loss / d theta                         (Model.backward: the chain rule)
     v <- momentum * v - lr * g;   theta <- theta + v
 
 The run folder is the same as the TensorFlow engine's: the trained weights are put into
-the TensorFlow model of the same config for export (:meth:`Trainer.final_model`), so
+the TensorFlow model of the same config for export (:meth:`NumpyEngine.final_model`), so
 evaluation cannot tell the engines apart. Only the checkpoint differs:
 ``ckpt/numpy.npz`` (arrays only, loaded without pickle).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from tfdojo import models
 from tfdojo.core.atomic import atomic_open
 from tfdojo.core.errors import TfdojoError
+from tfdojo.engines.contract import Engine, TrainState
 from tfdojo.scratch import layers as L
 from tfdojo.scratch.models import Model, normalize
 from tfdojo.scratch.optim import make_optimizer
@@ -32,7 +35,7 @@ from tfdojo.scratch.optim import make_optimizer
 CHECKPOINT = "numpy.npz"
 
 
-class Trainer:
+class NumpyEngine(Engine):
     """The NumPy engine: a :class:`~tfdojo.scratch.models.Model`, its optimiser, its images.
 
     Args:
@@ -40,7 +43,7 @@ class Trainer:
         images: uint8 (N, 28, 28) training images; labels: (N,) 0..9.
     """
 
-    engine = "numpy"
+    name = "numpy"
 
     def __init__(self, cfg, images: np.ndarray, labels: np.ndarray):
         self.cfg = cfg
@@ -82,7 +85,6 @@ class Trainer:
         return self.train_step(X, y, lr)
 
     def train_steps(self, batches: np.ndarray, rates: np.ndarray) -> tuple[float, int]:
-        """Run ``len(batches)`` steps: ``batches`` (k, B) indices, ``rates`` (k,)."""
         loss_sum, correct = 0.0, 0
         for idx, lr in zip(batches, rates):
             loss, hits = self.batch_step(idx, float(lr))
@@ -91,7 +93,6 @@ class Trainer:
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-        """Mean cross-entropy and accuracy of the model on uint8 ``images`` (N, 28, 28)."""
         loss, correct = 0.0, 0
         bs = self.cfg.eval_batch_size
         for i in range(0, len(images), bs):
@@ -111,23 +112,16 @@ class Trainer:
     def restore_best(self) -> None:
         self.model.set_weights(self.best)
 
-    def save(self, folder: Path, state: dict[str, Any]) -> Path:
+    def save(self, folder: Path, state: TrainState) -> None:
         """``folder/numpy.npz``: weights, optimiser slots, the best weights and ``state``."""
         arrays = {f"params/{k}": v for k, v in self.model.params.items()}
         arrays.update({f"opt/{k}": v for k, v in self.optimizer.state().items()})
         arrays.update({f"best/{k}": v for k, v in self.best.items()})
-        arrays.update({k: np.array(v) for k, v in state.items()})
-        path = Path(folder) / CHECKPOINT
-        with atomic_open(path, "wb") as f:
+        arrays.update({k: np.array(v) for k, v in dataclasses.asdict(state).items()})
+        with atomic_open(Path(folder) / CHECKPOINT, "wb") as f:
             np.savez(f, **arrays)
-        return path
 
-    def restore(self, folder: Path) -> dict[str, Any] | None:
-        """Restore what :meth:`save` wrote; its state, or ``None`` if ``folder`` has none.
-
-        Raises:
-            TfdojoError: a corrupt or mismatched checkpoint.
-        """
+    def restore(self, folder: Path) -> TrainState | None:
         path = Path(folder) / CHECKPOINT
         if not path.exists():
             return None
@@ -137,19 +131,22 @@ class Trainer:
             self.model.set_weights({k: arrays[f"params/{k}"] for k in self.model.params})
             self.optimizer.load_state({k[4:]: v for k, v in arrays.items() if k.startswith("opt/")})
             self.best = {k: arrays[f"best/{k}"] for k in self.best}
-            state = {k: arrays[k].item() for k in ("epoch", "best_accuracy", "best_epoch")}
+            state = TrainState(
+                **{k: arrays[k].item() for k in ("epoch", "best_accuracy", "best_epoch")}
+            )
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, TfdojoError) as exc:
             raise TfdojoError(
                 f"{path}: checkpoint is corrupt or does not fit this model ({str(exc)[:200]}); "
                 "start again with --overwrite"
             ) from None
-        self.step = state["epoch"] * (len(self.labels) // self.cfg.batch_size)  # every epoch's
+        self.step = state.epoch * (len(self.labels) // self.cfg.batch_size)  # every epoch's
         return state
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        return self.model.get_weights()
 
     def final_model(self):
         """The TensorFlow model of the same config holding these weights, to export and test."""
-        from tfdojo import models
-
         tf_model = models.build(self.cfg.model, seed=self.cfg.seed)
         tf_model.set_weights(self.model.get_weights())
         return tf_model

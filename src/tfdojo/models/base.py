@@ -9,10 +9,13 @@ NumPy engine exports its trained weights as a TensorFlow SavedModel.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import tensorflow as tf
 
 from tfdojo.core.errors import TfdojoError
+from tfdojo.models.first_layer import FirstLayer, first_layer
 from tfdojo.models.layers import normalize
 from tfdojo.models.shapes import layers
 from tfdojo.models.spec import ModelConfig
@@ -80,6 +83,20 @@ class Model(tf.Module):
                     f"weights: {name} expects shape {tuple(var.shape)}, received {value.shape}"
                 )
             var.assign(value)
+
+    def first_layer(self) -> FirstLayer | None:
+        """The first layer's weights and what they are (:mod:`tfdojo.models.first_layer`)."""
+        found = first_layer(self.get_weights())
+        if found is None or not self.specs:  # a learner's model: no specs
+            return found
+        spec = self.specs[0]
+        return dataclasses.replace(
+            found,
+            name=spec.name,
+            describe=spec.describe(),
+            stride=spec.stride or 1,
+            padding=spec.padding or "SAME",
+        )
 
     @property
     def num_params(self) -> int:

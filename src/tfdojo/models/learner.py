@@ -88,6 +88,7 @@ class LearnerModel(Model):
     def __init__(self, cls, cfg: ModelConfig, seed: int = 0):
         tf.Module.__init__(self, name="learner")
         self.cfg = cfg
+        self.specs = []  # its layers are its own: tfdojo's calculator does not know them
         try:
             self.module = cls(seed=seed)
         except Exception as exc:  # noqa: BLE001

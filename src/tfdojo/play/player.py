@@ -97,7 +97,7 @@ class Player:
                 "test_accuracy": run.metrics.get("test_accuracy"),
                 "test_n": run.metrics["test_n"],
                 "layers": [f"{s.name}: {s.describe()}" for s in model.specs],
-                **inside.weights_to_show(model, run.kind),
+                **inside.weights_to_show(model),
             }
             for i, (run, model) in enumerate(zip(self.runs, self.models))
         ]
@@ -150,7 +150,7 @@ class Player:
             {
                 **self.answer(model, framed),
                 "logits": inside.logits(model, framed),
-                "layer": inside.first_layer(model, run.kind, framed),
+                "layer": inside.first_layer(model, framed),
             }
             for run, model in zip(self.runs, self.models)
         ]
@@ -202,6 +202,6 @@ class Player:
         """Answer once for a blank image, so TensorFlow traces its functions before the
         first stroke (the first call of a ``tf.function`` is slow)."""
         blank = np.zeros((28, 28), np.uint8)
-        for run, model in zip(self.runs, self.models):
+        for model in self.models:
             self.answer(model, blank)
-            inside.first_layer(model, run.kind, blank)
+            inside.first_layer(model, blank)

@@ -1,9 +1,10 @@
 """A run's report: one self-contained HTML page, and the same figures as PNG files beside it.
 
-:func:`write_report` works from a finished run folder alone (``tfdojo train`` calls it at
-the end of every run): it reads ``config.json``, ``history.json`` and ``metrics.json``,
-opens ``model/``, scores it on the test split of the dataset recorded in
-``metrics.json`` (or on ``data``), and writes::
+:func:`write_report` draws a :class:`Scored` run: one just trained (``tfdojo train`` adds
+:class:`WriteReport` to its callbacks: the report takes the test set's answers the run
+already has), or a finished run folder (``tfdojo report RUN``: the model rebuilt from
+``weights.npz`` scores the test split recorded in ``metrics.json``, or other images). It
+writes::
 
     RUN/report/report.html       every figure embedded as a base64 PNG
     RUN/report/curves.png        training curves
@@ -18,21 +19,25 @@ opens ``model/``, scores it on the test split of the dataset recorded in
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import html
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tfdojo.core import stats
 from tfdojo.core.atomic import write_bytes, write_text
 from tfdojo.core.text import plural
+from tfdojo.core.typed_config import to_dict
+from tfdojo.data.importer import load_labelled
 from tfdojo.results import plots
 from tfdojo.results.compare import Comparison
-from tfdojo.results.plots import figure_png, first_layer_weights
+from tfdojo.results.page import card, e, figure_section, page
+from tfdojo.results.plots import figure_png
 from tfdojo.runs import open_run
+from tfdojo.training.loop import Callback
 
 REPORT_DIR = "report"
 REPORT_NAME = "report.html"
@@ -48,40 +53,41 @@ class Section:
     png: bytes
 
 
-def weights_section(weights) -> Section | None:
-    """The logistic templates, the MLP's first units or the convnet's first filters,
-    chosen by the weights' shape (a learner's model gets the same figures)."""
-    if weights is None:
-        return None
-    if weights.shape == (784, 10):
-        fig = plots.weight_templates(weights)
-        caption = (
-            "The logit of letter k is z_k = Σ_p x_p·W[p, k] + b_k: each column of W is a "
-            "28×28 template. Ink on a red pixel raises the letter's score, ink on a blue "
-            "pixel lowers it."
-        )
-        title = "What the logistic model looks for"
-    elif weights.ndim == 2 and weights.shape[0] == 784:
-        fig = plots.unit_templates(weights)
-        caption = (
-            "Each hidden unit computes relu(x·W1[:, j] + b1_j): its column of W1 drawn as a "
-            "28×28 image (the first units only)."
-        )
-        title = "What the first hidden units look for"
-    elif weights.ndim == 4 and weights.shape[2] == 1:
-        fig = plots.conv_filters(weights)
-        caption = (
-            "Each filter slides over the image: output = Σ_(i,j) patch[i, j]·K[i, j] + b. "
-            "Red weights respond to ink, blue to background; edges and strokes show up as "
-            "red-blue pairs."
-        )
-        title = "First convolution's filters"
-    else:
-        return None
-    return Section("weights", title, caption, figure_png(fig))
+WEIGHT_FIGURES = {
+    "templates": (
+        "What the logistic model looks for",
+        "The logit of letter k is z_k = Σ_p x_p·W[p, k] + b_k: each column of W is a "
+        "28×28 template. Ink on a red pixel raises the letter's score, ink on a blue "
+        "pixel lowers it.",
+        plots.weight_templates,
+    ),
+    "hidden_units": (
+        "What the first hidden units look for",
+        "Each hidden unit computes relu(x·W1[:, j] + b1_j): its column of W1 drawn as a "
+        "28×28 image (the first units only).",
+        plots.unit_templates,
+    ),
+    "filters": (
+        "First convolution's filters",
+        "Each filter slides over the image: output = Σ_(i,j) patch[i, j]·K[i, j] + b. "
+        "Red weights respond to ink, blue to background; edges and strokes show up as "
+        "red-blue pairs.",
+        plots.conv_filters,
+    ),
+}
+"""The weights figure of each kind of first layer (:mod:`tfdojo.models.first_layer`)."""
 
 
-def run_sections(history, images, labels, proba, weights, kept=None) -> list[Section]:
+def weights_section(layer) -> Section | None:
+    """The logistic templates, the MLP's first units or the convnet's first filters, by what
+    the first layer is (``None``: none to draw)."""
+    if layer is None:
+        return None
+    title, caption, draw = WEIGHT_FIGURES[layer.kind]
+    return Section("weights", title, caption, figure_png(draw(layer.w)))
+
+
+def run_sections(history, images, labels, proba, layer, kept=None) -> list[Section]:
     """Every figure of a run's report, in page order; ``kept``: the epoch restored."""
     pred = proba.argmax(axis=1)
     sections = [
@@ -127,7 +133,7 @@ def run_sections(history, images, labels, proba, weights, kept=None) -> list[Sec
             figure_png(plots.misclassified_grid(images, labels, proba)),
         ),
     ]
-    section = weights_section(weights)
+    section = weights_section(layer)
     if section is not None:
         sections.append(section)
     return sections
@@ -138,113 +144,105 @@ def _kept_epoch(config: dict[str, Any], metrics: dict[str, Any]):
     return metrics.get("best_epoch") if config.get("restore_best", True) else None
 
 
-def write_report(
-    run_dir: str | os.PathLike,
-    out: str | os.PathLike | None = None,
-    data: str | os.PathLike | None = None,
-    model=None,
-    model_class=None,
-) -> Path:
-    """Write ``report.html`` and its PNG figures for a finished run; return the page's path.
+@dataclasses.dataclass
+class Scored:
+    """A trained run and its answers on test images: everything a report shows.
+
+    Built from a run just trained (:meth:`from_result`: nothing is read or predicted
+    again) or from a run folder (:meth:`from_folder`).
+    """
+
+    path: Path
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    history: list[dict[str, Any]]
+    kind: str
+    images: np.ndarray  # uint8 (N, 28, 28)
+    labels: np.ndarray  # (N,)
+    proba: np.ndarray  # float32 (N, 10)
+    source: Path  # where the images come from
+    layer: Any = None  # the model's first layer (tfdojo.models.first_layer)
+
+    @classmethod
+    def from_result(cls, result) -> Scored:
+        """A :class:`~tfdojo.training.loop.FitResult` whose run folder was written."""
+        test = result.data.test
+        return cls(
+            result.run_dir,
+            to_dict(result.cfg),
+            result.metrics,
+            result.history,
+            result.cfg.model.kind,
+            test.images,
+            test.labels,
+            result.test_probabilities,
+            Path(result.metrics["data"]),
+            result.model.first_layer(),
+        )
+
+    @classmethod
+    def from_folder(cls, run_dir, data=None, model_class=None) -> Scored:
+        """A finished run folder, scored on its test split or on ``data`` (what
+        :func:`tfdojo.data.importer.load_labelled` reads)."""
+        run = open_run(run_dir, model_class)
+        if data is not None:
+            images, labels, _ = load_labelled(data)
+            source = Path(data)
+        else:
+            images, labels, source = run.test_set()
+        model = run.model()
+        proba = model.predict_proba(images)
+        return cls(
+            run.path,
+            run.config,
+            run.metrics,
+            run.history,
+            run.kind,
+            images,
+            labels,
+            proba,
+            source,
+            model.first_layer(),
+        )
+
+
+def write_report(scored: Scored, out: str | os.PathLike | None = None) -> Path:
+    """Write ``report.html`` and its PNG figures; return the page's path.
 
     Args:
-        run_dir: a finished run folder (``config.json``, ``metrics.json``, ``weights.npz``).
+        scored: the run and its answers (:meth:`Scored.from_result`, :meth:`Scored.from_folder`).
         out: the page to write (default ``RUN/report/report.html``); PNGs go beside it.
-        data: score on these images instead (a dataset folder, or what
-            :func:`tfdojo.data.importer.load_labelled` reads).
-        model: the trained model, when the caller has it (``tfdojo train`` does).
-        model_class: for a run of a learner's model without ``model``: its class.
 
     Raises:
-        TfdojoError: not a finished run, missing dataset, or an unwritable destination.
+        TfdojoError: an unwritable destination.
     """
-    import numpy as np
-
-    from tfdojo.data.importer import load_labelled
-
-    run = open_run(run_dir, model_class, model)
-    if data is not None:
-        images, labels, _ = load_labelled(data)
-        source = Path(data)
-    else:
-        images, labels, source = run.test_set()
-    proba = run.predict_proba(images)
-    weights = first_layer_weights(run.model().get_weights())
-    kept = _kept_epoch(run.config, run.metrics)
-    sections = run_sections(run.history, images, labels, proba, weights, kept)
-
-    correct = int((proba.argmax(axis=1) == np.asarray(labels)).sum())
-    n = len(labels)
-    out = Path(out) if out is not None else run.path / REPORT_DIR / REPORT_NAME
-    for s in sections:
-        write_bytes(out.parent / f"{s.name}.png", s.png)
-    page = render_run_page(
-        run.path, run.config, run.metrics, run.kind, correct, n, source, sections
+    s = scored
+    kept = _kept_epoch(s.config, s.metrics)
+    sections = run_sections(s.history, s.images, s.labels, s.proba, s.layer, kept)
+    correct = int((s.proba.argmax(axis=1) == np.asarray(s.labels)).sum())
+    out = Path(out) if out is not None else s.path / REPORT_DIR / REPORT_NAME
+    for section in sections:
+        write_bytes(out.parent / f"{section.name}.png", section.png)
+    html = render_run_page(
+        s.path, s.config, s.metrics, s.kind, correct, len(s.labels), s.source, sections
     )
-    write_text(out, page)
+    write_text(out, html)
     return out
 
 
-# --------------------------------------------------------------------------- HTML
+class WriteReport(Callback):
+    """At the end of a run, its report in ``RUN/report/`` from what the run holds in memory
+    (the test set is not predicted again)."""
 
-CSS = """
-:root { --ink: #1f2328; --muted: #59636e; --line: #d8dee4; --bg: #f6f8fa;
-        --train: #1f77b4; --valid: #ff7f0e; --right: #2ca02c; --wrong: #d62728;
-        --a: #6a51a3; --b: #1b9e77; }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--ink);
-       font: 15px/1.5 -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; }
-header { background: #24292f; color: white; padding: 22px 0 18px; }
-header .wrap { display: flex; justify-content: space-between; align-items: baseline; gap: 16px;
-               flex-wrap: wrap; }
-header h1 { margin: 0; font-size: 24px; font-weight: 600; }
-header .sub { color: #c9d1d9; font-size: 14px; }
-.wrap { max-width: 1080px; margin: 0 auto; padding: 0 24px; }
-main { padding: 20px 0 40px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: 12px;
-         margin-bottom: 18px; }
-.card { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
-.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase;
-               letter-spacing: .04em; }
-.card .value { font-size: 26px; font-weight: 600; margin-top: 2px; }
-.card .note { color: var(--muted); font-size: 13px; }
-.card.hero .value { color: var(--right); font-size: 30px; }
-section { background: white; border: 1px solid var(--line); border-radius: 8px;
-          padding: 16px 20px 18px; margin-bottom: 18px; }
-section h2 { margin: 0 0 4px; font-size: 18px; }
-section p.caption { margin: 0 0 12px; color: var(--muted); font-size: 14px; max-width: 860px; }
-figure { margin: 0; text-align: center; }
-figure img { max-width: 100%; height: auto; }
-table { border-collapse: collapse; font-size: 14px; }
-td, th { padding: 4px 14px 4px 0; text-align: left; vertical-align: top;
-         border-bottom: 1px solid #eef1f4; }
-th { color: var(--muted); font-weight: 500; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-code { font: 13px/1.4 "DejaVu Sans Mono", Menlo, Consolas, monospace; }
-pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
-table { display: block; overflow-x: auto; max-width: 100%; }
-@media (max-width: 600px) { .wrap { padding: 0 10px; } section { padding: 12px; } }
-.config { columns: 2 320px; column-gap: 32px; }
-.config div { break-inside: avoid; display: flex; justify-content: space-between; gap: 12px;
-              border-bottom: 1px solid #eef1f4; padding: 3px 0; }
-.config span.k { color: var(--muted); }
-.verdict { font-size: 16px; margin: 6px 0; }
-.ok { color: var(--right); font-weight: 600; }
-.ko { color: var(--wrong); font-weight: 600; }
-footer { color: var(--muted); font-size: 12px; padding: 0 0 30px; }
-"""
+    def __init__(self):
+        self.path: Path | None = None
 
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+    def on_train_end(self, training, result) -> None:
+        self.path = write_report(Scored.from_result(result))
 
 
 def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """``{"model": {"hidden": [64]}}`` -> ``[("model.hidden", "64")]``: a config as rows."""
     if isinstance(obj, dict):
         out: list[tuple[str, Any]] = []
         for k, v in obj.items():
@@ -255,40 +253,6 @@ def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
     elif not isinstance(obj, str):
         obj = json.dumps(obj)
     return [(prefix[:-1], obj)]
-
-
-def _card(label: str, value: str, note: str = "", hero: bool = False) -> str:
-    cls = "card hero" if hero else "card"
-    note_html = f'<div class="note">{note}</div>' if note else ""
-    return (
-        f'<div class="{cls}"><div class="label">{_e(label)}</div>'
-        f'<div class="value">{value}</div>{note_html}</div>'
-    )
-
-
-def _section(s: Section) -> str:
-    return (
-        f'<section id="{_e(s.name)}"><h2>{_e(s.title)}</h2>'
-        f'<p class="caption">{_e(s.caption)}</p>'
-        f"<figure>{_img(s.png, s.title)}</figure></section>"
-    )
-
-
-def _page(title: str, subtitle: str, body: str) -> str:
-    from tfdojo import __version__
-
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-        f'<header><div class="wrap"><h1>{_e(title)}</h1>'
-        f'<div class="sub">{subtitle}</div></div></header>'
-        f'<main><div class="wrap">{body}</div></main>'
-        f'<footer><div class="wrap">Written by tfdojo {_e(__version__)}. Intervals: 95% '
-        "Wilson score. The deck's rule of 30: a change must move at least 30 test "
-        "examples to be trusted.</div></footer></body></html>\n"
-    )
 
 
 def _relevant_model_keys(model: Any) -> Any:
@@ -333,40 +297,40 @@ def render_run_page(
     valid = metrics.get("valid_accuracy")
     eps = metrics.get("examples_per_second")
     cards = [
-        _card(
+        card(
             "test accuracy",
             f"{acc:.2%}",
             f"95% interval {lo:.2%} – {hi:.2%}<br>{correct:,} of {n:,} test images",
             hero=True,
         ),
-        _card(
+        card(
             "the test set resolves",
             f"{resolves:.2%}",
             f"rule of 30: 30 of {n:,} images; smaller changes are not trustworthy",
         ),
-        _card(
+        card(
             "valid accuracy",
             "–" if valid is None else f"{float(valid):.2%}",
             f"{int(metrics['valid_n']):,} images" if metrics.get("valid_n") else "",
         ),
-        _card(
+        card(
             "model",
-            _e(model),
-            f"{kind}, {int(params):,} parameters" if params is not None else _e(kind),
+            e(model),
+            f"{kind}, {int(params):,} parameters" if params is not None else e(kind),
         ),
-        _card(
+        card(
             "training",
             _seconds(metrics.get("train_seconds")),
-            _e(plural(metrics.get("epochs", "–"), "epoch"))
+            e(plural(metrics.get("epochs", "–"), "epoch"))
             + (f", {float(eps):,.0f} images/s" if eps else "")
-            + (f", {_e(plural(metrics['threads'], 'thread'))}" if metrics.get("threads") else ""),
+            + (f", {e(plural(metrics['threads'], 'thread'))}" if metrics.get("threads") else ""),
         ),
     ]
     best, epochs = _kept_epoch(config, metrics), metrics.get("epochs")
     if best and epochs:
         kept = "the last" if best == epochs else "restored"
         cards.append(
-            _card(
+            card(
                 "weights kept",
                 f"epoch {int(best)}",
                 f"best validation accuracy of {plural(int(epochs), 'epoch')}; {kept}",
@@ -375,19 +339,19 @@ def render_run_page(
     settings = {k: v for k, v in config.items() if k != "data"}  # data: the source below
     settings["model"] = _relevant_model_keys(config.get("model", {}))
     config_rows = "".join(
-        f'<div><span class="k">{_e(k)}</span><code>{_e(v)}</code></div>'
+        f'<div><span class="k">{e(k)}</span><code>{e(v)}</code></div>'
         for k, v in _flatten(settings)
     )
     body = (
         f'<div class="cards">{"".join(cards)}</div>'
-        + "".join(_section(s) for s in sections)
+        + "".join(figure_section(s.name, s.title, s.caption, s.png) for s in sections)
         + '<section id="config"><h2>Resolved config</h2>'
-        f'<p class="caption">As saved in <code>{_e(run_dir / "config.json")}</code>; '
-        f"test images from <code>{_e(source)}</code>.</p>"
+        f'<p class="caption">As saved in <code>{e(run_dir / "config.json")}</code>; '
+        f"test images from <code>{e(source)}</code>.</p>"
         f'<div class="config">{config_rows}</div></section>'
     )
-    subtitle = f"{_e(run_dir)} · {_e(kind)} · {n:,} test images"
-    return _page(f"tfdojo report: {model}", subtitle, body)
+    subtitle = f"{e(run_dir)} · {e(kind)} · {n:,} test images"
+    return page(f"tfdojo report: {model}", subtitle, body)
 
 
 # --------------------------------------------------------------------------- two runs
@@ -442,22 +406,22 @@ def write_compare_report(
         f'<td class="num">{both_wrong:,}</td></tr></table>'
     )
     cards = [
-        _card(
+        card(
             "A",
             f"{c.a_accuracy:.2%}",
-            f"{_e(c.a_name)}<br>95% {c.a_interval[0]:.2%} – {c.a_interval[1]:.2%}",
+            f"{e(c.a_name)}<br>95% {c.a_interval[0]:.2%} – {c.a_interval[1]:.2%}",
         ),
-        _card(
+        card(
             "B",
             f"{c.b_accuracy:.2%}",
-            f"{_e(c.b_name)}<br>95% {c.b_interval[0]:.2%} – {c.b_interval[1]:.2%}",
+            f"{e(c.b_name)}<br>95% {c.b_interval[0]:.2%} – {c.b_interval[1]:.2%}",
         ),
-        _card(
+        card(
             "rule of 30",
             mark[0] if c.rule_of_30 else mark[1],
             f"net {c.moved:+d} examples of {c.n:,}",
         ),
-        _card(
+        card(
             "McNemar, exact",
             mark[0] if c.significant else mark[1],
             f"p = {c.p_value:.3g} (alpha {c.alpha:g})",
@@ -466,10 +430,10 @@ def write_compare_report(
     body = (
         f'<div class="cards">{"".join(cards)}</div>'
         '<section id="verdict"><h2>Verdict</h2>'
-        f'<p class="verdict">{_e(deck)}</p><p class="verdict">{_e(statistical)}</p>'
-        f'<p class="verdict"><b>{_e(relation)}</b></p>{table}</section>'
-        + "".join(_section(s) for s in sections)
+        f'<p class="verdict">{e(deck)}</p><p class="verdict">{e(statistical)}</p>'
+        f'<p class="verdict"><b>{e(relation)}</b></p>{table}</section>'
+        + "".join(figure_section(s.name, s.title, s.caption, s.png) for s in sections)
     )
-    subtitle = f"{c.n:,} test images from {_e(context.get('data', ''))}"
-    write_text(out, _page("tfdojo compare: A vs B", subtitle, body))
+    subtitle = f"{c.n:,} test images from {e(context.get('data', ''))}"
+    write_text(out, page("tfdojo compare: A vs B", subtitle, body))
     return out

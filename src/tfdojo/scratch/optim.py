@@ -10,7 +10,7 @@ Adam (b1 = 0.9, b2 = 0.999, eps = 1e-7, as the TF trainer)::
     m <- b1 m + (1 - b1) g;   s <- b2 s + (1 - b2) g^2
     theta <- theta - lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(s) + eps)
 
-The learning rate of each step comes from :func:`tfdojo.training.run.learning_rates`, the same
+The learning rate of each step comes from :func:`tfdojo.training.train.learning_rates`, the same
 schedule the TF engine follows. Every optimiser's state is a dict of arrays
 (:meth:`state` / :meth:`load_state`) so a run can checkpoint it without pickle.
 """

@@ -7,10 +7,9 @@
 
 :class:`TrainConfig` is the one typed config of a run (saved as ``RUN/config.json``);
 its defaults are the default model's (``cnn``) and every other preset states only what
-differs (:mod:`tfdojo.models.registry`). The helpers below are engine-neutral: the
-TensorFlow step (:mod:`tfdojo.engines.tensorflow_engine`) and the NumPy engine (:mod:`tfdojo.scratch.engine`)
-draw the same batches and the same learning rates from them, so the two engines see
-the same run step for step.
+differs (:mod:`tfdojo.models.registry`). The schedule below is engine-neutral: the loop
+(:func:`tfdojo.training.loop.fit`) draws every engine's batches and learning rates from it,
+so the engines (:mod:`tfdojo.engines`) see the same run step for step.
 """
 
 from __future__ import annotations
@@ -41,7 +40,8 @@ class TrainConfig:
 
     Attributes:
         model: the architecture (see :class:`tfdojo.models.ModelConfig`).
-        engine: ``"tensorflow"`` (:mod:`tfdojo.engines.tensorflow_engine`) or ``"numpy"`` (:mod:`tfdojo.scratch`).
+        engine: ``"tensorflow"`` (:mod:`tfdojo.engines.tensorflow_engine`) or ``"numpy"``
+            (:mod:`tfdojo.engines.numpy_engine`: every gradient by hand).
         seed: seeds the initial weights, the shuffles and the dropout masks.
         epochs: passes over the training set.
         batch_size: images per step ``B``.
@@ -203,22 +203,6 @@ def epoch_batches(seed: int, epoch: int, n: int, batch_size: int) -> np.ndarray:
         )
     order = np.random.default_rng([seed, epoch]).permutation(n)
     return order[: steps * batch_size].reshape(steps, batch_size).astype(np.int32)
-
-
-def auto_steps_per_call(cfg: TrainConfig) -> int:
-    """Steps per compiled call: ~1e10 FLOPs of work per call, between 1 and 200.
-
-    Tiny models (logistic: ~50 MFLOP a step) pay mostly Python and dispatch
-    overhead per call, so they run many steps per call; big ones need few.
-    """
-    if cfg.steps_per_call:
-        return cfg.steps_per_call
-    if cfg.model.source:  # a learner's model: its cost is unknown
-        return 10
-    from tfdojo.models.shapes import forward_flops
-
-    step_flops = 3 * forward_flops(cfg.model) * cfg.batch_size
-    return int(np.clip(1e10 // max(step_flops, 1), 1, 200))
 
 
 def patience_exhausted(cfg: TrainConfig, epoch: int, best_epoch: int) -> bool:

@@ -22,8 +22,40 @@ from typing import Any
 import numpy as np
 
 from tfdojo.core.errors import TfdojoError
+from tfdojo.models.first_layer import first_layer
+from tfdojo.training.loop import Callback, FitResult, Training
 
 MAX_IMAGES = 16  # weight images per epoch
+TAGS = {
+    "templates": "weights/templates",
+    "hidden_units": "weights/hidden_units",
+    "filters": "weights/first_filters",
+}
+
+
+class TensorBoard(Callback):
+    """After each epoch, its scalars and the first layer's weights into ``logdir``
+    (:func:`write_summaries`); :meth:`close` at the end, on every path."""
+
+    def __init__(self, logdir: str | os.PathLike):
+        self.logdir = Path(logdir)
+        self.writer = None
+
+    def on_train_begin(self, training: Training) -> None:
+        import tensorflow as tf  # the loop's engine has imported it, with its threads set
+
+        self.writer = tf.summary.create_file_writer(str(self.logdir))
+
+    def on_epoch_end(self, training: Training, row: dict[str, Any]) -> None:
+        write_summaries(self.writer, row, training.engine.get_weights())
+
+    def on_train_end(self, training: Training, result: FitResult) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
 
 def weight_images(weights: dict[str, np.ndarray]) -> tuple[str, np.ndarray] | None:
@@ -33,19 +65,15 @@ def weight_images(weights: dict[str, np.ndarray]) -> tuple[str, np.ndarray] | No
     (k, k, 1, depth): each filter as a k x k image. One colour scale per image set:
     white is 0, red the largest positive weight, blue the most negative.
     """
-    from tfdojo.results.plots import first_layer_weights
-
-    w = first_layer_weights(weights)
-    if w is None:
+    layer = first_layer(weights)
+    if layer is None:
         return None
-    if w.ndim == 2 and w.shape[0] == 784:
-        tiles = w[:, :MAX_IMAGES].T.reshape(-1, 28, 28)
-        tag = "weights/templates" if w.shape[1] == 10 else "weights/hidden_units"
-    elif w.ndim == 4 and w.shape[2] == 1:
-        tiles = np.moveaxis(w[:, :, 0, :MAX_IMAGES], -1, 0)  # (depth, k, k)
-        tag = "weights/first_filters"
+    w = layer.w
+    if layer.kind == "filters":
+        tiles = np.moveaxis(w[:, :, 0, :MAX_IMAGES], -1, 0)  # (k, k, 1, depth) -> (depth, k, k)
     else:
-        return None
+        tiles = w[:, :MAX_IMAGES].T.reshape(-1, 28, 28)  # (784, units) -> (units, 28, 28)
+    tag = TAGS[layer.kind]
     v = tiles / (float(np.abs(tiles).max()) or 1.0)  # [-1, 1]
     red = np.where(v < 0, 1 + v, 1.0)  # white at 0, blue below, red above
     blue = np.where(v > 0, 1 - v, 1.0)

@@ -35,11 +35,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from tfdojo.results.report import write_report
+    from tfdojo.results.report import Scored, write_report
     from tfdojo.runs import model_class_for
 
     cls = model_class_for(args.run, model_classes(args))
-    out = write_report(args.run, out=args.out, data=args.data, model_class=cls)
+    out = write_report(Scored.from_folder(args.run, args.data, cls), out=args.out)
     print(f"report: {out}")
     print(f"figures: {out.parent}/*.png")
     return 0

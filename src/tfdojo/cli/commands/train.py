@@ -133,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
     from tfdojo.core.errors import TfdojoError
     from tfdojo.core.text import plural
     from tfdojo.models.spec import is_reference
-    from tfdojo.training import run as train
+    from tfdojo.results.report import WriteReport
+    from tfdojo.training import train
 
     strategy = strategy_config(args)
     model_class = None
@@ -148,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         model_class=model_class,
         log=log,
+        callbacks=[WriteReport()],
     )
     if args.resume and args.overwrite:
         raise TfdojoError("--resume and --overwrite: choose one")
@@ -160,8 +162,7 @@ def run(args: argparse.Namespace) -> int:
                 "--resume continues with the run's saved config; only --epochs may change "
                 "(and --model PATH.py:NAME gives the class of a run of your own model)"
             )
-        out = args.out
-        metrics = train.resume(out, args.data, epochs=args.epochs, **options)
+        result = train.resume(args.out, args.data, epochs=args.epochs, **options)
     else:
         cfg = train.make_config(
             args.model,
@@ -172,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             precision=args.precision,
         )
-        metrics, out = train.run(cfg, args.data, args.out, overwrite=args.overwrite, **options)
+        result = train.run(cfg, args.data, args.out, overwrite=args.overwrite, **options)
+    metrics, out = result.metrics, result.run_dir
     if args.json:
         print(json.dumps({**metrics, "run": str(out)}))
         return 0

@@ -3,7 +3,7 @@
 - :mod:`~tfdojo.engines.replicated.cluster`: the ``--strategy`` options and the multi-worker
   cluster (``--worker-hosts`` or ``TF_CONFIG``), parsed and checked without TensorFlow;
 - :mod:`~tfdojo.engines.replicated.strategy`: the started strategy and the replicated step
-  (imports TensorFlow; :func:`tfdojo.training.run.train` uses it);
+  (imports TensorFlow; :func:`tfdojo.training.train.train` uses it);
 - :mod:`~tfdojo.training.launcher`: ``tfdojo launch``, N local worker processes.
 
 and what keeps a multi-worker run bounded and clean: the workers meet before TensorFlow

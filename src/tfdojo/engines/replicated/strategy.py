@@ -1,8 +1,9 @@
-"""Data-parallel training on ``tf.distribute``: one model, copied on every replica.
+"""Where a run trains: one device, or a ``tf.distribute`` strategy started for it.
 
 Three placements, chosen by ``tfdojo train --strategy``:
 
-- ``none``: one device, the plain :class:`tfdojo.engines.tensorflow_engine.Trainer`.
+- ``none``: one device, the plain
+  :class:`~tfdojo.engines.tensorflow_engine.TensorFlowEngine`.
 - ``mirrored``: :class:`tf.distribute.MirroredStrategy` over this machine's devices
   (every GPU, or ``devices`` logical CPU devices to try it out on a laptop).
 - ``multiworker``: :class:`tf.distribute.MultiWorkerMirroredStrategy` across
@@ -18,8 +19,9 @@ One step with ``R`` replicas and the global batch ``B`` (``cfg.batch_size``)::
     theta <- optimizer(theta, g)     on every replica, with the same g: copies stay equal
 
 So ``R`` replicas at batch ``B`` follow the single-device run at batch ``B`` up to
-floating-point rounding. Each worker holds the whole (small, uint8) training set and
-gathers only its replicas' slices of each batch: the data is sharded per step, by index.
+floating-point rounding (:mod:`~tfdojo.engines.replicated.engine` is that step). Each
+worker holds the whole (small, uint8) training set and gathers only its replicas' slices
+of each batch: the data is sharded per step, by index.
 
 Only the chief (worker 0, or the ``chief`` task of ``TF_CONFIG``) writes the run
 folder; the other workers checkpoint into a temporary folder they delete at the end
@@ -36,27 +38,19 @@ them from the last checkpoint. SIGINT and SIGTERM stop a waiting worker at once
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import shutil
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from tfdojo import models
 from tfdojo.core.errors import TfdojoError, first_line
 from tfdojo.core.tf_setup import CapturedFd2
-from tfdojo.core.typed_config import to_dict
 from tfdojo.engines.replicated import rendezvous, tempdirs
 from tfdojo.engines.replicated.cluster import Cluster, StrategyConfig, resolve_cluster
 from tfdojo.engines.replicated.stopping import StopGuard
-from tfdojo.engines.tensorflow_engine import Trainer, cross_entropy_and_hits
-
-_SYMPTOMS = "unhealthy|Socket closed|[Dd]eadline|timed out|Connection reset|refused"
-
 
 # -- the strategy -----------------------------------------------------------------------------
 
@@ -106,20 +100,6 @@ class Distribution:
         if self._temp is None:
             self._temp = tempdirs.make(self.rank)
         return self._temp / "ckpt"
-
-    def make_trainer(
-        self, cfg, images: np.ndarray, labels: np.ndarray, model_class=None
-    ) -> Trainer:
-        """A new model of ``cfg`` and its :class:`~tfdojo.engines.tensorflow_engine.Trainer` (replicated or not).
-
-        ``model_class``: a learner's model class, for ``cfg.model.source``.
-        """
-        if self.strategy is None:
-            model = models.build(cfg.model, cfg.seed, model_class)
-            return Trainer(cfg, model, images, labels)
-        with self.scope():
-            model = models.build(cfg.model, cfg.seed, model_class)
-        return DistributedTrainer(cfg, model, images, labels, self)
 
     def summary(self) -> dict[str, Any]:
         """What ``metrics.json`` records about the placement (nothing for ``none``)."""
@@ -292,149 +272,3 @@ def mirrored_strategy(spec: StrategyConfig):
     return tf.distribute.MirroredStrategy(
         devices=devices, cross_device_ops=tf.distribute.ReductionToOneDevice()
     )
-
-
-def _reason(exc: BaseException) -> str:
-    """The line of a collective's error that says what happened, else its status or first line.
-
-    E.g. ``Socket closed`` (a peer died) or ``The following tasks are unhealthy (stopped
-    sending heartbeats)`` (a peer hangs), rather than TensorFlow's ``Graph execution error:``.
-    """
-    text = str(exc)
-    m = re.search(r"([^\n:]*(" + _SYMPTOMS + r")[^\n\[]*)", text)
-    if m:
-        return m.group(1).strip().rstrip(":")[:200]
-    m = re.search(r"\b([A-Z][A-Z_]{4,}): ([^\n\[]+)", text)
-    return f"{m.group(1)}: {m.group(2).strip()}"[:200] if m else first_line(exc)
-
-
-# -- the replicated training step -------------------------------------------------------------
-
-
-class DistributedTrainer(Trainer):
-    """:class:`~tfdojo.engines.tensorflow_engine.Trainer` whose steps run on every replica.
-
-    Built inside ``strategy.scope()`` so the model's, the optimizer's and the step's
-    variables are mirrored. It overrides :meth:`batch_step` (each replica computes the
-    gradients of its slice; one all-reduce sums them; the update is applied once, to
-    every copy) and :meth:`train_steps` (a lost worker becomes a one-line error).
-    Evaluation is the single-device one: each worker evaluates the whole validation set
-    with its copy of the weights, which all replicas share.
-    """
-
-    fused = False  # replicated variables are updated by ops (the kernel needs plain handles)
-
-    def __init__(self, cfg, model, images: np.ndarray, labels: np.ndarray, dist: Distribution):
-        replicas = dist.replicas
-        if cfg.batch_size % replicas:
-            raise TfdojoError(
-                f"batch_size: the global batch is split evenly over {replicas} replicas, so it "
-                f"must be a multiple of {replicas}; received {cfg.batch_size}"
-            )
-        with dist.scope():
-            super().__init__(cfg, model, images, labels)
-        self.dist = dist
-        self.per_replica = cfg.batch_size // replicas
-        self.options = tf.distribute.experimental.CommunicationOptions(
-            timeout_seconds=dist.spec.timeout
-        )
-        if dist.cluster is not None:
-            self._check_same_run(cfg, images, labels, self.options)
-
-    def replica_step(self, batch):
-        """One replica's share of a step: its slice of the global batch ``batch`` (B,).
-
-        Returns the all-reduced (summed over replicas) gradients, summed
-        cross-entropy and hit count.
-        """
-        cfg = self.cfg
-        ctx = tf.distribute.get_replica_context()
-        r = tf.cast(ctx.replica_id_in_sync_group, tf.int32)
-        idx = batch[r * self.per_replica : (r + 1) * self.per_replica]  # (B/R,)
-        X, y = self.inputs(idx)  # (B/R, 28, 28), (B/R,)
-        step_seed = tf.random.experimental.stateless_fold_in(
-            tf.stack([self.seed, self.step.read_value()]), r
-        )  # each replica its own dropout masks
-        with tf.GradientTape() as tape:
-            logits = self.logits(X, step_seed)  # (B/R, 10)
-            ce, hits = cross_entropy_and_hits(logits, y)
-            ce_sum = tf.reduce_sum(ce)
-            loss = ce_sum / cfg.batch_size  # scaled by the GLOBAL batch
-            if cfg.weight_decay:
-                loss += cfg.weight_decay * self.model.l2_loss() / self.dist.replicas
-        grads = tape.gradient(loss, self.params)
-        hits = tf.reduce_sum(tf.cast(hits, tf.float32))
-        # One batched all-reduce: gradients, summed losses and hit counts of all replicas.
-        return ctx.all_reduce(
-            tf.distribute.ReduceOp.SUM, (grads, ce_sum, hits), options=self.options
-        )
-
-    def batch_step(self, idx, lr):
-        """One replicated step on the global batch ``idx`` (B,); summed loss and hits."""
-        strategy = self.dist.strategy
-        summed = strategy.run(self.replica_step, args=(idx,))
-        # Every replica holds the same sums now: apply them once, to every copy.
-        grads, ce_sum, hits = tf.nest.map_structure(
-            lambda v: strategy.experimental_local_results(v)[0], summed
-        )
-        self.optimizer.step(self.params, grads, lr)
-        self.step.assign_add(1)
-        return ce_sum, tf.cast(hits, tf.int64)
-
-    def _check_same_run(self, cfg, images: np.ndarray, labels: np.ndarray, options) -> None:
-        """Refuse to train unless every worker has the same config and training data.
-
-        Each worker gathers its slices from its own copy of the data by index, so a
-        different dataset or setting on one machine would silently train on garbage.
-        The fingerprint is a CRC-32 of both (24 bits, exact in float32), gathered from
-        every replica (``all_gather``): they must all be equal.
-        """
-        crc = zlib.crc32(json.dumps(to_dict(cfg), sort_keys=True).encode())
-        crc = zlib.crc32(np.ascontiguousarray(labels).tobytes(), zlib.crc32(images.tobytes(), crc))
-        mine = tf.constant([float(crc % (1 << 24))])  # (1,)
-        strategy = self.dist.strategy
-
-        def gather_one():
-            ctx = tf.distribute.get_replica_context()
-            return ctx.all_gather(mine, axis=0, options=options)  # (R,): every replica's
-
-        @tf.function
-        def gather():
-            return strategy.run(gather_one)
-
-        reason = None
-        try:
-            with self.dist.waiting("while comparing the workers' config and data"):
-                every = strategy.experimental_local_results(gather())[0].numpy()
-        except (tf.errors.OpError, RuntimeError) as exc:
-            reason = _reason(exc)
-        if reason is not None:  # raised once TensorFlow's error is freed (see start)
-            raise TfdojoError(
-                f"{self.dist.worker}: could not reach the other workers ({reason}); "
-                "start every worker, with the same command, within the collective timeout"
-            )
-        if len(set(every.tolist())) != 1:
-            raise TfdojoError(
-                f"{self.dist.worker}: the workers differ in their config or training data; "
-                "run the same command on every worker, with the same dataset (same --data)"
-            )
-
-    def final_model(self):
-        """A plain (unreplicated) copy of the trained model: no replicas needed to serve it."""
-        cls = type(self.model.module) if self.cfg.model.source else None  # a learner's class
-        plain = models.build(self.cfg.model, self.cfg.seed, cls)
-        plain.set_weights(self.model.get_weights())
-        return plain
-
-    def train_steps(self, batches: np.ndarray, rates: np.ndarray) -> tuple[float, int]:
-        """Run ``len(batches)`` replicated steps; a lost worker becomes a one-line error."""
-        try:
-            with self.dist.waiting("during a training step"):
-                return super().train_steps(batches, rates)
-        except (tf.errors.OpError, RuntimeError) as exc:
-            reason = f"{type(exc).__name__}: {_reason(exc)}"
-        raise TfdojoError(  # once TensorFlow's error is freed (see start)
-            f"{self.dist.worker}: a collective all-reduce failed ({reason}); another worker "
-            "stopped or is unreachable. Start all workers again with --resume to continue "
-            "from the last checkpoint"
-        )

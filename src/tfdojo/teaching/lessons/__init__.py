@@ -18,22 +18,11 @@ import time
 from pathlib import Path
 
 from tfdojo.core.errors import TfdojoError
-from tfdojo.teaching.lessons.common import (
-    Context,
-    LessonResult,
-    RealSet,
-    Row,
-    Variant,
-    format_table,
-    load_data,
-    load_real,
-    markdown_table,
-    show,
-    subsample,
-    train_variant,
-    versus,
-    write_outputs,
-)
+from tfdojo.teaching.lessons.data import load_data, subsample
+from tfdojo.teaching.lessons.outputs import LessonResult, show, write_outputs
+from tfdojo.teaching.lessons.real import RealSet, load_real
+from tfdojo.teaching.lessons.tables import format_table, markdown_table, versus
+from tfdojo.teaching.lessons.variants import Context, Row, Variant, train_variant
 from tfdojo.teaching.lessons.yours import against, report_path, train_yours, your_variant
 
 __all__ = [

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import time
 
-from tfdojo.teaching.lessons.common import (
-    Context,
-    LessonResult,
-    Variant,
-    epochs_for_steps,
-    train_variant,
-    versus,
-)
+from tfdojo.teaching.lessons.data import epochs_for_steps
+from tfdojo.teaching.lessons.outputs import LessonResult
+from tfdojo.teaching.lessons.tables import versus
+from tfdojo.teaching.lessons.variants import Context, Variant, train_variant
 
 NUMBER = 1
 TITLE = "notMNIST and the logistic classifier"

@@ -10,14 +10,9 @@ from __future__ import annotations
 import time
 
 from tfdojo.teaching.lessons import lesson2
-from tfdojo.teaching.lessons.common import (
-    Context,
-    LessonResult,
-    Variant,
-    reuse_row,
-    train_variant,
-    versus,
-)
+from tfdojo.teaching.lessons.outputs import LessonResult
+from tfdojo.teaching.lessons.tables import versus
+from tfdojo.teaching.lessons.variants import Context, Variant, reuse_row, train_variant
 
 NUMBER = 3
 TITLE = "Regularisation: L2, overfitting, dropout, learning-rate decay"

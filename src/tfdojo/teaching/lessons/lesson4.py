@@ -10,14 +10,9 @@ from __future__ import annotations
 import time
 
 from tfdojo.teaching.lessons import lesson3
-from tfdojo.teaching.lessons.common import (
-    Context,
-    LessonResult,
-    Variant,
-    reuse_row,
-    train_variant,
-    versus,
-)
+from tfdojo.teaching.lessons.outputs import LessonResult
+from tfdojo.teaching.lessons.tables import versus
+from tfdojo.teaching.lessons.variants import Context, Variant, reuse_row, train_variant
 
 NUMBER = 4
 TITLE = "Convolutions: strides, pooling, a LeNet-style model"
@@ -77,7 +72,7 @@ def reference(ctx: Context):
 def run(ctx: Context) -> LessonResult:
     from tfdojo.models.shapes import format_table
     from tfdojo.teaching.deck import deck_table
-    from tfdojo.training.run import make_config
+    from tfdojo.training.train import make_config
 
     start = time.perf_counter()
     notes = [

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from tfdojo.teaching.lessons.common import Context, Row, Variant, train_variant
+from tfdojo.teaching.lessons.variants import Context, Row, Variant, train_variant
 
 
 def your_variant(like: Variant, model_class: type, notebook: str, label: str = "") -> Variant:

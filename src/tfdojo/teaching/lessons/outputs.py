@@ -1,0 +1,100 @@
+"""What a lesson leaves: ``results.json``, ``results.md`` and its page ``index.html``."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from tfdojo.core.atomic import ensure_dir, write_json, write_text
+from tfdojo.results.page import e, img, page, text_section
+from tfdojo.results.plots import figure_png
+from tfdojo.teaching.lessons.tables import _notes, format_table, header, markdown_table, table_rows
+from tfdojo.teaching.lessons.variants import Context, Row
+
+
+@dataclasses.dataclass
+class LessonResult:
+    """What a lesson leaves: its rows, its notes (text sections) and figures, its outputs."""
+
+    number: int
+    title: str
+    rows: list[Row]
+    notes: list[tuple[str, str]]  # (heading, preformatted text)
+    figures: list[tuple[str, bytes]]  # (caption, PNG)
+    seconds: float = 0.0
+    out: Path | None = None
+    quick: bool = False
+    real: str = ""  # the real-accuracy column's footnote, "" without real images
+
+    def table(self) -> str:
+        return format_table(self.rows, self.quick, self.real)
+
+
+def write_outputs(ctx: Context, result: LessonResult) -> Path:
+    """Write ``results.json``, ``results.md`` and ``index.html`` into ``ctx.out``."""
+    ensure_dir(ctx.out)
+    write_json(
+        ctx.out / "results.json",
+        {
+            "lesson": result.number,
+            "title": result.title,
+            "quick": ctx.quick,
+            "data": str(ctx.data.path),
+            "real": None if ctx.real is None else ctx.real.source,
+            "seconds": result.seconds,
+            "rows": [r.to_dict() for r in result.rows],
+        },
+    )
+    md = [f"# Lesson {result.number}: {result.title}", ""]
+    for heading, text in result.notes:
+        md += [f"## {heading}", "", "```text", text, "```", ""]
+    md += ["## Results", "", markdown_table(result.rows, ctx.quick, result.real), ""]
+    md += [f"- {r.label}: {r.versus_detail}" for r in result.rows if r.versus_detail]
+    md += ["", f"Total time: {result.seconds:.0f} s ({'quick' if ctx.quick else 'full'} lesson)."]
+    write_text(ctx.out / "results.md", "\n".join(md) + "\n")
+    index = ctx.out / "index.html"
+    write_text(index, render_page(ctx, result))
+    return index
+
+
+def render_page(ctx: Context, result: LessonResult) -> str:
+    """The lesson's summary page: notes, figures, the table with links to each run's report."""
+    body = []
+    titles = header(result.rows)
+    head = "".join(f"<th>{e(h)}</th>" for h in titles)
+    numeric = len(titles) - 2  # the vs reference and course columns are text
+    trs = []
+    for r, cells in zip(result.rows, table_rows(result.rows)):
+        link = f'<a href="{e(r.run)}/report/report.html">{e(cells[0])}</a>'
+        tds = [link] + [f'<td class="num">{e(c)}</td>' for c in cells[1:numeric]]
+        tds += [f"<td>{e(c)}</td>" for c in cells[numeric:]]
+        trs.append("<tr><td>" + tds[0] + "</td>" + "".join(tds[1:]) + "</tr>")
+    notes = e(_notes(result.rows, False, result.real, "*", "\n")).replace("\n", "<br>")
+    body.append(
+        "<section><h2>Results</h2><table><tr>" + head + "</tr>" + "".join(trs) + "</table>"
+        f'<p class="caption">{notes}</p>'
+        + "".join(
+            f"<p>{e(r.label)}: {e(r.versus_detail)}</p>" for r in result.rows if r.versus_detail
+        )
+        + "</section>"
+    )
+    body += [text_section(heading, text) for heading, text in result.notes]
+    body += [
+        f"<section><h2>{e(caption)}</h2><figure>{img(png, caption)}</figure></section>"
+        for caption, png in result.figures
+    ]
+    mode = "quick" if ctx.quick else "full"
+    subtitle = f"{e(ctx.data.path)} · {mode} · {result.seconds:.0f} s"
+    return page(f"Lesson {result.number}: {result.title}", subtitle, "".join(body))
+
+
+def show(fig):
+    """A matplotlib figure as an inline PNG in a notebook.
+
+    tfdojo's plotting functions return figures (never through pyplot, so nothing shows
+    twice and the notebook's backend is left alone); in a notebook,
+    ``lessons.show(plots.training_curves(history))`` draws one whatever the backend.
+    """
+    from IPython.display import Image  # in a notebook only: IPython is not a dependency
+
+    return Image(data=figure_png(fig), format="png")
