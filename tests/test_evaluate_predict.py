@@ -21,7 +21,7 @@ def trained(tiny_dataset, tmp_path_factory):
     """A course convnet trained briefly on the tiny font dataset."""
     run = tmp_path_factory.mktemp("eval") / "run"
     cfg = train.make_config("cnn_course", sets=["epochs=10", "batch_size=32"])
-    metrics = train.train(cfg, dataset.load(tiny_dataset), run, progress=False)
+    metrics = train.train(cfg, dataset.load(tiny_dataset), run, progress=False).metrics
     return run, metrics
 
 

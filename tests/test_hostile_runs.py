@@ -247,7 +247,9 @@ def test_a_nan_validation_loss_stops_the_run(data, tmp_path, monkeypatch):
     from tfdojo.core.errors import TfdojoError
     from tfdojo.engines import tensorflow_engine as step
 
-    monkeypatch.setattr(step.Trainer, "evaluate", lambda self, images, labels: (float("nan"), 0))
+    monkeypatch.setattr(
+        step.TensorFlowEngine, "evaluate", lambda self, images, labels: (float("nan"), 0)
+    )
     cfg = train.make_config("logistic", sets=["epochs=2"])
     with pytest.raises(TfdojoError, match=r"the validation loss became nan after epoch 1"):
         train.train(cfg, data, tmp_path / "run", progress=False)

@@ -35,13 +35,14 @@ return [document.documentElement.scrollWidth, width, out];
 @pytest.fixture(scope="module")
 def pages(tiny_dataset, tmp_path_factory):
     """A run report, a comparison page and a lesson page, built from two tiny runs."""
+    from tfdojo.results.report import WriteReport
     from tfdojo.teaching.lessons import outputs, variants
 
     root = tmp_path_factory.mktemp("pages")
     data = dataset.load(tiny_dataset)
     for name in ("logistic", "cnn_course"):
         cfg = train.make_config(name, sets=["epochs=1"])
-        train.train(cfg, data, root / name, progress=False)
+        train.train(cfg, data, root / name, progress=False, callbacks=[WriteReport()])
     compare = root / "pair" / "compare.html"
     assert (
         main(

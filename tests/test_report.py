@@ -152,6 +152,7 @@ def test_weight_figures_refuse_wrong_shapes():
 def runs_by_kind(tiny_dataset, tmp_path_factory):
     """One finished run per model type, 1 epoch each (training writes the report too)."""
     from tfdojo.data import dataset
+    from tfdojo.results.report import WriteReport
     from tfdojo.training import train
 
     data = dataset.load(tiny_dataset)
@@ -159,7 +160,7 @@ def runs_by_kind(tiny_dataset, tmp_path_factory):
     out = {}
     for kind, preset in (("logistic", "logistic"), ("mlp", "mlp"), ("cnn", "cnn_course")):
         cfg = train.make_config(preset, sets=["epochs=1"])
-        train.train(cfg, data, root / kind, progress=False)
+        train.train(cfg, data, root / kind, progress=False, callbacks=[WriteReport()])
         out[kind] = root / kind
     return out
 

@@ -75,8 +75,8 @@ def test_sgd_momentum_follows_its_update_rule():
     "name, momentum, fused",
     [("sgd", 0.9, True), ("sgd", 0.9, False), ("sgd", 0.0, True), ("adam", 0.0, True)],
 )
-def test_optimisers_match_the_tensorflow_trainers(tf, name, momentum, fused):
-    from tfdojo.engines import tensorflow_engine as step
+def test_optimisers_match_the_tensorflow_ones(tf, name, momentum, fused):
+    from tfdojo.engines import optimizers
 
     r = np.random.default_rng(0)
     start = {"a": r.standard_normal((3, 2)).astype(np.float32), "b": np.ones(2, np.float32)}
@@ -86,7 +86,7 @@ def test_optimisers_match_the_tensorflow_trainers(tf, name, momentum, fused):
     mine = {k: v.copy() for k, v in start.items()}
     opt = optim.make_optimizer(name, mine, momentum)
     variables = {k: tf.Variable(v) for k, v in start.items()}
-    theirs = step.make_optimizer(name, variables, momentum, fused)  # same names, same step()
+    theirs = optimizers.make_optimizer(name, variables, momentum, fused)  # same step()
     for i, g in enumerate(grads):
         lr = 0.1 / (i + 1)
         opt.step(mine, g, lr)
@@ -123,7 +123,7 @@ def test_run_outputs_load_and_agree_with_the_numpy_model(data, tmp_path, tf):
     from tfdojo import runs
 
     cfg = config(MLP, dropout=0.2, weight_decay=1e-4, epochs=3)
-    metrics = train.train(cfg, data, tmp_path / "run", progress=False)
+    metrics = train.train(cfg, data, tmp_path / "run", progress=False).metrics
     run = tmp_path / "run"
     for name in ("config.json", "history.json", "metrics.json", "model/saved_model.pb"):
         assert (run / name).is_file(), name
@@ -153,13 +153,13 @@ def test_same_outputs_and_trajectory_as_the_tensorflow_engine(data, tmp_path, tf
     learning rates, so only float32 rounding separates them (measured: losses within 1e-5).
     """
     cfg = config(LOGISTIC, lr=0.5, momentum=0.0, epochs=2)
-    mine = train.train(cfg, data, tmp_path / "np", progress=False)
+    mine = train.train(cfg, data, tmp_path / "np", progress=False).metrics
     theirs = train.train(
         config(LOGISTIC, lr=0.5, momentum=0.0, epochs=2, engine="tensorflow", precision="float32"),
         data,
         tmp_path / "tf",
         progress=False,
-    )
+    ).metrics
     assert set(mine) == set(theirs)
     h_np = json.loads((tmp_path / "np" / "history.json").read_text())["epochs"]
     h_tf = json.loads((tmp_path / "tf" / "history.json").read_text())["epochs"]
@@ -182,9 +182,9 @@ def test_resume_gives_the_uninterrupted_result(data, tmp_path):
     # exponential decay does not depend on the number of epochs, so 1 + 1 epochs = 2 epochs
     kw = dict(dropout=0.3, lr_schedule="exponential")
     cfg = config(MLP, epochs=2, **kw)
-    whole = train.train(cfg, data, tmp_path / "whole", progress=False)
+    whole = train.train(cfg, data, tmp_path / "whole", progress=False).metrics
     train.train(config(MLP, epochs=1, **kw), data, tmp_path / "cut", progress=False)
-    resumed = train.train(cfg, data, tmp_path / "cut", resume=True, progress=False)
+    resumed = train.train(cfg, data, tmp_path / "cut", resume=True, progress=False).metrics
     assert resumed["epochs"] == 2
     h1 = json.loads((tmp_path / "whole" / "history.json").read_text())["epochs"]
     h2 = json.loads((tmp_path / "cut" / "history.json").read_text())["epochs"]
@@ -231,7 +231,9 @@ def test_cli_train_engine_numpy_then_evaluate(tiny_dataset, tmp_path, capsys):
 
 def test_a_small_cnn_learns(data, tmp_path):
     cnn = ModelConfig(name="cnn", conv_depths=(4,), conv_patches=(3,), pools=(2,), hidden=(16,))
-    metrics = train.train(config(cnn, epochs=3, lr=0.05), data, tmp_path / "run", progress=False)
+    metrics = train.train(
+        config(cnn, epochs=3, lr=0.05), data, tmp_path / "run", progress=False
+    ).metrics
     losses = [
         r["train_loss"]
         for r in json.loads((tmp_path / "run" / "history.json").read_text())["epochs"]

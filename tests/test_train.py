@@ -12,6 +12,7 @@ from tfdojo.cli import main
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.typed_config import to_dict
 from tfdojo.data import dataset
+from tfdojo.results.report import WriteReport
 from tfdojo.training import train
 
 TIMING_KEYS = {"seconds", "examples_per_second", "train_step_seconds"}
@@ -120,7 +121,7 @@ def test_overfits_one_small_batch(model, optimizer, data, tmp_path):
         dropout=0.0,
         lr_schedule="constant",
     )
-    metrics = train.train(cfg, tiny, tmp_path / "run", progress=False)
+    metrics = train.train(cfg, tiny, tmp_path / "run", progress=False).metrics
     history = runs.read_history(tmp_path / "run")
     assert history[-1]["train_loss"] < 0.05 * history[0]["train_loss"]
     assert metrics["test_accuracy"] == 1.0  # "test" is the same 64 images here
@@ -129,7 +130,7 @@ def test_overfits_one_small_batch(model, optimizer, data, tmp_path):
 def test_learns_letters_from_fonts(data, tmp_path):
     """On held-out font families, the course convnet beats chance (10%) by far in a few epochs."""
     cfg = small("cnn_course", epochs=8)
-    metrics = train.train(cfg, data, tmp_path / "run", progress=False)
+    metrics = train.train(cfg, data, tmp_path / "run", progress=False).metrics
     assert metrics["test_accuracy"] >= 0.6
     assert metrics["params"] == 57_722 and metrics["test_n"] == len(data.test)
 
@@ -137,7 +138,7 @@ def test_learns_letters_from_fonts(data, tmp_path):
 def test_run_folder_contents(data, tmp_path):
     run = tmp_path / "run"
     cfg = small("logistic", weight_decay=1e-3, patience=5)
-    metrics = train.train(cfg, data, run, progress=False)
+    metrics = train.train(cfg, data, run, progress=False).metrics
     saved = json.loads((run / "config.json").read_text())
     resolved = {**to_dict(cfg), "precision": metrics["precision"]}  # what auto chose
     assert saved == {**resolved, "data": runs.data_record(data)}
@@ -175,20 +176,10 @@ def test_run_folder_contents(data, tmp_path):
 
 
 def test_saved_model_gives_identical_probabilities(data, tmp_path):
-    """Save as both engines do (runs.finish), rebuild from the run: identical probabilities."""
-    from tfdojo import models
-
-    cfg = small("cnn_course")
-    model = models.build(cfg.model, seed=11)
-    runs.start(tmp_path / "run", to_dict(cfg))
-    summary = {
-        "engine": "tensorflow",
-        "threads": 1,
-        "epochs": 0,
-        "train_seconds": 0.0,
-        "examples_per_second": 0.0,
-    }
-    metrics = runs.finish(tmp_path / "run", model, cfg, data, summary)
+    """The run folder's weights, rebuilt from the run: the probabilities of the trained model."""
+    cfg = small("cnn_course", epochs=1)
+    result = train.train(cfg, data, tmp_path / "run", progress=False)
+    model, metrics = result.model, result.metrics
     loaded = runs.load_model(tmp_path / "run")
     images = data.test.images
     np.testing.assert_array_equal(loaded.predict_proba(images), model.predict_proba(images))
@@ -202,8 +193,8 @@ def test_saved_model_gives_identical_probabilities(data, tmp_path):
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_same_seed_same_run_and_resume_equals_uninterrupted(data, tmp_path, monkeypatch, precision):
     cfg = small("cnn_course", epochs=3, dropout=0.3, momentum=0.9, precision=precision)
-    full = train.train(cfg, data, tmp_path / "full", progress=False)
-    again = train.train(cfg, data, tmp_path / "again", progress=False)
+    full = train.train(cfg, data, tmp_path / "full", progress=False).metrics
+    again = train.train(cfg, data, tmp_path / "again", progress=False).metrics
 
     real_write = runs.write_history
 
@@ -217,7 +208,7 @@ def test_same_seed_same_run_and_resume_equals_uninterrupted(data, tmp_path, monk
         train.train(cfg, data, tmp_path / "resumed", progress=False)
     monkeypatch.setattr(runs, "write_history", real_write)
     assert len(runs.read_history(tmp_path / "resumed")) == 2
-    resumed = train.train(cfg, data, tmp_path / "resumed", resume=True, progress=False)
+    resumed = train.train(cfg, data, tmp_path / "resumed", resume=True, progress=False).metrics
 
     def strip(rows):
         return [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in rows]
@@ -241,7 +232,7 @@ def test_resume_refuses_a_changed_config(data, tmp_path):
         train.train(replace(cfg, {"lr": 0.01}), data, tmp_path / "run", resume=True, progress=False)
     more = train.train(
         replace(cfg, {"epochs": 2}), data, tmp_path / "run", resume=True, progress=False
-    )
+    ).metrics
     assert more["epochs"] == 2
 
 
@@ -253,7 +244,7 @@ def test_nan_loss_stops_with_the_learning_rate(data, tmp_path):
 
 def test_early_stopping_keeps_the_best_epoch(data, tmp_path):
     cfg = small("logistic", epochs=30, patience=1, lr=3.0, lr_schedule="constant", momentum=0.9)
-    metrics = train.train(cfg, data, tmp_path / "run", progress=False)
+    metrics = train.train(cfg, data, tmp_path / "run", progress=False).metrics
     rows = runs.read_history(tmp_path / "run")
     best = max(rows, key=lambda r: r["valid_accuracy"])
     assert metrics["stopped_early"] and metrics["epochs"] < 30
@@ -357,7 +348,9 @@ def test_in_memory_data_keeps_its_test_split_for_reports(data, tmp_path):
 
     subset = dataclasses.replace(data, path=None)
     run = tmp_path / "run"
-    metrics = train.train(small("logistic", epochs=1), subset, run, progress=False)
+    metrics = train.train(
+        small("logistic", epochs=1), subset, run, progress=False, callbacks=[WriteReport()]
+    ).metrics
     assert metrics["data"] == str(run / "data")
     kept = dataset.load(run / "data").test
     assert np.array_equal(kept.images, data.test.images)
@@ -372,7 +365,7 @@ def test_bfloat16_learns_as_well_as_float32(data, tmp_path):
     results = {}
     for precision in ("float32", "bfloat16"):
         cfg = small("cnn_course", epochs=6, precision=precision)
-        results[precision] = train.train(cfg, data, tmp_path / precision, progress=False)
+        results[precision] = train.train(cfg, data, tmp_path / precision, progress=False).metrics
     f32, bf16 = results["float32"], results["bfloat16"]
     assert (f32["precision"], bf16["precision"]) == ("float32", "bfloat16")
     lo, hi = f32["test_ci95"]
@@ -388,7 +381,7 @@ def test_auto_precision_follows_the_cpu(data, tmp_path, monkeypatch, capsys):
     cfg = small("mlp", epochs=1, **{"model.hidden": (16,)})
     assert cfg.precision == "auto"
     monkeypatch.setenv("TFDOJO_CPU_FLAGS", "sse4_2 avx avx2 fma")  # no bfloat16 units
-    metrics = train.train(cfg, data, tmp_path / "plain", progress=True)
+    metrics = train.train(cfg, data, tmp_path / "plain", progress=True).metrics
     assert metrics["precision"] == "float32"
     assert json.loads((tmp_path / "plain" / "config.json").read_text())["precision"] == "float32"
     first = capsys.readouterr().out.splitlines()[0]
@@ -396,10 +389,12 @@ def test_auto_precision_follows_the_cpu(data, tmp_path, monkeypatch, capsys):
         "(AMX or AVX512-BF16)), 1 thread"
     )
     monkeypatch.setenv("TFDOJO_CPU_FLAGS", "avx2 avx512f avx512_bf16")
-    metrics = train.train(cfg, data, tmp_path / "bf16", progress=False)
+    metrics = train.train(cfg, data, tmp_path / "bf16", progress=False).metrics
     assert metrics["precision"] == "bfloat16"
     assert json.loads((tmp_path / "bf16" / "config.json").read_text())["precision"] == "bfloat16"
-    logistic = train.train(small("logistic", epochs=1), data, tmp_path / "lr", progress=True)
+    logistic = train.train(
+        small("logistic", epochs=1), data, tmp_path / "lr", progress=True
+    ).metrics
     assert logistic["precision"] == "float32"  # too small to gain from bfloat16
     assert "auto: the logistic model is too small for bfloat16 to pay" in capsys.readouterr().out
 
@@ -407,7 +402,7 @@ def test_auto_precision_follows_the_cpu(data, tmp_path, monkeypatch, capsys):
 def test_numpy_engine_stays_float32(data, tmp_path):
     from tfdojo.core.errors import TfdojoError
 
-    metrics = train.train(small("logistic", epochs=1, engine="numpy"), data, tmp_path / "a")
+    metrics = train.train(small("logistic", epochs=1, engine="numpy"), data, tmp_path / "a").metrics
     assert metrics["precision"] == "float32"
     with pytest.raises(TfdojoError, match="precision: bfloat16 runs on --engine tensorflow only"):
         train.train(small("logistic", engine="numpy", precision="bfloat16"), data, tmp_path / "b")

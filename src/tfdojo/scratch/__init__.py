@@ -9,7 +9,8 @@
 - :mod:`tfdojo.engines.numpy_engine`: the training step of ``tfdojo train --engine numpy``;
 - :mod:`tfdojo.scratch.gradcheck`: central finite differences, the oracle of the tests.
 
-Nothing here imports TensorFlow but exporting a trained model (:meth:`tfdojo.engines.NumpyEngine.final_model`).
+Nothing here imports TensorFlow but exporting a trained model
+(:meth:`tfdojo.engines.NumpyEngine.final_model`).
 """
 
 from tfdojo.scratch.gradcheck import numerical_gradient, relative_error
