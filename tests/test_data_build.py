@@ -422,7 +422,7 @@ def test_default_build_over_debian_fonts(tmp_path):
 def test_build_help_names_every_setting_of_set():
     import dataclasses
 
-    from tfdojo.cli import build_parser
+    from tfdojo.cli.main import build_parser
 
     sub = next(a for a in build_parser()._actions if getattr(a, "choices", None))
     data = next(a for a in sub.choices["data"]._actions if getattr(a, "choices", None))

@@ -13,7 +13,7 @@ from tfdojo.core.errors import TfdojoError
 from tfdojo.core.typed_config import to_dict
 from tfdojo.data import dataset
 from tfdojo.results.report import WriteReport
-from tfdojo.training import train
+from tfdojo.training import settings, train
 
 TIMING_KEYS = {"seconds", "examples_per_second", "train_step_seconds"}
 
@@ -78,7 +78,7 @@ def test_learning_rate_schedules():
     from tfdojo.core.typed_config import replace
 
     rate = {
-        s: train.learning_rates(replace(cfg, {"lr_schedule": s}), steps, 10)
+        s: settings.learning_rates(replace(cfg, {"lr_schedule": s}), steps, 10)
         for s in ("constant", "exponential", "step", "cosine")
     }
     np.testing.assert_allclose(rate["constant"], 1)
@@ -92,12 +92,12 @@ def test_learning_rate_schedules():
 
 
 def test_epoch_batches_shuffle_per_epoch_and_drop_the_remainder():
-    a = train.epoch_batches(0, 0, 100, 32)
+    a = settings.epoch_batches(0, 0, 100, 32)
     assert a.shape == (3, 32) and len(set(a.ravel())) == 96
-    assert np.array_equal(a, train.epoch_batches(0, 0, 100, 32))
-    assert not np.array_equal(a, train.epoch_batches(0, 1, 100, 32))
+    assert np.array_equal(a, settings.epoch_batches(0, 0, 100, 32))
+    assert not np.array_equal(a, settings.epoch_batches(0, 1, 100, 32))
     with pytest.raises(TfdojoError, match="batch_size: expected at most the 10"):
-        train.epoch_batches(0, 0, 10, 32)
+        settings.epoch_batches(0, 0, 10, 32)
 
 
 # -- training for real ------------------------------------------------------------------------
@@ -361,16 +361,21 @@ def test_in_memory_data_keeps_its_test_split_for_reports(data, tmp_path):
 
 
 def test_bfloat16_learns_as_well_as_float32(data, tmp_path):
-    """Mixed precision on real letters: within float32's 95% interval, weights still float32."""
+    """Mixed precision on real letters: not significantly worse than float32 on the images
+    neither trained on (exact McNemar), and the weights still float32."""
+    from tfdojo.results.compare import compare_predictions
+
     results = {}
     for precision in ("float32", "bfloat16"):
         cfg = small("cnn_course", epochs=6, precision=precision)
-        results[precision] = train.train(cfg, data, tmp_path / precision, progress=False).metrics
+        results[precision] = train.train(cfg, data, tmp_path / precision, progress=False)
     f32, bf16 = results["float32"], results["bfloat16"]
-    assert (f32["precision"], bf16["precision"]) == ("float32", "bfloat16")
-    lo, hi = f32["test_ci95"]
-    assert lo <= bf16["test_accuracy"] <= hi, (f32["test_accuracy"], bf16["test_accuracy"])
-    assert bf16["test_accuracy"] >= 0.6
+    assert (f32.metrics["precision"], bf16.metrics["precision"]) == ("float32", "bfloat16")
+    images = np.concatenate([data.valid.images, data.test.images])
+    labels = np.concatenate([data.valid.labels, data.test.labels])
+    c = compare_predictions(labels, f32.model.predict(images), bf16.model.predict(images))
+    assert not (c.significant and c.moved < 0), c.verdicts()
+    assert bf16.metrics["test_accuracy"] >= 0.6
     weights = runs.load_model(tmp_path / "bfloat16").get_weights()
     assert {w.dtype for w in weights.values()} == {np.dtype("float32")}
     loaded = runs.load_model(tmp_path / "bfloat16").predict_proba(data.test.images[:5])

@@ -121,5 +121,5 @@ def run_lesson(
 
 def notebooks_dir() -> Path | None:
     """The ``lessons/`` folder of notebooks next to the source tree, if this is a checkout."""
-    folder = Path(__file__).resolve().parents[3] / "lessons"
+    folder = Path(__file__).resolve().parents[4] / "lessons"  # src/tfdojo/teaching/lessons/
     return folder if folder.is_dir() else None
