@@ -31,6 +31,7 @@ demo: system-deps venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: test-deps venv lint
 	$(BIN)/python -m pytest

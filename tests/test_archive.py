@@ -122,12 +122,6 @@ def test_missing_empty_and_folder(tmp_path):
         list(archive.iter_files(tmp_path))
 
 
-def test_tar_names():
-    assert archive.is_tar_name("notMNIST_small.tar.gz")
-    assert archive.is_tar_name("x.TGZ")
-    assert not archive.is_tar_name("train-images-idx3-ubyte.gz")
-
-
 def test_plain_tar_cut_between_two_entries(tmp_path):
     # header + one 512-byte block per entry: cutting at 2048 ends cleanly after entry 2,
     # which tarfile alone would take for the end of the archive.

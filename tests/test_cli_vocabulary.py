@@ -79,9 +79,19 @@ def test_threads_only_where_something_computes(capsys):
         for action in sub._actions
         if "--out" in action.option_strings
     }
-    assert {"train", "lesson", "export", "report", "data build"} <= set(outs)
-    for name, text in outs.items():  # every --out says what it writes
-        assert text and len(text) > 15, (name, text)
+    # every --out says what it writes, and where by default when it has a default
+    assert outs == {
+        "data build": "output folder (default: the tfdojo cache)",
+        "data show": "the image to write, .png, .pdf or .svg (default: notmnist-grid.png here)",
+        "data download": "folder for the archive (default: the cache's)",
+        "data import": "dataset folder to write",
+        "data export": "where to write (default: DIR/idx)",
+        "train": "the run folder to create (default: runs/<model>-<date>-<time>); with "
+        "--resume, the run to continue",
+        "export": "the file (folder) to write",
+        "report": "where to write the page (default: RUN/report/report.html)",
+        "lesson": "lessons folder (default: runs/lessons); writes DIR/lessonN",
+    }
 
 
 def subcommands(parser, prefix=""):

@@ -72,13 +72,18 @@ def test_verdicts_deck_vs_statistics(a_only, b_only, rule, significant, relation
     assert relation in sentence
 
 
-def test_to_dict_has_the_promised_keys():
+def test_to_dict_holds_the_counts_and_the_test():
     c = Comparison(3000, 2400, 2415, 0, 15, a_name="runs/a", b_name="runs/b")
-    d = c.to_dict()
-    for key in ("a_accuracy", "b_accuracy", "n", "a_only", "b_only", "p_value", "significant"):
-        assert key in d
-    assert d["p_value"] == pytest.approx(2 * 0.5**15)
-    json.dumps(d)  # plain JSON types only
+    d = json.loads(json.dumps(c.to_dict()))  # plain JSON types only
+    assert {k: d[k] for k in ("n", "a_only", "b_only", "moved", "significant")} == {
+        "n": 3000,
+        "a_only": 0,
+        "b_only": 15,
+        "moved": 15,
+        "significant": True,
+    }
+    assert (d["a_accuracy"], d["b_accuracy"]) == (0.8, 0.805)
+    assert d["p_value"] == pytest.approx(2 * 0.5**15)  # 15 discordant images, all for B
 
 
 def test_format_mentions_both_runs_and_intervals():

@@ -242,21 +242,6 @@ def test_default_folder_is_the_cache_downloads(server, archive_bytes, tmp_path, 
 # -- sha256 --------------------------------------------------------------------------------------
 
 
-def test_published_sizes_and_sha256s():
-    assert download.ARCHIVES == {
-        "small": (
-            "notMNIST_small.tar.gz",
-            8_458_043,
-            "76b2ef7ccc56452964780569db37b279c9cbe1bf442c3b38be784752683b3cec",
-        ),
-        "large": (
-            "notMNIST_large.tar.gz",
-            247_336_696,
-            "1e8261b75484b520dc76027f5c22af50fe608e3bb16277caec086eb928f9b61c",
-        ),
-    }
-
-
 def test_right_size_wrong_sha256_is_refused_and_not_kept(server, archive_bytes, tmp_path):
     url, cfg = server
     damaged = bytearray(archive_bytes)

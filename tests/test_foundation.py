@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tfdojo.cli.main import COMMAND_MODULES, build_parser, main
+from tfdojo.cli.main import COMMANDS, build_parser, main
 from tfdojo.core import atomic
 from tfdojo.core import typed_config as config
 from tfdojo.core.errors import TfdojoError
@@ -29,17 +29,52 @@ def _subcommands(parser):
 def test_help_lists_every_command_and_each_shows_an_example(capsys):
     parser = build_parser()
     commands = dict(_subcommands(parser))
-    assert set(COMMAND_MODULES) <= set(commands)
+    names = [c.NAME for c in COMMANDS]
+    assert names == list(commands)  # the static tuple is the parser's order
     with pytest.raises(SystemExit):
         main(["--help"])
     top = capsys.readouterr().out
-    for name in COMMAND_MODULES:
+    for name in names:
         assert name in top
     pending = list(commands.items())
     while pending:
         name, sub = pending.pop()
         assert "Example:" in (sub.epilog or ""), f"`tfdojo {name} --help` shows no example"
         pending += [(f"{name} {n}", p) for n, p in _subcommands(sub)]
+
+
+def test_every_command_module_is_in_the_static_tuple():
+    """A command module under cli/commands is either in COMMANDS or a group of one of them."""
+    import pkgutil
+
+    from tfdojo.cli import commands
+
+    found = {m.name for m in pkgutil.iter_modules(commands.__path__)}
+    groups = {"data_fonts", "data_real"}  # the actions of `tfdojo data`
+    assert found - groups == {c.__name__.rpartition(".")[2] for c in COMMANDS}
+    tensorflow = {c.NAME for c in COMMANDS if c.NEEDS_TENSORFLOW}
+    assert {"train", "evaluate", "predict", "play", "report"} <= tensorflow
+    assert not {"kata", "doctor", "data", "params", "stats"} & tensorflow
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["train", "--help"], ["kata", "list"], ["stats", "test-size"]]
+)
+def test_fast_commands_do_not_import_tensorflow(argv, tmp_path):
+    """Help, the kata list and the statistics answer at once: TensorFlow is not imported."""
+    code = (
+        "import sys\n"
+        "from tfdojo.cli.main import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "False"
 
 
 @given(st.integers(min_value=1, max_value=512))

@@ -74,10 +74,9 @@ def fake_predictions():
     return images, y, proba
 
 
-def test_figures_are_figures_not_pyplot(fake_predictions):
+def test_figures_stay_out_of_pyplot_and_show_the_counts(fake_predictions):
     import matplotlib
     import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
 
     images, y, proba = fake_predictions
     pred = proba.argmax(1)
@@ -96,9 +95,15 @@ def test_figures_are_figures_not_pyplot(fake_predictions):
         plots.disagreement_examples(images, y, proba, np.roll(proba, 1, axis=0)),
     ]
     figs.append(plots.sample_grid(_FakeDataset(images, y), per_class=3))
-    assert all(isinstance(f, Figure) for f in figs)
     # built on Figure directly: nothing joins pyplot's registry, the backend is left alone
     assert plt.get_fignums() == open_figures and matplotlib.get_backend() == backend
+    # the confusion matrix writes each non-zero count in its cell (row: true, column: answer)
+    counts = plots.confusion_counts(y, pred)
+    written = {
+        (round(t.get_position()[1]), round(t.get_position()[0])): int(t.get_text())
+        for t in figs[1].axes[0].texts
+    }
+    assert written == {(i, j): int(counts[i, j]) for i, j in zip(*np.nonzero(counts))}
 
 
 class _FakeDataset:

@@ -64,9 +64,14 @@ def test_mcnemar_exact_published_example():
     [(0.81, 30, True), (0.805, 15, False), (0.801, 3, False)],
 )
 def test_the_decks_three_cases(acc_b, moved, ok):
-    # Deck: 3,000 test examples; 1% * 3000 = 30 OK, 0.5% -> 15 KO, 0.1% -> 3 KO.
-    assert round(abs(acc_b - 0.80) * 3000) == moved
-    assert stats.rule_of_30(moved) is ok
+    """The deck: 3,000 test examples, A at 80%; B at 81% moves 30 (OK), 80.5% moves 15 (KO),
+    80.1% moves 3 (KO)."""
+    from tfdojo.results.compare import Comparison
+
+    b_correct = round(acc_b * 3000)
+    c = Comparison(3000, 2400, b_correct, 0, b_correct - 2400)
+    assert c.moved == moved
+    assert c.rule_of_30 is ok and stats.rule_of_30(moved) is ok
 
 
 def test_rule_of_30_sizes():

@@ -411,3 +411,24 @@ def test_numpy_engine_stays_float32(data, tmp_path):
     assert metrics["precision"] == "float32"
     with pytest.raises(TfdojoError, match="precision: bfloat16 runs on --engine tensorflow only"):
         train.train(small("logistic", engine="numpy", precision="bfloat16"), data, tmp_path / "b")
+
+
+def test_the_test_set_is_predicted_once_per_run(tiny_dataset, tmp_path, monkeypatch, capsys):
+    """`tfdojo train` scores the test split once: the run folder, the report and the printed
+    accuracy all take the loop's predictions (nothing is read back from disk and predicted
+    again)."""
+    from tfdojo.models.base import Model
+
+    test = dataset.load(tiny_dataset).test.images
+    seen = []
+    predict_proba = Model.predict_proba
+
+    def counting(self, images, *args, **kwargs):
+        seen.append(np.array_equal(images, test) if len(images) == len(test) else False)
+        return predict_proba(self, images, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "predict_proba", counting)
+    argv = ["train", "--model", "logistic", "--epochs", "1", "--data", str(tiny_dataset)]
+    assert main([*argv, "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert (tmp_path / "run" / "report" / "report.html").is_file()
+    assert sum(seen) == 1, seen

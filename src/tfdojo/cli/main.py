@@ -8,48 +8,56 @@ Each subcommand lives in :mod:`tfdojo.cli.commands` as a module with
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from tfdojo import __version__
+from tfdojo.cli.commands import (
+    compare,
+    data,
+    doctor,
+    evaluate,
+    explain,
+    export,
+    kata,
+    launch,
+    lesson,
+    lessons,
+    params,
+    play,
+    predict,
+    report,
+    runs,
+    shapes,
+    stats,
+    tensorboard,
+    train,
+)
 from tfdojo.cli.options import HelpFormatter, add_threads_option
 from tfdojo.core.errors import TfdojoError
 
-# Order = order in `tfdojo --help`.
-COMMAND_MODULES = [
-    "doctor",
-    "data",
-    "train",
-    "evaluate",
-    "predict",
-    "export",
-    "play",
-    "params",
-    "explain",
-    "shapes",
-    "compare",
-    "stats",
-    "report",
-    "runs",
-    "tensorboard",
-    "launch",
-    "lesson",
-    "lessons",
-    "kata",
-]
-
-# Commands that run TensorFlow: its thread pools are set before anything imports it.
-TENSORFLOW_COMMANDS = {
-    "train",
-    "evaluate",
-    "predict",
-    "export",
-    "play",
-    "compare",
-    "report",
-    "lesson",
-    "launch",
-}
+COMMANDS = (
+    doctor,
+    data,
+    train,
+    evaluate,
+    predict,
+    export,
+    play,
+    params,
+    explain,
+    shapes,
+    compare,
+    stats,
+    report,
+    runs,
+    tensorboard,
+    launch,
+    lesson,
+    lessons,
+    kata,
+)
+"""Every command module, in the order of ``tfdojo --help``; each declares its ``NAME`` and
+whether it ``NEEDS_TENSORFLOW`` (then the thread pools are set before anything imports it)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tfdojo {__version__}")
     add_threads_option(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"tfdojo.cli.commands.{name}").register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
 
 
@@ -83,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         set_threads(n)  # BLAS pools and child processes
         args.threads_given = getattr(args, "threads", None) is not None
         args.threads = n  # every handler passes it on explicitly
-        if args.command in TENSORFLOW_COMMANDS:
+        if any(args.command == c.NAME and c.NEEDS_TENSORFLOW for c in COMMANDS):
             from tfdojo.core.tf_setup import configure_tensorflow
 
             configure_tensorflow(n)  # before any module imports it: sets the pools, hides banners

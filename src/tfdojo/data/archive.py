@@ -33,8 +33,6 @@ from typing import BinaryIO
 
 from tfdojo.core.errors import TfdojoError
 
-TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
-
 MAX_MEMBER_BYTES = 1 << 20
 """Largest archive entry tfdojo reads: 1 MiB; a larger one is refused from its header.
 
@@ -68,11 +66,6 @@ _CHUNK = 64 << 10
 # tarfile.data_filter checks a member against a destination folder; we extract
 # nothing, so any absolute, never-created folder will do.
 _NOWHERE = os.path.join(os.path.abspath(os.sep), "tfdojo-never-extracted")
-
-
-def is_tar_name(path: str | os.PathLike) -> bool:
-    """True if the file name looks like a tar archive (``.tar``, ``.tar.gz``, ``.tgz``, ...)."""
-    return str(path).lower().endswith(TAR_SUFFIXES)
 
 
 def check_member(member: tarfile.TarInfo, archive: str = "archive") -> None:

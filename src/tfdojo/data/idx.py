@@ -13,7 +13,6 @@ detects gzip from its magic bytes, writing from a ``.gz`` suffix.
 from __future__ import annotations
 
 import gzip
-import io
 import math
 import os
 import struct
@@ -82,11 +81,6 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise TfdojoError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
     except OSError as exc:
         raise TfdojoError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
-def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
-    """Parse the bytes of an (uncompressed) IDX file; see :func:`read_idx`."""
-    return _read_stream(io.BytesIO(raw), name)
 
 
 def _read_stream(f: BinaryIO, name: str) -> np.ndarray:

@@ -10,20 +10,22 @@
 :class:`TensorFlowEngine` on one device, :class:`NumpyEngine` (every gradient by hand),
 or :class:`ReplicatedEngine` on a started ``tf.distribute`` strategy. All three implement
 :class:`Engine` (:mod:`tfdojo.engines.contract`) and minimise one objective
-(:mod:`tfdojo.engines.objective`). Importing this package imports TensorFlow.
+(:mod:`tfdojo.engines.objective`). Importing this package does not import TensorFlow
+(``tfdojo train --help`` reads :mod:`tfdojo.engines.replicated.cluster`); :func:`make` does.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tfdojo import models
 from tfdojo.core.errors import TfdojoError
 from tfdojo.engines.contract import Engine, TrainState
-from tfdojo.engines.numpy_engine import NumpyEngine
-from tfdojo.engines.replicated.engine import ReplicatedEngine
-from tfdojo.engines.replicated.strategy import Distribution
-from tfdojo.engines.tensorflow_engine import TensorFlowEngine
+
+if TYPE_CHECKING:
+    from tfdojo.engines.replicated.strategy import Distribution
 
 
 def make(
@@ -47,6 +49,11 @@ def make(
     Raises:
         TfdojoError: what :func:`check` refuses.
     """
+    # The engines import TensorFlow: here, not at the top, for the commands that need none.
+    from tfdojo.engines.numpy_engine import NumpyEngine
+    from tfdojo.engines.replicated.engine import ReplicatedEngine
+    from tfdojo.engines.tensorflow_engine import TensorFlowEngine
+
     replicated = dist is not None and dist.strategy is not None
     check(cfg, dist.spec.kind if replicated else "none")
     if cfg.engine == "numpy":
@@ -75,9 +82,6 @@ def check(cfg, strategy: str = "none") -> None:
 
 __all__ = [
     "Engine",
-    "NumpyEngine",
-    "ReplicatedEngine",
-    "TensorFlowEngine",
     "TrainState",
     "check",
     "make",

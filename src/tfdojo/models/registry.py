@@ -21,7 +21,8 @@ class Preset:
     Attributes:
         name: the name users type (``--model NAME``).
         summary: one line for ``tfdojo params`` and ``--help``.
-        model: the architecture.
+        model: the architecture: only what differs from :class:`ModelConfig`'s defaults
+            (5x5 patches, stride 1, SAME padding, no pooling) is stated.
         train: only the training settings that differ from the defaults of
             :class:`tfdojo.training.settings.TrainConfig` (which are the default model's),
             so a changed default applies to every preset that does not override it.
@@ -51,14 +52,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "cnn_course",
             "the course's convnet: two 5x5 stride-2 SAME convs of depth 16, 64 hidden units",
-            ModelConfig(
-                name="cnn_course",
-                conv_depths=(16, 16),
-                conv_patches=(5,),
-                conv_strides=(2,),
-                conv_padding=("SAME",),
-                hidden=(64,),
-            ),
+            ModelConfig(name="cnn_course", conv_depths=(16, 16), conv_strides=(2,), hidden=(64,)),
             {"epochs": 10, "dropout": 0.0},
         ),
         Preset(
@@ -67,8 +61,6 @@ PRESETS: dict[str, Preset] = {
             ModelConfig(
                 name="lenet5",
                 conv_depths=(6, 16),
-                conv_patches=(5,),
-                conv_strides=(1,),
                 conv_padding=("SAME", "VALID"),
                 pools=(2,),
                 hidden=(120, 84),
@@ -80,13 +72,7 @@ PRESETS: dict[str, Preset] = {
             "the default convnet, chosen for accuracy: 3x3 convs of depth 32 and 64 "
             "with 2x2 max-pools, 128 hidden units, dropout",
             ModelConfig(
-                name="cnn",
-                conv_depths=(32, 64),
-                conv_patches=(3,),
-                conv_strides=(1,),
-                conv_padding=("SAME",),
-                pools=(2,),
-                hidden=(128,),
+                name="cnn", conv_depths=(32, 64), conv_patches=(3,), pools=(2,), hidden=(128,)
             ),
             {},  # the defaults of TrainConfig are this model's
         ),

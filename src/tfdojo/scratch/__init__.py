@@ -10,7 +10,7 @@
 - :mod:`tfdojo.scratch.gradcheck`: central finite differences, the oracle of the tests.
 
 Nothing here imports TensorFlow but exporting a trained model
-(:meth:`tfdojo.engines.NumpyEngine.final_model`).
+(:meth:`tfdojo.engines.numpy_engine.NumpyEngine.final_model`).
 """
 
 from tfdojo.scratch.gradcheck import numerical_gradient, relative_error

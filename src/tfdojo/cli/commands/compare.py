@@ -6,11 +6,14 @@ import json
 
 from tfdojo.cli.options import add_command, add_model_code_option, model_classes
 
+NAME = "compare"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "compare",
+        NAME,
         help="compare two runs on the same test images: intervals, McNemar, rule of 30",
         example="tfdojo compare runs/logistic runs/cnn --report compare.html",
         description=(

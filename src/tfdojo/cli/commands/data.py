@@ -5,11 +5,14 @@ from __future__ import annotations
 from tfdojo.cli.commands import data_fonts, data_real
 from tfdojo.cli.options import add_command
 
+NAME = "data"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "data",
+        NAME,
         help="build notMNIST from fonts, import/download the real one, inspect, export",
         example="tfdojo data build && tfdojo data info && tfdojo data show --out grid.png",
     )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from tfdojo.cli.options import add_command
 
+NAME = "doctor"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "doctor",
+        NAME,
         help="check the installation: Python, TensorFlow, CPU, threads, fonts, data",
         example="tfdojo doctor --json",
         description="The workshop's installation step as a check-up: Python and TensorFlow "

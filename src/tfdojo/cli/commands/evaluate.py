@@ -6,11 +6,14 @@ import argparse
 
 from tfdojo.cli.options import add_command, add_model_code_option, model_classes
 
+NAME = "evaluate"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "evaluate",
+        NAME,
         help="accuracy of a trained run on a dataset, notMNIST folder/tarball or IDX file",
         example="tfdojo evaluate runs/cnn --data notMNIST_small.tar.gz --json",
         description="Accuracy with a 95% Wilson interval and per-class accuracy of RUN's model "

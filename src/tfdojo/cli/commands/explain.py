@@ -6,11 +6,14 @@ import json
 
 from tfdojo.cli.options import add_command
 
+NAME = "explain"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "explain",
+        NAME,
         help="the deck's concepts with numbers: softmax, cross-entropy, back-propagation",
         example="tfdojo explain softmax -1 1 2",
         threads=False,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from tfdojo.cli.options import add_command, add_model_code_option, model_classes
 
+NAME = "export"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     from tfdojo.training.export import FORMATS
 
     p = add_command(
         sub,
-        "export",
+        NAME,
         help="write a run's model as a TF Lite file, a Keras file or a SavedModel",
         example="tfdojo export runs/demo-cnn --format tflite --out letters.tflite",
         description="Every format takes uint8 images (N, 28, 28), white on black, and gives "

@@ -12,13 +12,16 @@ import json
 
 from tfdojo.cli.options import add_command
 
+NAME = "kata"
+NEEDS_TENSORFLOW = False
+
 ALL = "*"
 
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "kata",
+        NAME,
         help="practise: write the course's exercises in TensorFlow, checked at once",
         example="tfdojo kata start && tfdojo kata watch",
         description="Fourteen TensorFlow katas in the course's order, from tensors to a "

@@ -6,13 +6,16 @@ import argparse
 
 from tfdojo.cli.options import add_command
 
+NAME = "launch"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     from tfdojo.training.launcher import DEFAULT_GRACE
 
     p = add_command(
         sub,
-        "launch",
+        NAME,
         help="run `tfdojo train` as N local workers (MultiWorkerMirroredStrategy)",
         example="tfdojo launch --workers 2 -- train --model mlp --epochs 3 --out runs/mlp-2w",
         description="Start N worker processes on this machine (127.0.0.1, free ports), each "

@@ -6,11 +6,14 @@ import argparse
 
 from tfdojo.cli.options import add_command
 
+NAME = "lesson"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "lesson",
+        NAME,
         help="run lesson N (1-4) end to end: train its variants, print its results table",
         example="tfdojo lesson 1 --quick",
         description="Run one lesson of the dojo end to end: 1 notMNIST and the logistic "

@@ -6,11 +6,14 @@ import argparse
 
 from tfdojo.cli.options import add_command
 
+NAME = "lessons"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "lessons",
+        NAME,
         help="list the lessons and their notebooks; `open` starts Jupyter Lab on them",
         example="tfdojo lessons open",
         description="List the four lessons, their commands and notebooks. `tfdojo lessons "

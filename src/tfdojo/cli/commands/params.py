@@ -6,13 +6,16 @@ import argparse
 
 from tfdojo.cli.options import add_command
 
+NAME = "params"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     from tfdojo.models import names
 
     p = add_command(
         sub,
-        "params",
+        NAME,
         help="print a model's layers: output shapes, weight shapes, parameter counts",
         example="tfdojo params --model cnn_course --set model.conv_strides=1",
         description="Shapes and parameter counts per layer (logistic: 784x10 + 10 = 7,850). "

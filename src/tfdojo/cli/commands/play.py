@@ -6,11 +6,14 @@ import argparse
 
 from tfdojo.cli.options import add_command
 
+NAME = "play"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "play",
+        NAME,
         help="draw a letter in your browser and watch the network decide",
         example="tfdojo play runs/demo-cnn            # then draw; Ctrl-C stops",
         description="Serves a page on this machine: draw a letter (mouse, pen or finger) or "

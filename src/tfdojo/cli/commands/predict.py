@@ -6,11 +6,14 @@ import argparse
 
 from tfdojo.cli.options import add_command, add_model_code_option, model_classes
 
+NAME = "predict"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "predict",
+        NAME,
         help="the letter in image files: any size, colour, dark-on-light or light-on-dark",
         example="tfdojo predict runs/cnn letter.png photo.jpg",
         description="Each image is framed like the dataset (inverted if dark-on-light, cropped "

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from tfdojo.cli.options import add_command, add_model_code_option, model_classes
 
+NAME = "report"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "report",
+        NAME,
         help="write a run's HTML report: curves, accuracy with interval, errors, weights",
         example="tfdojo report runs/cnn && chromium runs/cnn/report/report.html",
         description=(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from tfdojo.cli.options import add_command
 
+NAME = "runs"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "runs",
+        NAME,
         help="list the run folders under FOLDER: model, epochs, test accuracy, date",
         example="tfdojo runs runs --best",
         description="Every run folder under FOLDER (default: runs), newest first, with its "

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from tfdojo.cli.options import add_command
 
+NAME = "shapes"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "shapes",
+        NAME,
         help="output size and parameter count of a convolution (or of every layer of a model)",
         example="tfdojo shapes --input 28x28x3 --patch 3 --depth 8 --stride 1 --padding SAME",
         description="Output size and parameter count of one convolution, with the formula: "

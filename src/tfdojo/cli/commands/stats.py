@@ -6,11 +6,14 @@ import json
 
 from tfdojo.cli.options import add_command
 
+NAME = "stats"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "stats",
+        NAME,
         help="significance tools: plan a test-set size (rule of 30 vs power computations)",
         example="tfdojo stats test-size --n 3000",
     )

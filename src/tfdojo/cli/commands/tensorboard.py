@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from tfdojo.cli.options import add_command
 
+NAME = "tensorboard"
+NEEDS_TENSORFLOW = False
+
 
 def register(sub) -> None:
     p = add_command(
         sub,
-        "tensorboard",
+        NAME,
         help="show the runs' curves and weight images in TensorBoard (pip install "
         "'tfdojo[tensorboard]')",
         example="tfdojo tensorboard runs --port 6006",

@@ -6,13 +6,16 @@ import argparse
 
 from tfdojo.cli.options import add_command, add_quiet_option
 
+NAME = "train"
+NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
+
 
 def register(sub) -> None:
     from tfdojo.models import names
 
     p = add_command(
         sub,
-        "train",
+        NAME,
         help="train a model (logistic, mlp, cnn, ...) and save the run",
         example="tfdojo train --model mlp --set lr=0.05 --set model.hidden=512,256 --epochs 5\n"
         "  tfdojo train --model mlp --strategy mirrored --devices 2   # 2 logical CPU devices\n"
