@@ -12,8 +12,8 @@ import time
 
 from tfdojo.teaching.lessons.data import epochs_for_steps
 from tfdojo.teaching.lessons.outputs import LessonResult
-from tfdojo.teaching.lessons.tables import versus
-from tfdojo.teaching.lessons.variants import Context, Variant, train_variant
+from tfdojo.teaching.lessons.tables import train_rows
+from tfdojo.teaching.lessons.variants import Context, Variant
 
 NUMBER = 1
 TITLE = "notMNIST and the logistic classifier"
@@ -99,12 +99,7 @@ def run(ctx: Context) -> LessonResult:
         ),
     ]
     figures = [("A sample of the training images", figure_png(sample_grid(ctx.data)))]
-    rows = []
-    for v in variants(ctx):
-        row = train_variant(ctx, v)
-        if rows:
-            versus(ctx, rows[-1], row)
-        rows.append(row)
+    rows = train_rows(ctx, variants(ctx))
     last = rows[-1]
     step = f"{rows[-2].train_n:,} images -> all {last.train_n:,}"
     notes.append((f"Is the last step ({step}) a real gain?", last.versus_detail))

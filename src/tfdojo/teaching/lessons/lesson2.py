@@ -13,8 +13,8 @@ import numpy as np
 
 from tfdojo.teaching.lessons.data import epochs_for_steps
 from tfdojo.teaching.lessons.outputs import LessonResult
-from tfdojo.teaching.lessons.tables import versus
-from tfdojo.teaching.lessons.variants import Context, Variant, train_variant
+from tfdojo.teaching.lessons.tables import train_rows
+from tfdojo.teaching.lessons.variants import Context, Variant
 
 NUMBER = 2
 TITLE = "Fully connected: gradient descent, SGD, one hidden layer"
@@ -113,10 +113,5 @@ def run(ctx: Context) -> LessonResult:
     start = time.perf_counter()
     check = backprop_check(ctx.data)
     notes = [("Back-propagation by hand, checked against TensorFlow", format_backprop(check))]
-    rows = []
-    for v in variants(ctx):
-        row = train_variant(ctx, v)
-        if rows:
-            versus(ctx, rows[-1], row)
-        rows.append(row)
+    rows = train_rows(ctx, variants(ctx))
     return LessonResult(NUMBER, TITLE, rows, notes, [], time.perf_counter() - start)

@@ -11,7 +11,7 @@ import time
 
 from tfdojo.teaching.lessons import lesson2
 from tfdojo.teaching.lessons.outputs import LessonResult
-from tfdojo.teaching.lessons.tables import versus
+from tfdojo.teaching.lessons.tables import train_rows
 from tfdojo.teaching.lessons.variants import Context, Variant, reuse_row, train_variant
 
 NUMBER = 3
@@ -68,12 +68,7 @@ def reference(ctx: Context):
 
 def run(ctx: Context) -> LessonResult:
     start = time.perf_counter()
-    ref = reference(ctx)
-    rows = [ref]
-    for v in variants(ctx):
-        row = train_variant(ctx, v)
-        versus(ctx, ref, row)
-        rows.append(row)
+    rows = train_rows(ctx, variants(ctx), reference(ctx))
     over = [r for r in rows if r.key.startswith("overfit")]
     text = "\n".join(
         f"{r.label}: train accuracy {r.train_accuracy:.2%}, test {r.test_accuracy:.2%} "

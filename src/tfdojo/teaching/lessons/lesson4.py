@@ -11,7 +11,7 @@ import time
 
 from tfdojo.teaching.lessons import lesson3
 from tfdojo.teaching.lessons.outputs import LessonResult
-from tfdojo.teaching.lessons.tables import versus
+from tfdojo.teaching.lessons.tables import train_rows
 from tfdojo.teaching.lessons.variants import Context, Variant, reuse_row, train_variant
 
 NUMBER = 4
@@ -83,10 +83,5 @@ def run(ctx: Context) -> LessonResult:
             format_table(make_config("cnn_course", sets=POOLED).model),
         ),
     ]
-    ref = reference(ctx)
-    rows = [ref]
-    for v in variants(ctx):
-        row = train_variant(ctx, v)
-        versus(ctx, ref, row)
-        rows.append(row)
+    rows = train_rows(ctx, variants(ctx), reference(ctx))
     return LessonResult(NUMBER, TITLE, rows, notes, [], time.perf_counter() - start)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from tfdojo.core.text import aligned
 from tfdojo.results.compare import compare_predictions, verdicts
 from tfdojo.teaching.lessons.data import QUICK_NOTE
-from tfdojo.teaching.lessons.variants import Context, Row
+from tfdojo.teaching.lessons.variants import Context, Row, Variant, train_variant
 
 VERSUS_NOTE = (
     "vs reference: test images the variant gets right net of those it loses against the "
@@ -36,6 +36,22 @@ def versus(ctx: Context, reference: Row, row: Row, alpha: float = 0.05) -> None:
     )
     row.versus = f"{c.moved:+d}, p = {_p(c.p_value)}" + (" (significant)" if c.significant else "")
     row.versus_detail = " ".join(verdicts(c))
+
+
+def train_rows(ctx: Context, variants: list[Variant], reference: Row | None = None) -> list[Row]:
+    """Train each variant (:func:`~tfdojo.teaching.lessons.variants.train_variant`) and compare
+    it with ``reference`` on the same test images, or, without one, with the row above.
+
+    Returns:
+        The rows, ``reference`` first when given.
+    """
+    rows = [reference] if reference is not None else []
+    for v in variants:
+        row = train_variant(ctx, v)
+        if rows:
+            versus(ctx, reference or rows[-1], row)
+        rows.append(row)
+    return rows
 
 
 def _p(p: float) -> str:
