@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
+from tfdojo.core.errors import TfdojoError
 from tfdojo.models.shapes import conv_output_size
 from tfdojo.teaching import kata
+from tfdojo.teaching.kata.checking import Failure, check_namespace
 
 # --------------------------------------------------------------------------- softmax
 
@@ -239,3 +242,41 @@ def test_conv_params():
     assert not result.passed and "forgot the biases" in result.message
     result = kata.check_conv_params(lambda k, ci, co: k * k * co + co)
     assert not result.passed and "every input channel" in result.message
+
+
+# ------------------------------------------------------------------------- the registry
+
+
+@pytest.mark.parametrize("k", kata.KATAS, ids=lambda k: k.name)
+def test_every_record_names_its_check_and_the_check_resolves_to_a_function(k):
+    module, _, function = k.check.partition(":")
+    assert module.startswith("tfdojo.teaching.kata.checks.") and function.startswith("check_")
+    assert callable(k.check_function())
+    assert k.check_function().__name__ == function
+
+
+def test_a_check_may_be_a_function_object():
+    def check_answer(ck) -> str:
+        if ck.get("answer") != 42:
+            raise Failure("answer = 42", repr(ck.get("answer")))
+        return "the answer"
+
+    k = dataclasses.replace(kata.find("tensors"), check=check_answer)
+    assert k.check_function() is check_answer
+    assert check_namespace(k, {"answer": 42}).message == "well done: the answer"
+    assert check_namespace(k, {"answer": 41}).message.splitlines()[1:] == [
+        "expected: answer = 42",
+        "received: 41",
+    ]
+
+
+def test_a_check_that_names_no_function_is_refused():
+    k = dataclasses.replace(kata.find("tensors"), check="tfdojo.teaching.kata.checks.basics")
+    with pytest.raises(TfdojoError, match="received check='tfdojo.teaching.kata.checks.basics'"):
+        k.check_function()
+
+
+def test_an_unknown_track_is_named():
+    assert kata.katas("tensorflow") == kata.KATAS
+    with pytest.raises(TfdojoError, match="track must be one of tensorflow, numpy; received 'np'"):
+        kata.katas("np")

@@ -31,10 +31,11 @@ from tfdojo.teaching.kata.numpy_track import (
     check_relu_backward,
     check_softmax,
 )
-from tfdojo.teaching.kata.registry import KATAS, Kata, find, names
+from tfdojo.teaching.kata.registry import KATAS, TRACKS, Kata, find, katas, names
 
 __all__ = [
     "KATAS",
+    "TRACKS",
     "CheckResult",
     "Kata",
     "KataResult",
@@ -51,5 +52,6 @@ __all__ = [
     "check_softmax",
     "find",
     "hint",
+    "katas",
     "names",
 ]

@@ -8,6 +8,7 @@
   11 overfitting;
 - :mod:`~tfdojo.teaching.kata.checks.conv`: 12 the conv layer, 13 the convnet, 14 Keras.
 
-Kata ``name``'s check is the function ``check_<name>(ck)`` of the module its registry
-entry names; :mod:`~tfdojo.teaching.kata.checks.common` holds what several checks share.
+Every check is a function ``(ck: Checker) -> str`` that its kata's record names
+(:mod:`~tfdojo.teaching.kata.registry`); :mod:`~tfdojo.teaching.kata.checks.common` holds
+what several checks share.
 """
