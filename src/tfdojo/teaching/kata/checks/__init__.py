@@ -10,5 +10,6 @@
 
 Every check is a function ``(ck: Checker) -> str`` that its kata's record names
 (:mod:`~tfdojo.teaching.kata.registry`); :mod:`~tfdojo.teaching.kata.checks.common` holds
-what several checks share.
+what several checks share, :mod:`~tfdojo.teaching.kata.checks.diagnoses` the mistakes both
+tracks diagnose (softmax, the cross-entropy, dropout, the conv formulas).
 """
