@@ -119,6 +119,17 @@ def test_an_unknown_kata_gets_one_line_with_the_valid_names():
         kata.find("conv")
 
 
+def test_the_numpy_katas_are_no_files_of_the_workspace(dojo, capsys):
+    assert sorted(p.name for p in dojo.glob("*.py")) == [
+        k.filename for k in kata.katas("tensorflow")
+    ]
+    assert main(["kata", "check", "np_softmax"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "tfdojo: error: kata: 'np_softmax' is a kata of the numpy track, checked in the lesson "
+        "notebooks: kata.check_here('np_softmax', globals())"
+    )
+
+
 def test_the_commands_need_a_workspace(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["kata", "list"]) == 2

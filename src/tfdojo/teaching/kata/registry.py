@@ -1,13 +1,17 @@
-"""Every kata in the course's order: one :class:`Kata` record each, in its track.
+"""Every kata, TensorFlow and NumPy, in the course's order: one :class:`Kata` record each.
 
-The ``"tensorflow"`` track: 14 katas, from tensors to a convnet in Keras. Each is a file
-of the ``tfdojo kata`` workspace (``04_training_step.py``) and a cell of a lesson notebook.
+Two tracks, one framework:
 
-Adding a kata is adding its source ``sources/NN_name.py`` (the reference solution with
-the learner's part marked), its check ``(ck: Checker) -> str`` in a module of
-:mod:`tfdojo.teaching.kata.checks`, and one record here naming both. A record names its
-check as ``"module:function"``, imported only when a check runs: nothing here imports
-TensorFlow, so ``tfdojo kata list`` stays instant.
+- ``"tensorflow"``: 14 katas, from tensors to a convnet in Keras. Each is a file of the
+  ``tfdojo kata`` workspace (``04_training_step.py``) and a cell of a lesson notebook.
+- ``"numpy"``: 5 functions written by hand in NumPy (softmax, the cross-entropy, the
+  backward passes of ReLU and of a dense layer, dropout), cells of the lesson notebooks.
+
+Adding a kata is adding its source ``sources/NN_name.py`` (``sources/np_name.py`` for the
+NumPy track: the reference solution with the learner's part marked), its check
+``(ck: Checker) -> str`` in a module of :mod:`tfdojo.teaching.kata.checks`, and one record
+here naming both. A record names its check as ``"module:function"``, imported only when a
+check runs: nothing here imports TensorFlow, so ``tfdojo kata list`` stays instant.
 """
 
 from __future__ import annotations
@@ -283,6 +287,75 @@ KATAS: list[Kata] = [
             "logits (from_logits=True).",
             "Integer labels: keras.losses.SparseCategoricalCrossentropy(from_logits=True); "
             "optimizer keras.optimizers.SGD(learning_rate=lr).",
+        ),
+    ),
+    # ------------------------------------------------------- by hand, in NumPy (notebooks)
+    Kata(
+        "numpy",
+        1,
+        "np_softmax",
+        "softmax by hand in NumPy: rows of probabilities, stable for large scores",
+        "tfdojo.teaching.kata.checks.by_hand:check_np_softmax",
+        (
+            "Work along the last axis: z.max(axis=-1, keepdims=True) and "
+            "e.sum(axis=-1, keepdims=True) are (N, 1), which divides (N, K) row by row.",
+            "np.exp(1000) is inf: subtract each row's max first; softmax(z - max z) = softmax(z).",
+            "e = np.exp(z - z.max(axis=-1, keepdims=True)); return e / e.sum(axis=-1, "
+            "keepdims=True).",
+        ),
+    ),
+    Kata(
+        "numpy",
+        2,
+        "np_cross_entropy",
+        "the cross-entropy by hand from logits: the mean of -log S[right class], stable",
+        "tfdojo.teaching.kata.checks.by_hand:check_np_cross_entropy",
+        (
+            "The inputs are logits: first the log-probabilities, log S = z - log(sum(exp(z))), "
+            "row by row.",
+            "Shift each row by its max first, z = logits - logits.max(axis=1, keepdims=True): "
+            "then log S never takes log(0).",
+            "Pick each row's right class, log_S[np.arange(len(labels)), labels], and return "
+            "minus their mean.",
+        ),
+    ),
+    Kata(
+        "numpy",
+        3,
+        "np_relu_backward",
+        "the backward pass of ReLU by hand: the gradient flows where x > 0",
+        "tfdojo.teaching.kata.checks.by_hand:check_np_relu_backward",
+        (
+            "The chain rule, value by value: dx = dout * d(out)/dx.",
+            "The derivative of max(0, x) is 1 where x > 0 and 0 elsewhere: the mask (x > 0).",
+            "return dout * (x > 0)",
+        ),
+    ),
+    Kata(
+        "numpy",
+        4,
+        "np_affine_backward",
+        "the backward pass of a dense layer by hand: dx, dW, db of x @ W + b",
+        "tfdojo.teaching.kata.checks.by_hand:check_np_affine_backward",
+        (
+            "Each gradient has its variable's shape: dx (N, D), dW (D, M), db (M,); the "
+            "shapes choose the products.",
+            "dx = dout @ W.T: (N, M) @ (M, D) -> (N, D); dW = x.T @ dout: (D, N) @ (N, M) "
+            "-> (D, M).",
+            "b is added to every row, so its gradient sums over the rows: db = dout.sum(axis=0).",
+        ),
+    ),
+    Kata(
+        "numpy",
+        5,
+        "np_dropout",
+        "inverted dropout by hand: a mask drawn from rng, kept units scaled by 1/(1-rate)",
+        "tfdojo.teaching.kata.checks.by_hand:check_np_dropout",
+        (
+            "keep = rng.random(x.shape) >= rate is True with probability 1 - rate.",
+            "Scale what you keep, x * keep / (1 - rate), so that the expected output stays x.",
+            "Draw the mask from the rng you are given, never from np.random: the same "
+            "generator gives the same mask, another generator another.",
         ),
     ),
 ]
