@@ -3,9 +3,10 @@
 Sources are ``lessons/source/NN-name.py`` in the "percent" format (comments before the
 first cell are the source's own, for its readers and linters): ``# %%`` starts a code
 cell, ``# %% [markdown]`` a Markdown cell (its lines start with ``# ``), and
-``# %% kata NAME`` a cell holding a TensorFlow kata: the code of its file
-(``src/tfdojo/kata/sources/NN_name.py``, without the docstring) followed by its check,
-``kata.check_here("NAME", globals())``. An import from ``tfdojo.teaching.kata.given`` of a name
+``# %% kata NAME`` a cell holding a kata of either track: the code of its source
+(``src/tfdojo/teaching/kata/sources/NN_name.py``, or ``np_name.py`` for a NumPy kata,
+without the docstring) followed by its check, ``kata.check_here("NAME", globals())``.
+An import from ``tfdojo.teaching.kata.given`` of a name
 that an earlier kata cell of the notebook defines is left out: the notebook uses the
 learner's own. In a code cell, the lines between ``# BEGIN SOLUTION`` and
 ``# END SOLUTION`` are the answer: the solution notebook

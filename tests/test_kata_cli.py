@@ -43,7 +43,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 def test_a_fresh_workspace_lists_every_kata_and_none_passes(dojo, capsys):
     code, out = run(capsys, "kata", "list", "--json")
     katas = json.loads(out)["katas"]
-    assert code == 0 and len(katas) == len(kata.KATAS) >= 12
+    assert code == 0 and len(katas) == len(kata.katas("tensorflow")) == 14
     assert {k["status"] for k in katas} == {"todo"}
     assert katas[3] == {
         "name": "training_step",
@@ -108,7 +108,7 @@ def test_a_kata_has_many_names(name):
 
 def test_an_unknown_kata_gets_one_line_with_the_valid_names():
     with pytest.raises(TfdojoError) as err:
-        kata.find("dropuot")
+        kata.find("dropuot", "tensorflow")  # as tfdojo kata finds it: among its files
     message = str(err.value)
     assert "\n" not in message
     assert message.startswith(
@@ -117,6 +117,17 @@ def test_an_unknown_kata_gets_one_line_with_the_valid_names():
     assert "01_tensors, 02_logistic" in message and message.endswith("14_keras")
     with pytest.raises(TfdojoError, match="'conv' could be conv_layer, convnet"):
         kata.find("conv")
+
+
+def test_the_numpy_katas_are_no_files_of_the_workspace(dojo, capsys):
+    assert sorted(p.name for p in dojo.glob("*.py")) == [
+        k.filename for k in kata.katas("tensorflow")
+    ]
+    assert main(["kata", "check", "np_softmax"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "tfdojo: error: kata: 'np_softmax' is a kata of the numpy track, checked in the lesson "
+        "notebooks: kata.check_here('np_softmax', globals())"
+    )
 
 
 def test_the_commands_need_a_workspace(tmp_path, monkeypatch, capsys):

@@ -7,10 +7,12 @@ as a learner would have it. Checks run in this process (TensorFlow imported once
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
+from tfdojo.models.shapes import conv_output_size
 from tfdojo.teaching import kata
 
 
@@ -32,20 +34,23 @@ def learner_file(folder: Path, k: kata.Kata, edits: list[tuple[str, str]] = ()) 
     return path
 
 
+TENSORFLOW = kata.katas("tensorflow")
+
+
 def test_there_are_at_least_twelve_katas_in_order():
-    assert len(kata.KATAS) >= 12
-    assert [k.number for k in kata.KATAS] == list(range(1, len(kata.KATAS) + 1))
-    assert len(set(kata.names())) == len(kata.KATAS)
+    assert len(TENSORFLOW) >= 12
+    assert [k.number for k in TENSORFLOW] == list(range(1, len(TENSORFLOW) + 1))
+    assert len(set(kata.names("tensorflow"))) == len(TENSORFLOW)
 
 
-@pytest.mark.parametrize("k", kata.KATAS, ids=lambda k: k.stem)
+@pytest.mark.parametrize("k", TENSORFLOW, ids=lambda k: k.stem)
 def test_the_reference_solution_passes(tmp_path, k):
     result = kata.check_file(k, learner_file(tmp_path, k))
     assert result.status == "pass", result.message
     assert result.message.startswith("well done: ")
 
 
-@pytest.mark.parametrize("k", kata.KATAS, ids=lambda k: k.stem)
+@pytest.mark.parametrize("k", TENSORFLOW, ids=lambda k: k.stem)
 def test_an_untouched_exercise_is_not_done_yet(tmp_path, k):
     path = tmp_path / k.filename
     path.write_text(k.exercise(), encoding="utf-8")
@@ -339,7 +344,7 @@ MISTAKES = [
         "conv_layer",
         "return math.ceil((n - k + 1) / stride)",
         "return math.ceil((n - k) / stride)",
-        "Off by one",
+        "off by one",
     ),
     (
         "conv_layer",
@@ -422,3 +427,99 @@ def test_integer_labels_are_named_whichever_way_tensorflow_words_it(message):
 
     line = "D = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)"
     assert known_cause(message, line).startswith("integer labels where one-hot was expected")
+
+
+# ------------------------------------------------- kata 12's formulas, shared diagnoses
+
+
+def output_size_right(n, k, s, padding):
+    return math.ceil(n / s) if padding == "SAME" else math.ceil((n - k + 1) / s)
+
+
+def num_params_right(k, depth_in, depth_out):
+    return k * k * depth_in * depth_out + depth_out
+
+
+def conv_formulas(output_size=output_size_right, num_params=num_params_right):
+    """Kata 12's check on a notebook holding only the two formulas."""
+    return kata.check_here("conv_layer", {"output_size": output_size, "num_params": num_params})
+
+
+@pytest.mark.parametrize("output_size", [output_size_right, conv_output_size])
+def test_right_formulas_pass_and_the_check_moves_on_to_the_kernel(output_size):
+    result = conv_formulas(output_size)
+    assert "expected: a definition named make_kernel in your code" in result.message
+
+
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (
+            lambda n, k, s, p: math.ceil(n / s) if p == "SAME" else math.ceil((n - k) / s),
+            [
+                "case:     output_size(n=28, k=3, stride=1, padding='VALID')",
+                "cause:    off by one: a 3-wide window fits in n - k + 1 = 26 positions",
+            ],
+        ),
+        (
+            lambda n, k, s, p: n // s if p == "SAME" else (n - k + 1) // s,
+            [
+                "case:     output_size(n=7, k=3, stride=2",
+                "received: 3",
+                "cause:    round up, not down",
+            ],
+        ),
+        (
+            lambda n, k, s, p: n if p == "SAME" else math.ceil((n - k + 1) / s),
+            ["cause:    with SAME padding the stride still divides the size: ceil(n / s)"],
+        ),
+        (lambda n, k, s, p: math.ceil((n - k + 1) / s), ["cause:    that is VALID's formula"]),
+        (
+            lambda n, k, s, p: n / s if p == "SAME" else (n - k + 1) / s,
+            ["expected: the whole number 4", "received: 3.5", "round up: math.ceil"],
+        ),
+    ],
+)
+def test_output_size_mistakes_are_explained(wrong, words):
+    result = conv_formulas(output_size=wrong)
+    assert result.status == "failing"
+    for w in words:
+        assert w in result.message, (w, result.message)
+
+
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (
+            lambda k, ci, co: k * k * ci * co,
+            ["received: 216", "forgot the biases: one per filter, 8 more"],
+        ),
+        (lambda k, ci, co: k * k * co + co, ["expected: 224 = k * k", "every input channel"]),
+    ],
+)
+def test_num_params_mistakes_are_explained(wrong, words):
+    result = conv_formulas(num_params=wrong)
+    assert result.status == "failing"
+    assert "case:     num_params(k=3, depth_in=3, depth_out=8)" in result.message
+    for w in words:
+        assert w in result.message, (w, result.message)
+
+
+@pytest.mark.parametrize(
+    "n, k, stride, padding, size",
+    [
+        (28, 3, 1, "SAME", 28),  # the deck's table
+        (28, 3, 1, "VALID", 26),
+        (28, 3, 2, "VALID", 13),
+        (7, 3, 2, "SAME", 4),  # ceil(3.5)
+        (27, 5, 2, "VALID", 12),  # ceil(23 / 2)
+        (9, 2, 3, "VALID", 3),  # ceil(8 / 3)
+    ],
+)
+def test_the_output_size_oracle_gives_tensorflows_known_sizes(n, k, stride, padding, size):
+    """The formula the check trusts, against the sizes tf.nn.conv2d gives."""
+    import tensorflow as tf
+
+    assert conv_output_size(n, k, stride, padding) == size
+    out = tf.nn.conv2d(tf.zeros([1, n, n, 1]), tf.zeros([k, k, 1, 1]), stride, padding)
+    assert out.shape[1:3] == (size, size)

@@ -75,6 +75,11 @@ def test_a_kata_cell_is_the_katas_code_then_its_check():
     assert "from tfdojo.teaching.kata.given import Logistic, accuracy\n" in mk.kata_cell(
         "gd_vs_sgd", ["04_training_step"]
     )
+    # a NumPy kata's cell is made the same way, from its source
+    cell = mk.kata_cell("np_dropout", [])
+    assert cell.startswith("def np_dropout(x, rate, rng):\n")
+    assert cell.endswith('\n\n\nkata.check_here("np_dropout", globals())')
+    assert mk.learner(cell).count(mk.TODO) == 1
 
 
 def test_a_kata_cell_holds_nothing_else():
@@ -116,25 +121,24 @@ def is_check(cell) -> bool:
     return cell.cell_type == "code" and "kata.check_" in cell.source
 
 
-KATA_CHECKS = {  # the TensorFlow katas each notebook checks inline, in the course's order
+KATA_CHECKS = {  # the katas each notebook checks inline: NumPy by hand, then TensorFlow
     "01-notmnist-logistic": [
+        "np_softmax",
+        "np_cross_entropy",
         "tensors",
         "logistic",
         "softmax_cross_entropy",
         "training_step",
         "minibatch_loop",
     ],
-    "02-fully-connected": ["gd_vs_sgd", "relu_network"],
-    "03-regularisation": ["l2", "dropout", "lr_decay", "overfitting"],
+    "02-fully-connected": ["np_relu_backward", "np_affine_backward", "gd_vs_sgd", "relu_network"],
+    "03-regularisation": ["np_dropout", "l2", "dropout", "lr_decay", "overfitting"],
     "04-convolutions": ["conv_layer", "convnet", "keras"],
 }
 
 
-NUMPY_CHECKS = 5  # by hand: softmax, cross-entropy, ReLU and dense backward, dropout
-
-
-def test_every_tensorflow_kata_is_checked_inline_once_in_order():
-    from tfdojo.teaching.kata import names
+def test_every_kata_of_both_tracks_is_checked_inline_once_in_order():
+    from tfdojo.teaching.kata import find, names
 
     checked = []
     for solution in SOLUTIONS:
@@ -142,7 +146,8 @@ def test_every_tensorflow_kata_is_checked_inline_once_in_order():
         here = re.findall(r'kata\.check_here\("(\w+)", globals\(\)\)', source)
         assert here == KATA_CHECKS[solution.stem]
         checked += here
-    assert checked == names()
+    for track in ("tensorflow", "numpy"):
+        assert [name for name in checked if find(name).track == track] == names(track)
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
@@ -179,6 +184,6 @@ def test_learner_notebooks_reach_every_check(tmp_path, tiny_dataset):
     nb = nbformat.v4.new_notebook(cells=cells)
     execute(nb, tmp_path, tiny_dataset)
     checks = [c for c in nb.cells if is_check(c)]
-    assert len(checks) == NUMPY_CHECKS + sum(map(len, KATA_CHECKS.values()))
+    assert len(checks) == sum(map(len, KATA_CHECKS.values())) == 19
     for cell in checks:
         assert text_of(cell).startswith("not done yet: "), (cell.source, text_of(cell))

@@ -36,17 +36,7 @@ data = lessons.load_data(DATA, quick=QUICK)
 # Forward: `out = max(0, x)`. Backward receives `dout` = dL/d(out) and returns
 # dL/dx by the chain rule: the derivative of `max(0, x)` is 1 where `x > 0`, else 0.
 
-
-# %%
-def my_relu_backward(dout, x):
-    """dL/dx of out = max(0, x), given dout = dL/d(out); same shape as x."""
-    # TODO: let the gradient through where x > 0, zero elsewhere.
-    # BEGIN SOLUTION
-    return dout * (x > 0)
-    # END SOLUTION
-
-
-kata.check_relu_backward(my_relu_backward)
+# %% kata np_relu_backward
 
 # %% [markdown]
 # ## By hand: the backward pass of a dense (affine) layer
@@ -54,20 +44,7 @@ kata.check_relu_backward(my_relu_backward)
 # Forward: `out = x @ W + b` with `x` (N, D), `W` (D, M), `b` (M,). Return
 # `(dx, dW, db)`. Let the shapes guide you: each gradient has its variable's shape.
 
-
-# %%
-def my_affine_backward(dout, x, W):
-    """(dx (N, D), dW (D, M), db (M,)) of out = x @ W + b, given dout (N, M)."""
-    # TODO: three products/sums; write the shape of each next to it.
-    # BEGIN SOLUTION
-    dx = dout @ W.T  # (N, M) @ (M, D) -> (N, D)
-    dW = x.T @ dout  # (D, N) @ (N, M) -> (D, M)
-    db = dout.sum(axis=0)  # (N, M) -> (M,)
-    return dx, dW, db
-    # END SOLUTION
-
-
-kata.check_affine_backward(my_affine_backward)
+# %% kata np_affine_backward
 
 # %% [markdown]
 # ## The whole network by hand, against TensorFlow

@@ -37,18 +37,7 @@ data = lessons.load_data(DATA, quick=QUICK)
 # `1 / (1 - rate)` ("inverted dropout"), so that the expected output equals the input
 # and nothing needs to change at test time. Draw the mask from `rng`.
 
-
-# %%
-def my_dropout(x, rate, rng):
-    """x with each entry zeroed with probability rate, the rest scaled by 1 / (1 - rate)."""
-    # TODO: a random mask from rng, then scale.
-    # BEGIN SOLUTION
-    keep = rng.random(x.shape) >= rate
-    return x * keep / (1 - rate)
-    # END SOLUTION
-
-
-kata.check_dropout(my_dropout)
+# %% kata np_dropout
 
 # %% [markdown]
 # ## In TensorFlow, 8: L2 regularisation

@@ -108,10 +108,11 @@ def run(args: argparse.Namespace) -> int:
 def start(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tfdojo.teaching.kata import KATAS, find, workspace
+    from tfdojo.teaching.kata import find, katas, workspace
 
     names = args.force or []
-    force = KATAS if ALL in names else [find(name) for name in names]
+    track = workspace.TRACK
+    force = katas(track) if ALL in names else [find(name, track) for name in names]
     done = workspace.start(args.dir, force)
     d = Path(args.dir)
     if all(c.action == "created" for c in done):
@@ -141,12 +142,13 @@ def listing(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    from tfdojo.teaching.kata import KATAS, find, workspace
+    from tfdojo.teaching.kata import find, katas, workspace
     from tfdojo.teaching.kata.display import format_result, summary
     from tfdojo.teaching.kata.runner import run_checks
 
     d = workspace.require(args.dir)
-    names = [find(args.name).name] if args.name else [k.name for k in KATAS]
+    track = workspace.TRACK
+    names = [find(args.name, track).name] if args.name else [k.name for k in katas(track)]
     results = []
     for result in run_checks(d, names, args.time_limit):
         results.append(result)
@@ -172,7 +174,7 @@ def watch(args: argparse.Namespace) -> int:
 def hint(args: argparse.Namespace) -> int:
     from tfdojo.teaching.kata import find, workspace
 
-    kata = find(args.name)
+    kata = find(args.name, workspace.TRACK)
     number, text = workspace.next_hint(args.dir, kata)
     if number == 0:
         print(
@@ -189,7 +191,7 @@ def solve(args: argparse.Namespace) -> int:
 
     from tfdojo.teaching.kata import find, workspace
 
-    kata = find(args.name)
+    kata = find(args.name, workspace.TRACK)
     backup = workspace.solve(args.dir, kata)
     print(f"wrote the reference solution of {kata.stem} to {Path(args.dir) / kata.filename}")
     if backup is not None:

@@ -1,10 +1,12 @@
 """Run a kata's check on the learner's code and turn whatever happens into a verdict.
 
-A check is a function ``check_<name>(ck: Checker) -> str``: it calls the learner's code
-on small data with fixed seeds, compares with the reference, and returns one sentence
-saying what it verified, or raises :class:`Failure` (the case, what was expected, what
-came back, the likely cause). :func:`check_file` runs it on a kata file,
-:func:`check_namespace` on a notebook's definitions, and both give one of three statuses:
+A check is a function ``(ck: Checker) -> str``, named by its kata's record: it gets the
+learner's code with ``ck.get(name)``, calls it on small data with fixed seeds, compares
+with the reference, and returns one sentence saying what it verified, or raises
+:class:`Failure` (the case, what was expected, what came back, the likely cause). The
+same holds for both tracks, TensorFlow and NumPy. :func:`check_file` runs a check on a
+kata file, :func:`check_namespace` on a notebook's definitions, and both give one of
+three statuses:
 
 - ``pass``: the check returned;
 - ``todo``: the learner's code still raises ``NotImplementedError`` (or holds a ``...``),

@@ -7,14 +7,14 @@ from pathlib import Path
 from tfdojo.core.text import plural
 from tfdojo.teaching.kata.checking import CheckResult
 from tfdojo.teaching.kata.registry import find
-from tfdojo.teaching.kata.workspace import KataStatus
+from tfdojo.teaching.kata.workspace import TRACK, KataStatus
 
 MARKS = {"pass": "✓", "failing": "✗", "todo": "·"}
 
 
 def format_result(result: CheckResult, directory: Path) -> str:
     """One kata's verdict: a mark, the file, and the message (indented when it has lines)."""
-    kata = find(result.name)
+    kata = find(result.name, TRACK)
     head = f"{MARKS[result.status]} {kata.stem} ({Path(directory) / kata.filename})"
     if result.status == "failing":
         body = "\n".join(f"    {line}" for line in result.message.splitlines())

@@ -1,12 +1,16 @@
-"""The TensorFlow katas inside a notebook: the learner's cell, then its check, at once.
+"""The katas inside a notebook: the learner's cell, then its check, at once.
 
-A lesson notebook holds a kata's code in a cell (the same code and TODOs as the kata's
-file) and ends the cell with its check, run on the notebook's own definitions::
+A lesson notebook holds a kata's code in a cell (its source's code and TODOs: for a
+TensorFlow kata, the same as its workspace file) and ends the cell with its check, run on
+the notebook's own definitions::
 
     class Logistic(tf.Module):
         ...
 
     kata.check_here("logistic", globals())
+
+and the same for a NumPy kata: ``def np_softmax(z): ...``, then
+``kata.check_here("np_softmax", globals())``.
 
 The result shows as its message: "well done: ...", "not done yet: ..." while a TODO
 still raises ``NotImplementedError``, or what failed, with the case, what was expected,
@@ -28,7 +32,7 @@ def check_here(name: str, namespace: dict[str, Any]) -> CheckResult:
     """Run kata ``name``'s check on the definitions in ``namespace`` (pass ``globals()``).
 
     Args:
-        name: the kata: ``"logistic"``, ``"02"`` or ``"02_logistic"``.
+        name: the kata: ``"logistic"``, ``"02"`` or ``"02_logistic"``; ``"np_softmax"``.
         namespace: the notebook's globals, holding the names the kata's code defines.
 
     Returns:

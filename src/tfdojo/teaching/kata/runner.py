@@ -151,6 +151,7 @@ def main() -> None:
     from tfdojo.core.tf_setup import configure_tensorflow
     from tfdojo.teaching.kata.checking import check_file
     from tfdojo.teaching.kata.registry import find
+    from tfdojo.teaching.kata.workspace import TRACK
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
     threading.Thread(target=_exit_with_parent, daemon=True).start()
@@ -162,7 +163,7 @@ def main() -> None:
         return
     request = json.loads(line)
     for name in request["names"]:
-        kata = find(name)
+        kata = find(name, TRACK)
         protocol.write(json.dumps({"start": kata.name}) + "\n")
         protocol.flush()
         result = check_file(kata, Path(request["dir"]) / kata.filename)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tfdojo.teaching.kata.display import format_result
-from tfdojo.teaching.kata.registry import KATAS
+from tfdojo.teaching.kata.registry import katas
 from tfdojo.teaching.kata.runner import TIME_LIMIT, Worker, run_checks
-from tfdojo.teaching.kata.workspace import KataStatus, current, record, require
+from tfdojo.teaching.kata.workspace import TRACK, KataStatus, current, record, require
 
 POLL_SECONDS = 0.5
 
@@ -24,7 +24,7 @@ POLL_SECONDS = 0.5
 def snapshot(directory: Path) -> dict[str, tuple[int, int]]:
     """``{file name: (mtime in ns, size)}`` of the workspace's kata files."""
     out = {}
-    for kata in KATAS:
+    for kata in katas(TRACK):
         path = directory / kata.filename
         if path.exists():
             stat = path.stat()
@@ -55,7 +55,7 @@ def watch(
         seen = {} if now is not None and now.stale else snapshot(d)
         while True:
             latest = snapshot(d)
-            changed = [k for k in KATAS if latest.get(k.filename) != seen.get(k.filename)]
+            changed = [k for k in katas(TRACK) if latest.get(k.filename) != seen.get(k.filename)]
             seen = latest
             if not changed:
                 time.sleep(poll)

@@ -1,5 +1,8 @@
 """A kata workspace: the learner's folder of kata files, and what tfdojo remembers of it.
 
+Its files are the TensorFlow track's katas (:data:`TRACK`); the NumPy katas live in the
+lesson notebooks only.
+
 ::
 
     dojo/
@@ -27,9 +30,12 @@ from typing import Any
 from tfdojo.core.atomic import ensure_dir, write_json, write_text
 from tfdojo.core.errors import TfdojoError
 from tfdojo.teaching.kata.checking import CheckResult
-from tfdojo.teaching.kata.registry import KATAS, Kata, find
+from tfdojo.teaching.kata.registry import Kata, find, katas
 
 STATE_NAME = ".tfdojo-kata.json"
+
+TRACK = "tensorflow"
+"""The track whose katas are the workspace's files, numbered 01, 02, ..."""
 
 README = """\
 # Your TensorFlow dojo
@@ -152,7 +158,7 @@ def start(directory: str | Path, force: Iterable[Kata] = ()) -> list[Copied]:
     state = load_state(d)
     forced = {k.name for k in force}
     done = []
-    for kata in KATAS:
+    for kata in katas(TRACK):
         path = d / kata.filename
         exercise = kata.exercise()
         if path.exists() and kata.name not in forced:
@@ -165,7 +171,7 @@ def start(directory: str | Path, force: Iterable[Kata] = ()) -> list[Copied]:
         done.append(Copied(kata, "reset" if kata.name in forced else "created", backup))
     readme = d / "README.md"
     if not readme.exists():
-        write_text(readme, README.format(count=len(KATAS), folder=d))
+        write_text(readme, README.format(count=len(katas(TRACK)), folder=d))
     save_state(d, state)
     return done
 
@@ -175,7 +181,7 @@ def statuses(directory: str | Path) -> list[KataStatus]:
     d = require(directory)
     state = load_state(d)["katas"]
     out = []
-    for kata in KATAS:
+    for kata in katas(TRACK):
         path = d / kata.filename
         last = state.get(kata.name, {})
         if not path.exists():
@@ -202,7 +208,7 @@ def record(directory: str | Path, results: Iterable[CheckResult]) -> None:
     d = Path(directory)
     state = load_state(d)
     for r in results:
-        path = d / find(r.name).filename
+        path = d / find(r.name, TRACK).filename
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         entry = state["katas"].setdefault(r.name, {})
         entry.update(status=r.status, message=r.message, sha256=sha256(text))

@@ -1,4 +1,6 @@
-"""The TensorFlow katas' checks, a module per few katas, each readable in one sitting.
+"""The katas' checks, a module per few katas, each readable in one sitting.
+
+TensorFlow (these import TensorFlow):
 
 - :mod:`~tfdojo.teaching.kata.checks.basics`: 1 tensors, 2 logistic, 3 softmax and cross-entropy,
   4 the training step;
@@ -8,6 +10,11 @@
   11 overfitting;
 - :mod:`~tfdojo.teaching.kata.checks.conv`: 12 the conv layer, 13 the convnet, 14 Keras.
 
-Kata ``name``'s check is the function ``check_<name>(ck)`` of the module its registry
-entry names; :mod:`~tfdojo.teaching.kata.checks.common` holds what several checks share.
+NumPy, by hand: :mod:`~tfdojo.teaching.kata.checks.by_hand`: softmax, the cross-entropy,
+the backward passes of ReLU and of a dense layer, dropout.
+
+Every check is a function ``(ck: Checker) -> str`` that its kata's record names
+(:mod:`~tfdojo.teaching.kata.registry`). :mod:`~tfdojo.teaching.kata.checks.common` holds
+what several TensorFlow checks share, :mod:`~tfdojo.teaching.kata.checks.diagnoses` the
+mistakes both tracks diagnose (softmax, the cross-entropy, dropout, the conv formulas).
 """

@@ -23,6 +23,7 @@ from tfdojo.teaching.kata.checks.common import (
     random_labels,
     trainable,
 )
+from tfdojo.teaching.kata.checks.diagnoses import NO_SCALE, expect_dropout, expect_mask_follows
 from tfdojo.teaching.kata.sources import reference
 
 MLP_SHAPES = [(784, 1024), (1024,), (1024, 10), (10,)]
@@ -156,39 +157,19 @@ def check_dropout(ck: Checker) -> str:
     dropout = ck.get("dropout")
     h, rate = tf.ones([200, 500]), 0.25
     ck.case = "dropout(h, rate=0.25, seed=[1, 2]), h = ones (200, 500)"
-    out = to_array("dropout(h, ...)", dropout(h, rate, tf.constant([1, 2])))
-    if out.shape != (200, 500):
-        raise Failure("the shape of h, (200, 500)", f"shape {out.shape}")
-    dropped = float(np.mean(out == 0))
-    if abs(dropped - rate) > 0.01:
-        flipped = abs(dropped - (1 - rate)) <= 0.01
-        raise Failure(
-            "about 25% of the units zeroed",
-            f"{dropped:.1%}",
-            "rate is the fraction dropped: keep a unit with probability 1 - rate"
-            if flipped
-            else "",
-        )
-    kept = np.unique(out[out != 0])
-    if not np.allclose(kept, 1 / (1 - rate)):
-        cause = ""
-        if np.allclose(kept, 1.0):
-            cause = (
-                "no 1/(1-rate) scale: divide the kept units by (1 - rate), so that the "
-                "expected output stays h (inverted dropout)"
-            )
-        elif np.allclose(kept, 1 - rate):
-            cause = "divide the kept units by (1 - rate), do not multiply"
-        raise Failure(f"kept units of value {1 / (1 - rate):.4f}", brief(kept), cause)
+    out = expect_dropout("dropout(h, ...)", dropout(h, rate, tf.constant([1, 2])), rate, (200, 500))
     ck.case = "dropout(h, 0.25, seed) twice with seed [1, 2], then with seed [3, 4]"
-    again = to_array("dropout(h, ...)", dropout(h, rate, tf.constant([1, 2])))
-    other = to_array("dropout(h, ...)", dropout(h, rate, tf.constant([3, 4])))
-    if not np.array_equal(out, again) or np.array_equal(out, other):
-        raise Failure(
-            "the same mask for the same seed, another for another seed",
-            "masks that " + ("change at each call" if np.array_equal(out, other) else "do not"),
-            "draw the mask from the seed: tf.random.stateless_uniform(tf.shape(h), seed=seed)",
-        )
+    again, other = (
+        to_array("dropout(h, ...)", dropout(h, rate, tf.constant(seed)))
+        for seed in ([1, 2], [3, 4])
+    )
+    expect_mask_follows(
+        "seed",
+        out,
+        again,
+        other,
+        "draw the mask from the seed: tf.random.stateless_uniform(tf.shape(h), seed=seed)",
+    )
 
     DropoutMLP = ck.get("DropoutMLP")
     model = DropoutMLP(seed=0)
@@ -226,9 +207,7 @@ def check_dropout(ck: Checker) -> str:
         raise Failure(
             "dropout that keeps the expected logits: their mean over 100 seeds = the logits",
             f"a mean of {ratio:.2f} times the logits",
-            "no 1/(1-rate) scale: divide the kept units by (1 - rate)"
-            if abs(ratio - 0.5) < 0.1
-            else "",
+            NO_SCALE if abs(ratio - 0.5) < 0.1 else "",
         )
 
     ck.case = "evaluate(model, X, y) twice, 32 images"

@@ -1,4 +1,4 @@
-"""The TensorFlow katas' files, one source each: ``NN_name.py``.
+"""The katas' code, one source each: ``NN_name.py`` (TensorFlow), ``np_name.py`` (NumPy).
 
 Each source is the reference solution, with the learner's part between two marker
 lines (the same markers as the lesson notebooks' sources)::
@@ -11,8 +11,9 @@ lines (the same markers as the lesson notebooks' sources)::
 The exercise the learner edits (:func:`exercise`) replaces each marked block by
 ``raise NotImplementedError(...)``; the solution (:func:`solution`) drops the markers.
 As Python, a source *is* its solution (markers are comments), so the checks import the
-sources as their reference implementations. ``scripts/make_notebooks.py`` makes the
-lesson notebooks' learner and solution cells with the same two functions.
+sources as their reference implementations. ``tfdojo kata start`` copies the TensorFlow
+exercises into the learner's workspace, and ``scripts/make_notebooks.py`` makes the
+lesson notebooks' learner and solution cells of every kata with the same two functions.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ TODO = 'raise NotImplementedError("your code here: see the TODO above")'
 
 
 def read(stem: str) -> str:
-    """The source text of kata ``stem`` (``"04_training_step"``)."""
+    """The source text of kata ``stem`` (``"04_training_step"``, ``"np_softmax"``)."""
     return resources.files(__package__).joinpath(f"{stem}.py").read_text(encoding="utf-8")
 
 
