@@ -34,6 +34,8 @@ from tfdojo.cli.commands import (
 )
 from tfdojo.cli.options import HelpFormatter, add_threads_option
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.tf_setup import configure_tensorflow
+from tfdojo.core.threads import parse_threads, set_threads
 
 COMMANDS = (
     doctor,
@@ -85,15 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        from tfdojo.core.threads import parse_threads, set_threads
-
         n = parse_threads(getattr(args, "threads", None))
         set_threads(n)  # BLAS pools and child processes
         args.threads_given = getattr(args, "threads", None) is not None
         args.threads = n  # every handler passes it on explicitly
         if any(args.command == c.NAME and c.NEEDS_TENSORFLOW for c in COMMANDS):
-            from tfdojo.core.tf_setup import configure_tensorflow
-
             configure_tensorflow(n)  # before any module imports it: sets the pools, hides banners
         return int(args.func(args) or 0)
     except TfdojoError as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from tfdojo.core.errors import TfdojoError
+
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in epilogs as written."""
@@ -56,7 +58,7 @@ def add_model_code_option(parser: argparse.ArgumentParser) -> None:
 
 def model_classes(args: argparse.Namespace) -> dict[str, type]:
     """The classes of ``--model-code``, by name (as runs record it in model.name)."""
-    from tfdojo.models.learner import load_class, parse_reference
+    from tfdojo.models.learner import load_class, parse_reference  # TensorFlow: tf.Module
 
     return {
         parse_reference(ref, "--model-code")[1]: load_class(ref, "--model-code")
@@ -74,8 +76,6 @@ def add_data_option(parser: argparse.ArgumentParser) -> None:
 
 def data_folder(args: argparse.Namespace):
     """The dataset folder of ``--data`` (or the positional folder); ``None``: the cache's."""
-    from tfdojo.core.errors import TfdojoError
-
     if args.data and args.dir and args.data != args.dir:
         raise TfdojoError(f"--data: given twice, {args.data!r} and {args.dir!r}; keep one")
     return args.data or args.dir

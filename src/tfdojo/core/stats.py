@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from scipy.stats import binom, binomtest, norm
+
 from tfdojo.core.errors import TfdojoError
 
 RULE_OF_30 = 30
@@ -62,7 +65,6 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
 
 
 def _interval(k: int, n: int, confidence: float, method: str) -> tuple[float, float]:
-    from scipy.stats import binomtest
 
     check_counts(k, n)
     check_confidence(confidence)
@@ -85,7 +87,6 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
     E.g. ``a_only=0, b_only=6``: ``p = 2 · 0.5⁶ = 0.03125``. With ``D = 0`` the models never
     disagree and ``p = 1``.
     """
-    from scipy.stats import binomtest
 
     for name, value in (("a_only", a_only), ("b_only", b_only)):
         if int(value) != value or value < 0:
@@ -136,8 +137,6 @@ def check_power_args(alpha: float, power: float) -> None:
 
 def _mcnemar_critical(d, alpha: float):
     """Largest ``c`` with ``2 · P(X <= c) <= alpha`` for ``X ~ Binomial(d, 1/2)`` (-1: none)."""
-    import numpy as np
-    from scipy.stats import binom
 
     d = np.asarray(d)
     c = binom.ppf(alpha / 2, d, 0.5)
@@ -157,8 +156,6 @@ def mcnemar_power(n, change, disagree: float, alpha: float = 0.05):
 
     ``n`` and ``change`` may be NumPy arrays (broadcast together).
     """
-    import numpy as np
-    from scipy.stats import binom
 
     n = np.asarray(n, dtype=float)
     change = np.asarray(change, dtype=float)
@@ -176,8 +173,6 @@ def binomial_power(n, change, baseline: float, alpha: float = 0.05):
     ``Binomial(n, p0)`` of probability at most ``alpha/2``; the power is the probability of
     those tails under ``Binomial(n, p0 + δ)``.
     """
-    import numpy as np
-    from scipy.stats import binom
 
     n = np.asarray(n, dtype=float)
     p1 = np.clip(baseline + np.asarray(change, dtype=float), 0, 1)
@@ -189,7 +184,6 @@ def binomial_power(n, change, baseline: float, alpha: float = 0.05):
 
 def _smallest_change(power_of_moved, n: int, max_moved: int, target: float) -> int | None:
     """Smallest number of moved examples ``m`` in 1..max_moved whose power reaches target."""
-    import numpy as np
 
     moved = np.arange(1, max_moved + 1)
     ok = np.nonzero(power_of_moved(moved / n) >= target)[0]
@@ -203,7 +197,6 @@ def _smallest_size(power_of_n, n_guess: float, target: float) -> int:
     that reaches the target" can be followed by smaller ``n`` that miss it; we report the
     ``n`` after which it never drops below the target again.
     """
-    import numpy as np
 
     lo = max(2, int(n_guess * 0.5))
     hi = int(n_guess * 2) + 200
@@ -218,7 +211,6 @@ def _smallest_size(power_of_n, n_guess: float, target: float) -> int:
 
 
 def _z(alpha: float, power: float) -> float:
-    from scipy.stats import norm
 
     return float(norm.isf(alpha / 2) + norm.ppf(power))
 
@@ -276,7 +268,6 @@ def binomial_test_size(
 
     Starts from ``n ≈ ((z_{α/2}·sqrt(p0(1-p0)) + z_β·sqrt(p1(1-p1))) / δ)²``.
     """
-    from scipy.stats import norm
 
     check_resolution(resolution)
     check_power_args(alpha, power)
@@ -299,8 +290,6 @@ def mcnemar_max_discordant(moved: int, alpha: float = 0.05, power: float = 0.8) 
     Turns the rule of 30 into McNemar's terms: moving 30 examples is a trustworthy
     change when the two models disagree on at most this many images.
     """
-    import numpy as np
-    from scipy.stats import binom
 
     d = np.arange(moved, 40 * moved * moved + 2 * moved)
     q = (d + moved) / (2 * d)

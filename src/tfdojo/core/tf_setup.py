@@ -51,7 +51,7 @@ def import_tensorflow():
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with CapturedFd2(keep=lambda line: not any(marker in line for marker in _TF_NOISE)):
-        import tensorflow as tf
+        import tensorflow as tf  # the first import of TensorFlow: its banners captured
     return tf
 
 

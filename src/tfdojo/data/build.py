@@ -26,10 +26,12 @@ from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from tfdojo import LETTERS, __version__
 from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.threads import threads
 from tfdojo.data import curate
 from tfdojo.data.augment import Look, variant
 from tfdojo.data.dataset import make_split, save
@@ -109,7 +111,6 @@ class BuildConfig:
 
 def parallel_map(fn: Callable, items: Sequence, processes: int, desc: str, progress: bool) -> list:
     """``[fn(x) for x in items]`` over ``processes`` worker processes, in order, with a bar."""
-    from tqdm.auto import tqdm
 
     bar = tqdm(total=len(items), desc=desc, unit="task", disable=(not progress) or None)
     try:
@@ -208,7 +209,6 @@ def build(
     Raises:
         TfdojoError: no fonts, no usable face, too few families to split, bad config.
     """
-    from tfdojo.core.threads import threads
 
     cfg.validate()
     ensure_dir(out_dir)  # fail before the work, not after it

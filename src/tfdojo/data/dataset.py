@@ -34,6 +34,7 @@ import numpy as np
 from tfdojo import LETTERS
 from tfdojo.core.atomic import atomic_open, ensure_dir, json_default, write_json
 from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.core.paths import default_data_dir
 from tfdojo.data.files import read_into
 
 SPLITS = ("train", "valid", "test")
@@ -171,7 +172,6 @@ def save(
 
 def resolve(path: str | os.PathLike | None) -> Path:
     """The dataset folder for ``path`` (a folder or its npz); default: the cache's."""
-    from tfdojo.core.paths import default_data_dir
 
     p = Path(path) if path is not None else default_data_dir()
     if p.suffix == ".npz":

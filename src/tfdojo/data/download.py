@@ -19,8 +19,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tqdm import tqdm
+
 from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.paths import downloads_dir
 from tfdojo.data.archive import looks_like_html
 from tfdojo.data.files import file_sha256
 
@@ -81,7 +84,6 @@ def download(
             wrong size or sha256 instead of the archive, an unreachable server, an
             interrupted transfer (run again to resume), an unwritable folder.
     """
-    from tfdojo.core.paths import downloads_dir
 
     if kind not in ARCHIVES:
         raise TfdojoError(f"kind: expected one of {', '.join(ARCHIVES)}, received {kind!r}")
@@ -108,7 +110,6 @@ def download(
 
 
 def _fetch(source: str, part: Path, offset: int, size: int, progress: bool) -> None:
-    from tqdm import tqdm
 
     request = urllib.request.Request(source, headers={"User-Agent": "tfdojo"})
     if offset:

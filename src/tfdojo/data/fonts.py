@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+import matplotlib
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.sfnt import readTTCHeader
 
 from tfdojo.core.errors import TfdojoError
 
@@ -48,10 +53,6 @@ def system_font_dirs() -> list[Path]:
 
 def matplotlib_font_dir() -> Path | None:
     """matplotlib's bundled fonts (DejaVu, STIX, Computer Modern): a floor every install has."""
-    try:
-        import matplotlib
-    except ImportError:  # pragma: no cover - matplotlib is a dependency
-        return None
     d = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     return d if d.is_dir() else None
 
@@ -106,7 +107,6 @@ def _walk(d: Path) -> Iterable[Path]:
 
 def face_count(path: str | os.PathLike) -> int:
     """Number of faces in a font file: the TTC/OTC header's count, else 1."""
-    from fontTools.ttLib.sfnt import readTTCHeader
 
     with open(path, "rb") as f:
         if f.read(4) != b"ttcf":
@@ -122,9 +122,6 @@ def is_symbol_encoded(path: str | os.PathLike, index: int = 0) -> bool:
     at the codes of A-J. Type 1 and unreadable fonts give False (the renderer's
     checks catch them instead).
     """
-    import struct
-
-    from fontTools.ttLib import TTFont
 
     if Path(path).suffix.lower() not in (".ttf", ".otf", ".ttc", ".otc", ".woff"):
         return False

@@ -24,6 +24,7 @@ import numpy as np
 
 from tfdojo.core.atomic import atomic_open, ensure_dir
 from tfdojo.core.errors import TfdojoError
+from tfdojo.data import dataset
 from tfdojo.data.files import read_into
 
 DTYPES: dict[int, np.dtype] = {
@@ -197,7 +198,6 @@ def export_idx(
         The paths written: ``train-``, ``valid-`` and ``test-`` images and labels
         (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``, ...).
     """
-    from tfdojo.data import dataset
 
     ds = dataset.load(dataset_dir)
     out = ensure_dir(out_dir if out_dir is not None else ds.path / "idx")

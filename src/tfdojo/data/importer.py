@@ -28,10 +28,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from tfdojo import LETTERS, __version__
 from tfdojo.core.errors import TfdojoError
-from tfdojo.data import archive, idx
+from tfdojo.data import archive, dataset, idx
+from tfdojo.data.curate import split_and_curate
+from tfdojo.data.fonts import FONT_SUFFIXES, family_key
 from tfdojo.data.frame import ImageTooLarge, open_image
 
 IMAGE_SIZE = (28, 28)
@@ -129,7 +132,6 @@ def group_key(key: str) -> str:
     ``Arial Bold.ttf`` and ``Arial.ttf`` share the group ``arial``, so a family never
     spans two splits; ``train#17`` (an IDX image) is its own group.
     """
-    from tfdojo.data.fonts import FONT_SUFFIXES, family_key
 
     if key.lower().endswith(FONT_SUFFIXES):
         return family_key(PurePosixPath(key).stem) or key
@@ -193,7 +195,6 @@ def _from_items(
     items: Iterable[tuple[str, str | None, bytes | str]], fmt: str, progress: bool
 ) -> tuple[np.ndarray, np.ndarray, list[str], dict[str, Any]]:
     """``(name, letter or None, bytes or skip reason)`` items -> images sorted by (label, name)."""
-    from tqdm import tqdm
 
     c = _Collector()
     for name, letter, data in tqdm(items, desc="import", unit=" files", disable=not progress):
@@ -366,8 +367,6 @@ def import_dataset(
     Returns:
         The manifest written.
     """
-    from tfdojo.data import dataset
-    from tfdojo.data.curate import split_and_curate
 
     _check_writable(Path(out))  # fail before the long read, without creating anything
     images, y, keys, report = load_images(path, labels=labels, progress=progress)
@@ -426,7 +425,6 @@ def load_labelled(path: str | os.PathLike, labels: str | os.PathLike | None = No
         description says how many images were skipped and why, e.g.
         ``t10k-images-idx3-ubyte.gz (skipped 3 label outside 0..9 (A..J))``.
     """
-    from tfdojo.data import dataset
 
     p = Path(path)
     if labels is None and (p.suffix == ".npz" or (p.is_dir() and dataset.exists(p))):

@@ -23,6 +23,7 @@ import numpy as np
 from tfdojo import models
 from tfdojo.core.errors import TfdojoError
 from tfdojo.engines.contract import Engine, TrainState
+from tfdojo.engines.numpy_engine import NumpyEngine
 
 if TYPE_CHECKING:
     from tfdojo.engines.replicated.strategy import Distribution
@@ -50,7 +51,6 @@ def make(
         TfdojoError: what :func:`check` refuses.
     """
     # The engines import TensorFlow: here, not at the top, for the commands that need none.
-    from tfdojo.engines.numpy_engine import NumpyEngine
     from tfdojo.engines.replicated.engine import ReplicatedEngine
     from tfdojo.engines.tensorflow_engine import TensorFlowEngine
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tfdojo.core.errors import TfdojoError
 from tfdojo.models.registry import PRESETS, Preset, get, names
 from tfdojo.models.spec import ModelConfig
 
@@ -34,10 +35,13 @@ def build(cfg: ModelConfig, seed: int = 0, model_class=None) -> Model:
     Raises:
         TfdojoError: a learner's model without its class.
     """
-    if cfg.source:
-        from tfdojo.core.errors import TfdojoError
-        from tfdojo.models.learner import LearnerModel
+    # The model classes import TensorFlow: here, so that configs and presets load without it.
+    from tfdojo.models.cnn import CNN
+    from tfdojo.models.learner import LearnerModel
+    from tfdojo.models.logistic import Logistic
+    from tfdojo.models.mlp import MLP
 
+    if cfg.source:
         if model_class is None:
             raise TfdojoError(
                 f"model: this run trained the model of {cfg.source}; tfdojo never imports "
@@ -45,15 +49,9 @@ def build(cfg: ModelConfig, seed: int = 0, model_class=None) -> Model:
             )
         return LearnerModel(model_class, cfg, seed)
     if cfg.kind == "logistic":
-        from tfdojo.models.logistic import Logistic
-
         return Logistic(cfg, seed)
     if cfg.kind == "mlp":
-        from tfdojo.models.mlp import MLP
-
         return MLP(cfg, seed)
-    from tfdojo.models.cnn import CNN
-
     return CNN(cfg, seed)
 
 

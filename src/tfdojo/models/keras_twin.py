@@ -21,7 +21,7 @@ def keras_model(cfg: ModelConfig, weights: dict[str, np.ndarray] | None = None):
         cfg: the architecture.
         weights: ``{"<layer>.<w|b>": array}`` as ``Model.get_weights()`` returns them.
     """
-    import keras
+    import keras  # Keras: for the twin only, not for tfdojo's own models
 
     specs = layer_specs(cfg)
     stack = [keras.Input((28, 28, 1))]

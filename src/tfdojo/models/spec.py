@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from tfdojo.core.errors import TfdojoError
+from tfdojo.models.shapes import layers
 
 Padding = Literal["SAME", "VALID"]
 _REF = re.compile(r"^(?P<path>.+\.(py|ipynb)):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
@@ -68,7 +69,6 @@ class ModelConfig:
             values = getattr(self, key)
             if any(v < 1 for v in values):
                 raise TfdojoError(f"model.{key}: expected whole numbers >= 1, received {values}")
-        from tfdojo.models.shapes import layers
 
         try:
             layers(self)

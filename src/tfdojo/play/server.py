@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, request, send_from_directory
+from waitress.server import create_server
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tfdojo.core.errors import TfdojoError, first_line
@@ -162,7 +163,6 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: 
     Raises:
         TfdojoError: the address is in use or cannot be bound.
     """
-    from waitress.server import create_server
 
     try:
         return create_server(

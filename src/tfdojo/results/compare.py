@@ -19,9 +19,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tfdojo import LETTERS
 from tfdojo.core import stats
 from tfdojo.core.errors import TfdojoError
+from tfdojo.data.importer import load_labelled
+from tfdojo.runs import model_class_for, open_run
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +118,6 @@ def compare_predictions(
     Raises:
         TfdojoError: the predictions do not cover the same ``N`` images as the labels.
     """
-    import numpy as np
 
     y = np.asarray(labels).astype(np.int64).ravel()
     if len(y) == 0:
@@ -232,10 +235,6 @@ def compare_runs(
         TfdojoError: a run folder is missing or unfinished, the runs used different test
             sets, or a model's outputs do not match the data.
     """
-    import numpy as np
-
-    from tfdojo.data.importer import load_labelled
-    from tfdojo.runs import model_class_for, open_run
 
     classes = model_classes or {}
     a = open_run(run_a, model_class_for(run_a, classes))

@@ -16,7 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from tfdojo import models
+from tfdojo.core import typed_config as config_lib
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.tf_setup import configure_tensorflow
+from tfdojo.data import dataset
+from tfdojo.models import ModelConfig
 from tfdojo.runs.files import WEIGHTS, check_metrics, is_run, read_history, read_json
 
 
@@ -52,8 +57,6 @@ class Run:
 
     def model_config(self):
         """The architecture, from ``config.json``, checked like any config."""
-        from tfdojo.core import typed_config as config_lib
-        from tfdojo.models import ModelConfig
 
         return config_lib.replace(
             ModelConfig(), self.config["model"], where=str(self.path / "config.json")
@@ -76,7 +79,6 @@ class Run:
             TfdojoError: no dataset recorded, or it no longer holds ``test_n`` test images
                 (changed since the run); pass ``--data`` to score on chosen images.
         """
-        from tfdojo.data import dataset
 
         value = self.metrics.get("data")
         if not value:
@@ -133,8 +135,6 @@ def open_run(run_dir: str | os.PathLike, model_class=None, model=None) -> Run:
 
 def _rebuild(run_dir: Path, model_cfg, model_class=None):
     """The model of ``model_cfg``, built by tfdojo, with the weights of ``RUN/weights.npz``."""
-    from tfdojo import models
-    from tfdojo.core.tf_setup import configure_tensorflow
 
     path = run_dir / WEIGHTS
     if not path.is_file():

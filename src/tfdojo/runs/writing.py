@@ -105,7 +105,7 @@ def lock(run_dir: str | os.PathLike) -> Iterator[Path]:
     """
     run_dir = ensure_dir(run_dir)
     try:
-        import fcntl
+        import fcntl  # POSIX only: Windows has no flock
     except ImportError:  # pragma: no cover - Windows
         yield run_dir
         return

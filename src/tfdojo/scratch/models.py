@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tfdojo.core.errors import TfdojoError
 from tfdojo.models.init import PIXEL_OFFSET, PIXEL_SCALE, init_weights
 from tfdojo.models.shapes import layers
 from tfdojo.scratch import layers as L
@@ -159,7 +160,6 @@ class Model:
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Assign parameters (e.g. from a TF model's ``get_weights()``); names/shapes must match."""
-        from tfdojo.core.errors import TfdojoError
 
         if set(weights) != set(self.params):
             raise TfdojoError(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.tf_setup import configure_tensorflow
 from tfdojo.scratch import layers as L
 
 DECK_SCORES = (-1.0, 1.0, 2.0)
@@ -219,7 +220,6 @@ def backprop_by_hand(net: dict | None = None) -> dict[str, np.ndarray]:
 
 def backprop_with_tensorflow(net: dict | None = None) -> dict[str, np.ndarray]:
     """The same loss's gradients from ``tf.GradientTape`` (float64): dW1, db1, dW2, db2."""
-    from tfdojo.core.tf_setup import configure_tensorflow
 
     tf = configure_tensorflow()
     net = net or BACKPROP_NET

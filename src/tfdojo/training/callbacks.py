@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from tfdojo import __version__, runs
 from tfdojo.core.atomic import write_json
 from tfdojo.training.export import saved_model
@@ -33,7 +35,6 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, training: Training, epoch: int) -> None:
         if not self.bar_enabled:
             return
-        from tqdm import tqdm
 
         cfg = training.cfg
         total = len(training.data.train) // cfg.batch_size * cfg.batch_size

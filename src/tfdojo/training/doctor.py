@@ -16,6 +16,15 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from tfdojo.core import paths
+from tfdojo.core.errors import TfdojoError
+from tfdojo.core.precision import cpu_flags
+from tfdojo.core.tf_setup import configure_tensorflow
+from tfdojo.data import dataset
+from tfdojo.data.build import parallel_map, select_faces
+from tfdojo.data.fonts import find_font_files
+from tfdojo.data.render import render_file
+
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 
 PYTHON_RANGE = ((3, 11), (3, 14))
@@ -62,7 +71,6 @@ def check_python() -> Check:
 
 
 def check_tensorflow(n_threads: int) -> Check:
-    from tfdojo.core.tf_setup import configure_tensorflow
 
     try:
         tf = configure_tensorflow(n_threads)
@@ -90,7 +98,7 @@ def check_tensorflow(n_threads: int) -> Check:
 
 def _onednn_enabled() -> bool | None:
     try:  # not public API; TensorFlow has no public switch to ask
-        from tensorflow.python.util import _pywrap_util_port
+        from tensorflow.python.util import _pywrap_util_port  # TensorFlow's: doctor reports it
 
         return bool(_pywrap_util_port.IsMklEnabled())
     except Exception:  # noqa: BLE001
@@ -99,7 +107,6 @@ def _onednn_enabled() -> bool | None:
 
 def check_cpu(cpuinfo_path: str | os.PathLike = "/proc/cpuinfo") -> Check:
     machine = platform.machine().lower()
-    from tfdojo.core.precision import cpu_flags
 
     flags = cpu_flags(cpuinfo_path)
     used = [f for f in CPU_FEATURES if f in flags]
@@ -141,10 +148,6 @@ def check_fonts(
     A face is usable when ``tfdojo data build`` would use it
     (:func:`tfdojo.data.build.select_faces`). Rendering ~2,000 faces takes a few seconds.
     """
-    from tfdojo.core.errors import TfdojoError
-    from tfdojo.data.build import parallel_map, select_faces
-    from tfdojo.data.fonts import find_font_files
-    from tfdojo.data.render import render_file
 
     fix = FIX_SYSTEM + "   (or: tfdojo data build --fonts DIR)"
     try:
@@ -166,9 +169,6 @@ def check_fonts(
 
 
 def check_data() -> Check:
-    from tfdojo.core import paths
-    from tfdojo.core.errors import TfdojoError
-    from tfdojo.data import dataset
 
     cache = paths.cache_dir()
     d = paths.default_data_dir()

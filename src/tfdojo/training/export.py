@@ -19,15 +19,18 @@ from pathlib import Path
 
 from tfdojo.core.atomic import ensure_dir, umask, write_bytes
 from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.core.tf_setup import quiet_tensorflow
+from tfdojo.models.init import PIXEL_OFFSET, PIXEL_SCALE
+from tfdojo.models.keras_twin import keras_model
 
 FORMATS = ("savedmodel", "tflite", "keras")
 
 
 def _serving_module(model):
     """A tf.Module whose ``serve(images uint8 (N, 28, 28))`` returns the probabilities."""
-    import tensorflow as tf
+    import tensorflow as tf  # TensorFlow: every run imports this module
 
-    from tfdojo.models.layers import normalize
+    from tfdojo.models.layers import normalize  # TensorFlow
 
     module = tf.Module()
     module.model = model
@@ -47,9 +50,7 @@ def saved_model(model, dest: str | os.PathLike) -> Path:
     Raises:
         TfdojoError: the folder could not be written (disk full, permissions).
     """
-    import tensorflow as tf
-
-    from tfdojo.core.tf_setup import quiet_tensorflow
+    import tensorflow as tf  # TensorFlow: every run imports this module
 
     dest = Path(dest)
     ensure_dir(dest.parent)
@@ -82,7 +83,7 @@ def tflite(model, dest: str | os.PathLike) -> Path:
     Run it with ``tf.lite.Interpreter`` (or ``ai_edge_litert``): resize the input to
     (N, 28, 28), ``set_tensor``, ``invoke``, ``get_tensor``.
     """
-    import tensorflow as tf
+    import tensorflow as tf  # TensorFlow: every run imports this module
 
     module = _serving_module(model)
     concrete = module.serve.get_concrete_function()
@@ -105,10 +106,7 @@ def keras_file(model_cfg, weights: dict, dest: str | os.PathLike) -> Path:
     Raises:
         TfdojoError: a learner's own model (its layers are not Keras layers).
     """
-    import keras
-
-    from tfdojo.models.init import PIXEL_OFFSET, PIXEL_SCALE
-    from tfdojo.models.keras_twin import keras_model
+    import keras  # Keras: for a .keras export only
 
     if model_cfg.source:
         raise TfdojoError(

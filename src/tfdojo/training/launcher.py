@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tfdojo.core.errors import TfdojoError
 from tfdojo.engines.replicated import tempdirs
+from tfdojo.models.spec import is_reference
 
 DEFAULT_GRACE = 10.0
 # Options launch sets for every worker itself.
@@ -203,7 +204,6 @@ def _kept_options(command: list[str]) -> list[str]:
     """The options of ``command`` that ``train --resume`` accepts, in their order: those
     of :data:`RESUME_KEEPS` and :data:`RESUME_FLAGS`, and ``--model`` when it names the
     class of a model of the learner's own (``PATH.py:NAME``), which resuming needs."""
-    from tfdojo.models.spec import is_reference
 
     kept, args = [], iter(command[1:])
     for a in args:

@@ -25,6 +25,7 @@ from tfdojo import models
 from tfdojo.core import typed_config as config_lib
 from tfdojo.core.errors import TfdojoError
 from tfdojo.models import ModelConfig
+from tfdojo.models.spec import config_for, is_reference
 
 DEFAULT_MODEL = "cnn"
 MAX_SEED = 2**63 - 1
@@ -122,7 +123,6 @@ class TrainConfig:
 def default_config(model: str = DEFAULT_MODEL) -> TrainConfig:
     """The preset's architecture with the training settings it changes from the defaults;
     for a learner's model (``PATH.py:NAME``), the defaults with its source recorded."""
-    from tfdojo.models.spec import config_for, is_reference
 
     if is_reference(model):
         return TrainConfig(model=config_for(model))

@@ -83,8 +83,8 @@ def weight_images(weights: dict[str, np.ndarray]) -> tuple[str, np.ndarray] | No
 
 def write_summaries(writer, row: dict[str, Any], weights: dict[str, np.ndarray] | None = None):
     """One epoch's scalars (and the first layer's weights as images) into ``writer``."""
-    import tensorflow as tf
-    from tensorflow.core.framework import summary_pb2
+    import tensorflow as tf  # TensorFlow: `tfdojo tensorboard` needs none
+    from tensorflow.core.framework import summary_pb2  # TensorFlow
 
     scalars = summary_pb2.SummaryMetadata()
     scalars.plugin_data.plugin_name = "scalars"  # TensorBoard's scalar plugin, version 0
@@ -120,7 +120,7 @@ def serve(logdir: str | os.PathLike, host: str = "127.0.0.1", port: int = 6006) 
     if not logdir.is_dir():
         raise TfdojoError(f"RUNS: {logdir} is not a folder; expected runs (or one run) to show")
     try:
-        from tensorboard import program
+        from tensorboard import program  # an extra: pip install 'tfdojo[tensorboard]'
     except ImportError:
         raise TfdojoError(
             "TensorBoard is not installed; install it with: pip install 'tfdojo[tensorboard]'"

@@ -33,7 +33,6 @@ from tfdojo.core.threads import threads as threads_in_force
 from tfdojo.core.typed_config import replace, to_dict
 from tfdojo.data import dataset
 from tfdojo.data.build import BuildConfig, build
-from tfdojo.engines.replicated import strategy as placement
 from tfdojo.engines.replicated.cluster import resolve_cluster
 from tfdojo.training.callbacks import Checkpoints, EarlyStopping, ProgressBar, RunFolder
 from tfdojo.training.loop import Callback, FitResult, fit
@@ -89,6 +88,8 @@ def train(
     if progress:
         line = f"{cfg.model.name}: training in {precision} ({why}), {plural(threads, 'thread')}"
         print(line, flush=True)
+    from tfdojo.engines.replicated import strategy as placement  # TensorFlow, its pools set
+
     dist = placement.start(strategy)  # before any op: it may configure the devices
     with contextlib.ExitStack() as held:
         held.callback(dist.close)  # on every path: a worker's signal guard and temporary folder

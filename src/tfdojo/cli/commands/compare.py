@@ -38,14 +38,14 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.results.compare import compare_runs, format_comparison
+    from tfdojo.results.report import write_compare_report
 
     comparison, context = compare_runs(
         args.run_a, args.run_b, args.data, args.alpha, model_classes(args)
     )
     if args.report:
-        from tfdojo.results.report import write_compare_report
-
         out = write_compare_report(comparison, context, args.report)
         context["report"] = str(out)
     if args.json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tfdojo.cli.options import add_command, add_data_option, add_quiet_option, data_folder
 
 
@@ -92,6 +94,7 @@ def register(group) -> None:
 
 
 def build_config(args):
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.core.typed_config import parse_sets, replace
     from tfdojo.data.build import BuildConfig
 
@@ -105,6 +108,7 @@ def build_config(args):
 
 
 def run_build(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.data.build import build
     from tfdojo.data.dataset import exists, load, resolve
     from tfdojo.data.summary import describe
@@ -127,8 +131,7 @@ def run_build(args) -> int:
 
 
 def run_info(args) -> int:
-    import json
-
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.data.dataset import load
     from tfdojo.data.summary import describe
 
@@ -141,6 +144,7 @@ def run_info(args) -> int:
 
 
 def run_show(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.core.atomic import save_figure
     from tfdojo.data.dataset import load
     from tfdojo.results.plots import sample_grid

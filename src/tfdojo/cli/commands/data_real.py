@@ -82,6 +82,7 @@ def register(group) -> None:
 
 
 def run_download(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.data.download import download
 
     path = download(
@@ -99,6 +100,7 @@ def run_import(args) -> int:
 
 
 def _import(path, out, seed, labels, quiet) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.data.importer import SKIP_REASONS, import_dataset
     from tfdojo.data.summary import describe
 
@@ -113,6 +115,7 @@ def _import(path, out, seed, labels, quiet) -> int:
 
 
 def run_export(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.data.idx import export_idx
 
     for path in export_idx(data_folder(args), args.out, gz=not args.no_gzip):

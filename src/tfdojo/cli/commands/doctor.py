@@ -36,6 +36,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.training.doctor import format_text, has_problem, run_checks, to_json
 
     checks = run_checks(args.threads, args.fonts, not args.no_system_fonts)

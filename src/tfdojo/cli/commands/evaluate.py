@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from tfdojo.cli.options import add_command, add_model_code_option, model_classes
 
@@ -32,8 +33,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo import runs
     from tfdojo.core.errors import TfdojoError
     from tfdojo.data.importer import load_labelled

@@ -71,6 +71,7 @@ def register(sub) -> None:
 
 
 def run_softmax(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching import explain
 
     scores = args.scores or explain.DECK_SCORES
@@ -82,6 +83,7 @@ def run_softmax(args) -> int:
 
 
 def run_cross_entropy(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching import explain
 
     scores = args.scores or explain.DECK_SCORES
@@ -93,6 +95,7 @@ def run_cross_entropy(args) -> int:
 
 
 def run_backprop(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching import explain
 
     if args.json:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from tfdojo.cli.options import add_command, add_model_code_option, model_classes
+from tfdojo.training.export import FORMATS
 
 NAME = "export"
 NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
 
 
 def register(sub) -> None:
-    from tfdojo.training.export import FORMATS
-
     p = add_command(
         sub,
         NAME,
@@ -29,6 +28,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.runs import model_class_for, open_run
     from tfdojo.training.export import export
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from tfdojo.cli.options import add_command
+from tfdojo.core.errors import TfdojoError
 
 NAME = "kata"
 NEEDS_TENSORFLOW = False
@@ -92,8 +94,6 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "time_limit", 1) <= 0:
-        from tfdojo.core.errors import TfdojoError
-
         raise TfdojoError(f"--time-limit: expected seconds > 0, received {args.time_limit:g}")
     return {
         "start": start,
@@ -106,8 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def start(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata import find, katas, workspace
 
     names = args.force or []
@@ -130,6 +129,7 @@ def start(args: argparse.Namespace) -> int:
 
 
 def listing(args: argparse.Namespace) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata import workspace
     from tfdojo.teaching.kata.display import format_statuses
 
@@ -142,6 +142,7 @@ def listing(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata import find, katas, workspace
     from tfdojo.teaching.kata.display import format_result, summary
     from tfdojo.teaching.kata.runner import run_checks
@@ -165,6 +166,7 @@ def check(args: argparse.Namespace) -> int:
 
 
 def watch(args: argparse.Namespace) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata.watch import watch as watch_workspace
 
     watch_workspace(args.dir, args.time_limit)
@@ -172,6 +174,7 @@ def watch(args: argparse.Namespace) -> int:
 
 
 def hint(args: argparse.Namespace) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata import find, workspace
 
     kata = find(args.name, workspace.TRACK)
@@ -187,8 +190,7 @@ def hint(args: argparse.Namespace) -> int:
 
 
 def solve(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata import find, workspace
 
     kata = find(args.name, workspace.TRACK)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from tfdojo.cli.options import add_command
+from tfdojo.training.launcher import DEFAULT_GRACE
 
 NAME = "launch"
 NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
 
 
 def register(sub) -> None:
-    from tfdojo.training.launcher import DEFAULT_GRACE
-
     p = add_command(
         sub,
         NAME,
@@ -45,8 +45,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.training.launcher import launch
 
     threads = args.threads if args.threads_given else None  # default: cores / workers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tfdojo.cli.options import add_command
 
@@ -56,8 +57,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.core.errors import TfdojoError
     from tfdojo.teaching.lessons import lesson_module, run_lesson
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
+import os
+import sys
 
 from tfdojo.cli.options import add_command
+from tfdojo.core.errors import TfdojoError
 
 NAME = "lessons"
 NEEDS_TENSORFLOW = False
@@ -32,12 +37,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import importlib
-    import importlib.util
-    import os
-    import sys
-
-    from tfdojo.core.errors import TfdojoError
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.lessons import NUMBERS, notebooks_dir
 
     folder = notebooks_dir()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 
 from tfdojo.cli.options import add_command
+from tfdojo.models import ModelConfig, names, shapes
 
 NAME = "params"
 NEEDS_TENSORFLOW = False
 
 
 def register(sub) -> None:
-    from tfdojo.models import names
-
     p = add_command(
         sub,
         NAME,
@@ -36,9 +37,7 @@ def model_config(name: str, toml_path=None, sets: list[str] | None = None):
     ``--set`` takes the training config's keys (``model.hidden=512``) or, for short,
     the model's own (``hidden=512``).
     """
-    import dataclasses
-
-    from tfdojo.models import ModelConfig
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.training.settings import make_config
 
     own = {f.name for f in dataclasses.fields(ModelConfig)}
@@ -47,8 +46,7 @@ def model_config(name: str, toml_path=None, sets: list[str] | None = None):
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.models import shapes
 
     cfg = model_config(args.model, args.config, args.set)
@@ -58,8 +56,6 @@ def run(args: argparse.Namespace) -> int:
 
 def model_json(cfg) -> dict:
     """``--json`` of params and shapes --model: the model's layers and parameter count."""
-    from tfdojo.models import shapes
-
     layers = [
         {
             "name": l.name,

@@ -36,6 +36,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.play import Player, serve
 
     player = Player.open([r for r in (args.run, args.run_b) if r])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
 from tfdojo.cli.options import add_command, add_model_code_option, model_classes
 
@@ -27,9 +29,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo import runs
 
     cls = runs.model_class_for(args.run, model_classes(args))

@@ -38,6 +38,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.results.report import Scored, write_report
     from tfdojo.runs import model_class_for
 

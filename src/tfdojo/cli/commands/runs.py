@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tfdojo.cli.options import add_command
 
 NAME = "runs"
@@ -29,8 +31,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import json
-
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.runs import best_run, format_runs, list_runs
 
     entries = list_runs(args.folder)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tfdojo.cli.options import add_command
 
 NAME = "shapes"
@@ -45,8 +47,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import json
-
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.cli.commands.params import model_config, model_json
     from tfdojo.core.errors import TfdojoError
     from tfdojo.models import shapes

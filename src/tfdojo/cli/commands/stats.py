@@ -56,6 +56,7 @@ def register(sub) -> None:
 
 
 def run_test_size(args) -> int:
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.core import test_plan
 
     plan = test_plan.plan_test_size(

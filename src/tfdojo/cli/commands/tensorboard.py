@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tfdojo.cli.options import add_command
 
 NAME = "tensorboard"
@@ -28,8 +30,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import time
-
+    # imported here: `tfdojo --help` loads no library
     from tfdojo.training.tensorboard import serve
 
     url = serve(args.runs, args.host, args.port)

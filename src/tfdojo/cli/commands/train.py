@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
 from tfdojo.cli.options import add_command, add_quiet_option
+from tfdojo.engines.replicated import (
+    DEFAULT_TIMEOUT,
+    STRATEGIES,
+    StrategyConfig,
+    parse_worker_hosts,
+)
+from tfdojo.models import names
 
 NAME = "train"
 NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
 
 
 def register(sub) -> None:
-    from tfdojo.models import names
-
     p = add_command(
         sub,
         NAME,
@@ -69,8 +77,6 @@ def register(sub) -> None:
 def add_strategy_options(p) -> None:
     """``--strategy`` and the options of the distributed placements
     (:mod:`tfdojo.engines.replicated`)."""
-    from tfdojo.engines.replicated import DEFAULT_TIMEOUT, STRATEGIES
-
     g = p.add_argument_group(
         "distributed training",
         "batch_size is the GLOBAL batch: with R replicas each replica gets batch_size / R "
@@ -116,8 +122,6 @@ def add_strategy_options(p) -> None:
 
 def strategy_config(args: argparse.Namespace):
     """The :class:`tfdojo.engines.replicated.StrategyConfig` of the parsed options."""
-    from tfdojo.engines.replicated import StrategyConfig, parse_worker_hosts
-
     return StrategyConfig(
         kind=args.strategy,
         devices=args.devices,
@@ -129,10 +133,7 @@ def strategy_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-    from pathlib import Path
-
+    # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.core.errors import TfdojoError
     from tfdojo.core.text import plural
     from tfdojo.models.spec import is_reference

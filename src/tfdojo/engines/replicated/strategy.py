@@ -45,6 +45,9 @@ from typing import Any
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
+from tensorflow.python.distribute import multi_worker_util
+from tensorflow.python.eager import context
 
 from tfdojo.core.errors import TfdojoError, first_line
 from tfdojo.core.tf_setup import CapturedFd2
@@ -182,10 +185,6 @@ def multiworker_strategy(cluster: Cluster, timeout: float):
     waiting for the leader itself retries for the register timeout + 5 s
     (``coordination_service_agent.cc``, ``Connect``), hence the 5 s taken off for them.
     """
-    from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
-    from tensorflow.python.distribute import multi_worker_util
-    from tensorflow.python.eager import context
-
     spec = tf.train.ClusterSpec(cluster.jobs)
     leader = multi_worker_util.coordination_leader(spec)
     register = timeout if cluster.is_chief else max(timeout - 5, 1)

@@ -3,6 +3,11 @@ grid of sample images."""
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+
 from tfdojo import LETTERS
 
 TRAIN = "#1f77b4"
@@ -19,7 +24,6 @@ DPI = 100
 
 
 def new_figure(width: float, height: float):
-    from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
@@ -47,7 +51,6 @@ def message_figure(message: str, width: float = 6, height: float = 1.2):
 
 def figure_png(fig) -> bytes:
     """A figure as PNG bytes (white background), e.g. to embed in a page or a notebook."""
-    import io
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
@@ -57,7 +60,6 @@ def figure_png(fig) -> bytes:
 def sample_grid(ds, split: str = "train", per_class: int = 10, seed: int = 0):
     """One row per letter, ``per_class`` random images of it, white on black as the model
     sees them; ``ds`` is a :class:`tfdojo.data.dataset.Dataset`."""
-    import numpy as np
 
     s = ds.split(split)
     rng = np.random.default_rng(seed)

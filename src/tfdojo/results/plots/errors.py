@@ -3,7 +3,11 @@ pairs and the most confident mistakes."""
 
 from __future__ import annotations
 
+import numpy as np
+from matplotlib.ticker import PercentFormatter
+
 from tfdojo import LETTERS
+from tfdojo.core.stats import wilson_interval
 from tfdojo.results.plots.base import (
     MATRIX,
     NEUTRAL,
@@ -19,7 +23,6 @@ from tfdojo.results.plots.base import (
 
 def confusion_counts(labels, predicted, classes: int = 10):
     """``C[i, j]``: test images of true class ``i`` predicted as ``j`` (int (10, 10))."""
-    import numpy as np
 
     y = np.asarray(labels, dtype=np.int64)
     p = np.asarray(predicted, dtype=np.int64)
@@ -28,7 +31,6 @@ def confusion_counts(labels, predicted, classes: int = 10):
 
 def confusion_matrix(labels, predicted):
     """Counts of (true, predicted) letters; shading is the share of each true letter's row."""
-    import numpy as np
 
     counts = confusion_counts(labels, predicted)
     rows = counts.sum(axis=1, keepdims=True)
@@ -63,9 +65,6 @@ def confusion_matrix(labels, predicted):
 
 def per_class_accuracy(labels, predicted, confidence: float = 0.95):
     """Accuracy per true letter with its Wilson interval; dashed line: overall accuracy."""
-    import numpy as np
-
-    from tfdojo.core.stats import wilson_interval
 
     y = np.asarray(labels, dtype=np.int64)
     hit = np.asarray(predicted) == y
@@ -92,7 +91,6 @@ def per_class_accuracy(labels, predicted, confidence: float = 0.95):
         color="white",
     )
     ax.axhline(hit.mean(), color="#333333", ls="--", lw=1)
-    from matplotlib.ticker import PercentFormatter
 
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.05)
@@ -111,7 +109,6 @@ def per_class_accuracy(labels, predicted, confidence: float = 0.95):
 
 def most_confused(labels, predicted, pairs: int = 5) -> list[tuple[int, int, int]]:
     """The ``pairs`` most frequent mistakes as ``(true, predicted, count)``, most first."""
-    import numpy as np
 
     counts = confusion_counts(labels, predicted)
     np.fill_diagonal(counts, 0)
@@ -126,7 +123,6 @@ def most_confused(labels, predicted, pairs: int = 5) -> list[tuple[int, int, int
 
 def confused_pairs(images, labels, predicted, pairs: int = 5, examples: int = 8):
     """One row per most-confused pair (true -> predicted) with example test images."""
-    import numpy as np
 
     top = most_confused(labels, predicted, pairs)
     if not top:
@@ -185,7 +181,6 @@ def most_confident_mistakes(labels, proba, count: int | None = None):
     Returns:
         int64 (M,): the images with ``argmax(proba) != label``, surest first (stable).
     """
-    import numpy as np
 
     y = np.asarray(labels, dtype=np.int64)
     proba = np.asarray(proba)
@@ -200,7 +195,6 @@ def misclassified_grid(images, labels, proba, count: int = 12, cols: int = 4):
     The true letter's bar is green, the predicted (wrong) one red; sorted by the
     probability the model gave its wrong answer, highest first.
     """
-    import numpy as np
 
     y = np.asarray(labels, dtype=np.int64)
     proba = np.asarray(proba)

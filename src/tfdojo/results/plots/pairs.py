@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
 from tfdojo import LETTERS
 from tfdojo.results.plots.base import (
     MODEL_A,
@@ -17,7 +20,6 @@ from tfdojo.results.plots.base import (
 
 def compare_accuracies(names: Sequence[str], accuracies, intervals, a_only: int, b_only: int):
     """Two models' accuracies with their intervals, and how their disagreements split."""
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     fig = new_figure(10, 2.8)
     left, right = fig.subplots(1, 2, width_ratios=[1.4, 1])
@@ -67,7 +69,6 @@ def disagreement_examples(images, labels, proba_a, proba_b, examples: int = 10):
 
     Each is titled with its true letter and, in brackets, the other model's wrong answer.
     """
-    import numpy as np
 
     y = np.asarray(labels)
     pa, pb = np.asarray(proba_a).argmax(1), np.asarray(proba_b).argmax(1)

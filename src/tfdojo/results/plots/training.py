@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
 from tfdojo.results.plots.base import NEUTRAL, TRAIN, VALID, message_figure, new_figure, style_axes
 
 
@@ -45,14 +47,10 @@ def training_curves(history: Sequence[Mapping[str, Any]], kept: int | None = Non
         ax.set_ylabel(label)
         ax.set_title(f"{label.capitalize()} per epoch", loc="left", fontsize=11)
         if what == "accuracy":
-            from matplotlib.ticker import PercentFormatter
-
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         if len(epochs) <= 12:
             ax.set_xticks(epochs)
         else:
-            from matplotlib.ticker import MaxNLocator
-
             ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
         if kept:
             ax.axvline(kept, color=NEUTRAL, lw=1.5, ls="--", label=f"kept: epoch {kept}", zorder=0)

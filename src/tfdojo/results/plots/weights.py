@@ -4,6 +4,8 @@ negative."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from tfdojo import LETTERS
 from tfdojo.results.plots.base import WEIGHTS, new_figure
 
@@ -14,7 +16,6 @@ def weight_templates(w):
     The logit of letter ``k`` is ``z_k = Σ_p x_p W[p, k] + b_k``: red pixels vote for the
     letter when inked, blue pixels against it. One colour scale for all ten.
     """
-    import numpy as np
 
     w = np.asarray(w, dtype=np.float64)
     if w.shape != (784, 10):
@@ -46,7 +47,6 @@ def unit_templates(w, count: int = 24, cols: int = 8):
 
     Unit ``j`` computes ``relu(Σ_p x_p W1[p, j] + b1_j)``; each unit on its own colour scale.
     """
-    import numpy as np
 
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 2 or w.shape[0] != 784:
@@ -82,7 +82,6 @@ def unit_templates(w, count: int = 24, cols: int = 8):
 
 def conv_filters(kernel, cols: int = 8):
     """First-layer convolution filters, kernel (k, k, 1, depth), one k×k image each."""
-    import numpy as np
 
     kernel = np.asarray(kernel, dtype=np.float64)
     if kernel.ndim != 4 or kernel.shape[2] != 1:

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tfdojo.teaching.kata import data
+
 if TYPE_CHECKING:
     from tfdojo.teaching.kata.data import KataData
     from tfdojo.teaching.kata.registry import Kata
@@ -103,8 +105,6 @@ class Checker:
     def data(self) -> KataData:
         """The kata set (made into the cache on first use)."""
         if self._data is None:
-            from tfdojo.teaching.kata import data
-
             self._data = data.load()
         return self._data
 

@@ -16,12 +16,18 @@ format, so ``tfdojo train --data <cache>/kata`` reads it too.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
 
 from tfdojo import LETTERS
+from tfdojo.core.paths import cache_dir
 from tfdojo.data import dataset
+from tfdojo.data.augment import variant
+from tfdojo.data.build import select_faces
+from tfdojo.data.fonts import find_font_files, matplotlib_font_dir
+from tfdojo.data.render import draw_glyph, load_font, render_file
 
 SEED = 0
 VARIANTS = 15
@@ -68,7 +74,6 @@ def scale(images: np.ndarray) -> np.ndarray:
 
 def folder() -> Path:
     """Where the kata set is cached: ``<cache>/kata``."""
-    from tfdojo.core.paths import cache_dir
 
     return cache_dir() / "kata"
 
@@ -91,7 +96,6 @@ def load() -> KataData:
 def _is_current(d: Path) -> bool:
     if not dataset.exists(d):
         return False
-    import json
 
     manifest = json.loads((d / dataset.MANIFEST_NAME).read_text(encoding="utf-8"))
     return manifest.get("kata_version") == VERSION
@@ -99,10 +103,6 @@ def _is_current(d: Path) -> bool:
 
 def make(d: Path) -> None:
     """Render the kata set into ``d`` (``notmnist.npz`` + ``manifest.json``, written atomically)."""
-    from tfdojo.data.augment import variant
-    from tfdojo.data.build import select_faces
-    from tfdojo.data.fonts import find_font_files, matplotlib_font_dir
-    from tfdojo.data.render import draw_glyph, load_font, render_file
 
     files = find_font_files([matplotlib_font_dir()], system_fonts=False)
     faces, _ = select_faces([face for f in files for face in render_file(str(f))])

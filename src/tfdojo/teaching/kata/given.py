@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tfdojo.teaching.kata.sources import reference
+
 GIVEN = {
     "Logistic": "02_logistic",
     "train_step": "04_training_step",
@@ -29,7 +31,6 @@ __all__ = list(GIVEN)
 
 def __getattr__(name: str) -> Any:
     """Import a kata's reference only when one of its names is asked for."""
-    from tfdojo.teaching.kata.sources import reference
 
     if name not in GIVEN:
         raise AttributeError(

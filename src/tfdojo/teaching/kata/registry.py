@@ -20,18 +20,15 @@ import dataclasses
 import difflib
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from tfdojo.core.errors import TfdojoError
 from tfdojo.teaching.kata import sources
 
-if TYPE_CHECKING:
-    from tfdojo.teaching.kata.checking import Checker
-
 TRACKS = ("tensorflow", "numpy")
 
-Check = Callable[["Checker"], str]
-"""A check: runs the learner's code (``ck.get(name)``), returns what it verified, or raises
+Check = Callable[..., str]
+"""A check: given the :class:`~tfdojo.teaching.kata.checking.Checker`, runs the learner's code
+(``ck.get(name)``), returns what it verified, or raises
 :class:`~tfdojo.teaching.kata.checking.Failure`."""
 
 

@@ -30,7 +30,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tfdojo.core.errors import TfdojoError
-from tfdojo.teaching.kata.checking import CheckResult
+from tfdojo.core.tf_setup import configure_tensorflow
+from tfdojo.teaching.kata.checking import CheckResult, check_file
+from tfdojo.teaching.kata.registry import find
+from tfdojo.teaching.kata.workspace import TRACK
 
 TIME_LIMIT = 60.0
 """Seconds a check may run (the slowest reference takes about 10 s on one core)."""
@@ -148,10 +151,6 @@ def _exit_with_parent() -> None:
 
 
 def main() -> None:
-    from tfdojo.core.tf_setup import configure_tensorflow
-    from tfdojo.teaching.kata.checking import check_file
-    from tfdojo.teaching.kata.registry import find
-    from tfdojo.teaching.kata.workspace import TRACK
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
     threading.Thread(target=_exit_with_parent, daemon=True).start()

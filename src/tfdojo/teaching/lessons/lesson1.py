@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import time
 
+from tfdojo import models
+from tfdojo.data.dataset import LETTERS
+from tfdojo.models import shapes
+from tfdojo.results.plots import figure_png, sample_grid
+from tfdojo.teaching.explain import explain_cross_entropy, explain_softmax
 from tfdojo.teaching.lessons.data import epochs_for_steps
 from tfdojo.teaching.lessons.outputs import LessonResult
 from tfdojo.teaching.lessons.tables import train_rows
@@ -24,7 +29,6 @@ FEW = 100  # at most this many images: which ones are drawn matters, so 3 draws
 
 def data_summary(data) -> str:
     """Images per letter in each split, their balance, and what curation removed."""
-    from tfdojo.data.dataset import LETTERS
 
     lines = ["split   " + "".join(f"{c:>7}" for c in LETTERS) + "    total  balance (min/max)"]
     for name in ("train", "valid", "test"):
@@ -83,10 +87,6 @@ def variants(ctx: Context) -> list[Variant]:
 
 def run(ctx: Context) -> LessonResult:
     """Run the lesson: notes, the five trainings, each compared with the one before."""
-    from tfdojo import models
-    from tfdojo.models import shapes
-    from tfdojo.results.plots import figure_png, sample_grid
-    from tfdojo.teaching.explain import explain_cross_entropy, explain_softmax
 
     start = time.perf_counter()
     notes = [

@@ -11,6 +11,10 @@ import time
 
 import numpy as np
 
+from tfdojo import models
+from tfdojo.core.tf_setup import configure_tensorflow
+from tfdojo.scratch.models import Model
+from tfdojo.scratch.models import normalize as np_normalize
 from tfdojo.teaching.lessons.data import epochs_for_steps
 from tfdojo.teaching.lessons.outputs import LessonResult
 from tfdojo.teaching.lessons.tables import train_rows
@@ -62,11 +66,7 @@ def backprop_check(data, model: str = "mlp", n: int = 64, seed: int = 0) -> dict
         ``{"loss_numpy", "loss_tensorflow", "max_relative_error", "<weight>": rel. error}``:
         per weight, ``max|g_np - g_tf| / max|g_tf|`` (TensorFlow computes in float32).
     """
-    from tfdojo import models
-    from tfdojo.core.tf_setup import configure_tensorflow
-    from tfdojo.models.layers import normalize
-    from tfdojo.scratch.models import Model
-    from tfdojo.scratch.models import normalize as np_normalize
+    from tfdojo.models.layers import normalize  # TensorFlow: `tfdojo lessons` lists them without it
 
     tf = configure_tensorflow()
     cfg = models.get(model).model

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import time
 
+from tfdojo.models.shapes import format_table
+from tfdojo.teaching.deck import deck_table
 from tfdojo.teaching.lessons import lesson3
 from tfdojo.teaching.lessons.outputs import LessonResult
 from tfdojo.teaching.lessons.tables import train_rows
 from tfdojo.teaching.lessons.variants import Context, Variant, reuse_row, train_variant
+from tfdojo.training.train import make_config
 
 NUMBER = 4
 TITLE = "Convolutions: strides, pooling, a LeNet-style model"
@@ -70,9 +73,6 @@ def reference(ctx: Context):
 
 
 def run(ctx: Context) -> LessonResult:
-    from tfdojo.models.shapes import format_table
-    from tfdojo.teaching.deck import deck_table
-    from tfdojo.training.train import make_config
 
     start = time.perf_counter()
     notes = [

@@ -17,6 +17,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from tfdojo import models
+from tfdojo.core.tf_setup import configure_tensorflow
+from tfdojo.results.compare import compare_predictions, verdicts
+from tfdojo.results.report import REPORT_DIR, REPORT_NAME
 from tfdojo.teaching.lessons.variants import Context, Row, Variant, train_variant
 
 
@@ -27,7 +31,6 @@ def your_variant(like: Variant, model_class: type, notebook: str, label: str = "
     settings describe tfdojo's architecture, and are dropped); the run records
     ``NOTEBOOK:ClassName`` as its model's source.
     """
-    from tfdojo import models
 
     preset = models.get(like.model)
     settings = [f"{key}={value}" for key, value in preset.train.items()]
@@ -48,7 +51,6 @@ def has_todo(model_class: type) -> bool:
 
     Any other error is left for the training to report, at the learner's line.
     """
-    from tfdojo.core.tf_setup import configure_tensorflow
 
     tf = configure_tensorflow()
     try:
@@ -81,7 +83,6 @@ def train_yours(
 def against(ctx: Context, preset: Row, yours: Row, alpha: float = 0.05) -> str:
     """Your model's row against the preset's on the same test images: the rule of 30 and
     the exact McNemar test, in sentences."""
-    from tfdojo.results.compare import compare_predictions, verdicts
 
     names = (f"tfdojo's {preset.model}", f"your {yours.model.rpartition(':')[2]}")
     c = compare_predictions(
@@ -96,6 +97,5 @@ def against(ctx: Context, preset: Row, yours: Row, alpha: float = 0.05) -> str:
 
 def report_path(ctx: Context, row: Row) -> Path:
     """The HTML report of ``row``'s run (written when its training ended)."""
-    from tfdojo.results.report import REPORT_DIR, REPORT_NAME
 
     return ctx.out / row.run / REPORT_DIR / REPORT_NAME

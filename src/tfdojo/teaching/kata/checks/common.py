@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdojo.teaching.kata.checking import Checker, Failure, brief, to_array
+from tfdojo.teaching.kata.sources import reference
 
 MAX_STEPS = 300
 THRESHOLD = 0.85
@@ -208,7 +209,6 @@ def expect_trains(ck: Checker, Model: type) -> tuple[int, float]:
 
     Returns the number of steps and the test accuracy; a Failure below 85%.
     """
-    from tfdojo.teaching.kata.sources import reference
 
     train = reference("05_minibatch_loop").train
     model, losses, _ = train_on_kata_set(ck, Model, train, ("NUM_STEPS", "BATCH_SIZE", "LR"))

@@ -14,7 +14,10 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from tfdojo import models
 from tfdojo.models import ModelConfig
+from tfdojo.models.shapes import layers
+from tfdojo.results.compare import compare_predictions
 from tfdojo.teaching.kata.checking import Checker, Failure, expect_close, to_array
 from tfdojo.teaching.kata.checks.common import (
     MAX_STEPS,
@@ -121,7 +124,6 @@ def check_conv_layer(ck: Checker) -> str:
 
 def convnet_variables(model, built: str) -> dict[str, tf.Variable]:
     """``{"W1": ..., "b4": ...}`` of a kata 13 convnet, checked against tfdojo's shapes."""
-    from tfdojo.models.shapes import layers
 
     shapes = [shape for layer in layers(CONVNET) for shape in layer.weights.values()]
     expect_variables(built, trainable(model, built), shapes)
@@ -139,7 +141,6 @@ def convnet_variables(model, built: str) -> dict[str, tf.Variable]:
 
 def tfdojo_convnet(v: dict[str, tf.Variable]):
     """tfdojo's own convnet (:mod:`tfdojo.models`) holding the learner's weights: the oracle."""
-    from tfdojo import models
 
     model = models.build(CONVNET)
     model.set_weights({CONVNET_NAMES[name]: var.numpy() for name, var in v.items()})
@@ -227,7 +228,6 @@ def check_keras(ck: Checker) -> str:
     ck.case = f"kata 13's ConvNet trained by its hand-written loop, {steps} steps of {batch_size}"
     hand = reference("13_convnet").ConvNet(seed=0)
     reference("05_minibatch_loop").train(hand, X_train, y_train, steps, batch_size, lr)
-    from tfdojo.results.compare import compare_predictions
 
     c = compare_predictions(
         y_test,

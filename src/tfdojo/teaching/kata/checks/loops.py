@@ -160,7 +160,7 @@ def reference_rate(step: int, lr0: float, decay_rate: float, decay_steps: int) -
 
 
 def check_lr_decay(ck: Checker) -> str:
-    import keras
+    import keras  # Keras: kata 14 only
 
     learning_rate = ck.get("learning_rate")
     steps = [0, 1, 50, 99, 100, 150, 250]
