@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfdojo import LETTERS
-from tfdojo.data.dataset import SPLITS, Split, make_split
+from tfdojo.data.dataset import SPLITS
 
 NEAR_RMS = 10.0
 """Default near-duplicate threshold: RMS difference of 10/255 is invisible at 28x28."""
@@ -177,30 +177,3 @@ def curate_indices(
     report["balance_removed"] = dropped
     report["families_per_split"] = {name: len({groups[i] for i in idx[name]}) for name in SPLITS}
     return idx, report
-
-
-def split_and_curate(
-    images: np.ndarray,
-    labels: np.ndarray,
-    groups: Sequence[str],
-    seed: int,
-    valid_fraction: float = 0.1,
-    test_fraction: float = 0.1,
-    font_ids: np.ndarray | None = None,
-    near_rms: float = NEAR_RMS,
-    balance_splits: Sequence[str] = SPLITS,
-) -> tuple[dict[str, Split], dict]:
-    """Curate and split (see the module doc) -> ``{"train": Split, ...}``, report.
-
-    Used as is by ``tfdojo data import``; ``tfdojo data build`` calls
-    :func:`curate_indices` and augments the training glyphs afterwards.
-    """
-    idx, report = curate_indices(
-        images, labels, groups, seed, valid_fraction, test_fraction, near_rms, balance_splits
-    )
-    if font_ids is None:
-        font_ids = np.full(len(images), -1, np.int32)
-    splits = {
-        name: make_split(images[i], labels[i], np.asarray(font_ids)[i]) for name, i in idx.items()
-    }
-    return splits, report

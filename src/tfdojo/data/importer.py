@@ -33,7 +33,7 @@ from tqdm import tqdm
 from tfdojo import LETTERS, __version__
 from tfdojo.core.errors import TfdojoError
 from tfdojo.data import archive, dataset, idx
-from tfdojo.data.curate import split_and_curate
+from tfdojo.data.curate import curate_indices
 from tfdojo.data.fonts import FONT_SUFFIXES, family_key
 from tfdojo.data.frame import ImageTooLarge, open_image
 
@@ -360,7 +360,7 @@ def import_dataset(
 ) -> dict[str, Any]:
     """Import ``path`` and write ``out/notmnist.npz`` + ``manifest.json``, curated like ``build``.
 
-    Curation (:func:`tfdojo.data.curate.split_and_curate`) removes exact duplicates,
+    Curation (:func:`tfdojo.data.curate.curate_indices`) removes exact duplicates,
     splits train/valid/test by font so no font spans two splits, removes
     near-duplicates across splits and balances classes.
 
@@ -375,15 +375,10 @@ def import_dataset(
     font_ids = np.array([font_index[k] for k in keys], np.int32)
     family = {k: group_key(k) for k in fonts}
     groups = [family[k] for k in keys]
-    splits, curation = split_and_curate(
-        images,
-        y,
-        groups,
-        seed=seed,
-        valid_fraction=valid_fraction,
-        test_fraction=test_fraction,
-        font_ids=font_ids,
+    picked, curation = curate_indices(  # every split balanced, train included
+        images, y, groups, seed, valid_fraction, test_fraction, balance_splits=dataset.SPLITS
     )
+    splits = {name: dataset.make_split(images[i], y[i], font_ids[i]) for name, i in picked.items()}
     manifest = {
         "tfdojo_version": __version__,
         "kind": "import",

@@ -135,12 +135,8 @@ def run(
     data=None,
     out: str | Path | None = None,
     overwrite: bool = False,
-    progress: bool = True,
-    strategy=None,
-    threads: int | None = None,
     log=print,
-    model_class=None,
-    callbacks: list[Callback] | tuple[Callback, ...] = (),
+    **options: Any,
 ) -> FitResult:
     """Train ``cfg`` into a new run folder; the result names it (``result.run_dir``).
 
@@ -149,40 +145,41 @@ def run(
             dataset, built from this machine's fonts if missing.
         out: the run folder (default ``runs/<model>-<date>-<time>``).
         overwrite: replace ``out`` if it holds an earlier run (never another folder).
-        strategy, threads, progress, model_class, callbacks: as :func:`train`.
         log: where the "building the data" message goes.
+        options: how it trains, as :func:`train` takes them (``progress``, ``strategy``,
+            ``threads``, ``model_class``, ``callbacks``).
     """
+    strategy = options.get("strategy")
     cluster = resolve_cluster(strategy) if strategy is not None else None  # checked first
     out = Path(out) if out is not None else default_run_dir(cfg)
     if cluster is None or cluster.is_chief:  # the other workers never write the run folder
         runs.prepare(out, overwrite=overwrite)
-    data = load_data(data, log, threads)
-    return train(cfg, data, out, False, progress, strategy, threads, model_class, callbacks)
+    data = load_data(data, log, options.get("threads"))
+    return train(cfg, data, out, resume=False, **options)
 
 
 def resume(
     run_dir: str | Path,
     data=None,
-    progress: bool = True,
-    strategy=None,
-    threads: int | None = None,
+    epochs: int | None = None,
+    patience: int | None = None,
     log=print,
-    model_class=None,
-    callbacks: list[Callback] | tuple[Callback, ...] = (),
-    **changes: Any,
+    **options: Any,
 ) -> FitResult:
     """Continue a run from its last checkpoint, with its saved config.
 
     Args:
         run_dir: the run folder.
-        changes: new values of :data:`tfdojo.runs.RESUMABLE_KEYS` (``epochs=20``,
-            ``patience=3``); ``None`` values are ignored.
-        data, progress, strategy, threads, log, model_class, callbacks: as :func:`run`.
+        data: as :func:`run`; ``None``: the dataset the run started on.
+        epochs, patience: new values of the settings ``--resume`` may change
+            (:data:`tfdojo.runs.RESUMABLE_KEYS`); ``None`` keeps the saved one.
+        log, options: as :func:`run`.
 
     Raises:
-        TfdojoError: not a run folder, or a change to another setting.
+        TfdojoError: not a run folder.
     """
     run_dir = Path(run_dir)
+    strategy = options.get("strategy")
     cluster = resolve_cluster(strategy) if strategy is not None else None
     if cluster is not None and not cluster.is_chief and not (run_dir / "config.json").exists():
         raise TfdojoError(
@@ -200,17 +197,11 @@ def resume(
                 "(train.train(cfg, data, run_dir, resume=True))"
             )
         data = recorded["path"]
-    changes = {k: v for k, v in changes.items() if v is not None}
-    refused = sorted(set(changes) - set(runs.RESUMABLE_KEYS))
-    if refused:
-        raise TfdojoError(
-            f"--resume continues with the run's saved config; only "
-            f"{', '.join(runs.RESUMABLE_KEYS)} may change, received {', '.join(refused)}"
-        )
+    changes = {k: v for k, v in (("epochs", epochs), ("patience", patience)) if v is not None}
     if changes:
         cfg = replace(cfg, changes, where="--resume")
-    data = load_data(data, log, threads)
-    return train(cfg, data, run_dir, True, progress, strategy, threads, model_class, callbacks)
+    data = load_data(data, log, options.get("threads"))
+    return train(cfg, data, run_dir, resume=True, **options)
 
 
 def default_run_dir(cfg: TrainConfig) -> Path:
