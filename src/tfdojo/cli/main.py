@@ -15,6 +15,7 @@ from tfdojo.cli.commands import (
     compare,
     data,
     doctor,
+    dojo,
     evaluate,
     explain,
     export,
@@ -57,6 +58,7 @@ COMMANDS = (
     lesson,
     lessons,
     kata,
+    dojo,
 )
 """Every command module, in the order of ``tfdojo --help``; each declares its ``NAME`` and
 whether it ``NEEDS_TENSORFLOW`` (then the thread pools are set before anything imports it)."""
