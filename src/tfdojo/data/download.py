@@ -103,13 +103,30 @@ def download(
         part.unlink()
         offset = 0
     if offset < size:
-        _fetch(source, part, offset, size, progress)
+        fetch_part(source, part, offset, size, progress)
     _check_complete(source, part, size, sha256)
     os.replace(part, dest)
     return dest
 
 
-def _fetch(source: str, part: Path, offset: int, size: int, progress: bool) -> None:
+def fetch_part(
+    source: str,
+    part: Path,
+    offset: int,
+    size: int,
+    progress: bool,
+    what: str = "the archive",
+    hint: str = "check --base-url or $TFDOJO_BASE_URL",
+) -> None:
+    """Append ``source``'s bytes from ``offset`` to ``part`` (HTTP ``Range``), up to ``size``.
+
+    The server may ignore the range (then ``part`` starts over) or answer 416 (then too).
+    ``what`` names the file and ``hint`` what to check, in the error messages.
+
+    Raises:
+        TfdojoError: an HTTP error, an HTML page, no connection, an interrupted transfer
+            (the bytes received so far stay in ``part``, to resume from).
+    """
 
     request = urllib.request.Request(source, headers={"User-Agent": "tfdojo"})
     if offset:
@@ -119,10 +136,9 @@ def _fetch(source: str, part: Path, offset: int, size: int, progress: bool) -> N
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and offset:  # our .part is not a prefix the server knows: restart
             part.unlink()
-            return _fetch(source, part, 0, size, progress)
+            return fetch_part(source, part, 0, size, progress, what, hint)
         raise TfdojoError(
-            f"{source}: the server answered HTTP {exc.code} {exc.reason}; expected the archive "
-            "(check --base-url or $TFDOJO_BASE_URL)"
+            f"{source}: the server answered HTTP {exc.code} {exc.reason}; expected {what} ({hint})"
         ) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -131,8 +147,7 @@ def _fetch(source: str, part: Path, offset: int, size: int, progress: bool) -> N
         content_type = response.headers.get("Content-Type", "")
         if "html" in content_type.lower():
             raise TfdojoError(
-                f"{source}: the server answered an HTML page ({content_type}), not the archive "
-                "(check --base-url or $TFDOJO_BASE_URL)"
+                f"{source}: the server answered an HTML page ({content_type}), not {what} ({hint})"
             )
         if response.status == 206:
             start = _range_start(response.headers.get("Content-Range", ""))
@@ -180,8 +195,7 @@ def _fetch(source: str, part: Path, offset: int, size: int, progress: bool) -> N
                         f.close()
                         part.unlink()
                         raise TfdojoError(
-                            f"{source}: the server answered an HTML page, not the archive "
-                            "(check --base-url or $TFDOJO_BASE_URL)"
+                            f"{source}: the server answered an HTML page, not {what} ({hint})"
                         )
                 f.write(chunk)
                 bar.update(len(chunk))

@@ -96,12 +96,17 @@ def create_app(
         return room.learner(request.headers.get(LEARNER_HEADER))
 
     def body() -> Any:
+        size = request.content_length or 0
+        if size > MAX_BODY_BYTES:
+            raise RequestEntityTooLarge()
+        if not request.is_json:
+            raise RoomError(
+                "request: expected Content-Type: application/json, received "
+                f"{request.mimetype or 'none'}"
+            )
         data = request.get_json(silent=True, cache=False)
         if data is None:
-            raise RoomError(
-                f"request: expected a JSON body (Content-Type: application/json), received "
-                f"{request.content_length or 0} bytes of {request.mimetype or 'nothing'}"
-            )
+            raise RoomError(f"request: expected a JSON body, received {size} bytes that are not")
         return data
 
     @app.before_request

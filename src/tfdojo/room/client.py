@@ -290,9 +290,10 @@ def send_verdict(workspace: str | os.PathLike, verdict: dict[str, Any]) -> Sent:
         note = f"room: {trouble or 'busy'}; {len(queue)} {what} kept in {where}, sent later"
         if lost:
             note += f" ({lost} oldest dropped)"
-    elif sent > 1 or dropped:
-        note = f"room: sent {sent} queued verdicts" + (
-            f", {dropped} refused as malformed" if dropped else ""
+    elif len(box["verdicts"]) or dropped:
+        earlier = len(box["verdicts"])
+        note = f"room: sent the {earlier} kept while the room was away" + (
+            f"; {dropped} refused as malformed" if dropped else ""
         )
     return Sent(sent, len(queue), dropped, note)
 

@@ -90,6 +90,10 @@ def serve(
         )
         url = room_url(host, bound_port(server))
         local = f"http://127.0.0.1:{bound_port(server)}/" if not loopback(host) else url
+        if ready_file is not None:  # listening already: the socket is bound and listens
+            write_json(
+                ready_file, {"url": url, "token": room.room_token, "board_token": room.board_token}
+            )
         state = "a new room" if room.new else "the room as it was"
         say(f"tfdojo dojo: {state} on {url}  (Ctrl-C stops; state in {db})")
         say(f"  learners: tfdojo dojo join {url} --token {room.room_token} --name YOUR_NAME")
@@ -98,10 +102,6 @@ def serve(
             say(f"  dataset:  tfdojo data fetch {url}   ({shelf.folder})")
         if loopback(host):
             say("  only this machine can join: --host 0.0.0.0 lets the room's laptops in")
-        if ready_file is not None:
-            write_json(
-                ready_file, {"url": url, "token": room.room_token, "board_token": room.board_token}
-            )
         try:
             server.run()  # returns on Ctrl-C (waitress catches KeyboardInterrupt)
         finally:

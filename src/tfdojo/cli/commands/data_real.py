@@ -1,4 +1,5 @@
-"""``tfdojo data download|import|export``: the real notMNIST and IDX files."""
+"""``tfdojo data download|fetch|import|export``: the real notMNIST, the workshop room's
+dataset, IDX files."""
 
 from __future__ import annotations
 
@@ -49,6 +50,25 @@ def register(group) -> None:
 
     p = add_command(
         group,
+        "fetch",
+        help="download the workshop room's dataset (resumable, sha256-checked)",
+        example="tfdojo data fetch http://192.168.1.20:8765/",
+        description="Download the dataset the facilitator's room hands out (`tfdojo dojo "
+        "serve --data DIR`) into --out (default: the tfdojo cache's dataset folder, where "
+        "training looks). An interrupted download resumes; each file is checked against "
+        "the room's sha256 and every array against the manifest's, and a file that does "
+        "not match is deleted and refused, so every laptop trains on the same bytes.",
+    )
+    p.add_argument("url", metavar="URL", help="the room's address")
+    p.add_argument("--out", metavar="DIR", help="dataset folder to write (default: the cache's)")
+    p.add_argument(
+        "--replace", action="store_true", help="replace another dataset already in --out"
+    )
+    add_quiet_option(p)
+    p.set_defaults(func=run_fetch)
+
+    p = add_command(
+        group,
         "import",
         help="import the real notMNIST (tar.gz or folder) or MNIST-format IDX files",
         example="tfdojo data import notMNIST_small.tar.gz --out ~/notmnist-small",
@@ -92,6 +112,17 @@ def run_download(args) -> int:
     if args.import_to:
         return _import(path, args.import_to, args.seed, None, args.quiet)
     print(f"next: tfdojo data import {path} --out DIR")
+    return 0
+
+
+def run_fetch(args) -> int:
+    # imported here: `tfdojo --help` loads no library
+    from tfdojo.data.fetch import fetch
+    from tfdojo.data.summary import describe
+
+    folder, manifest = fetch(args.url, args.out, replace=args.replace, progress=not args.quiet)
+    print(describe(manifest, folder))
+    print(f"\nthe room's dataset is in {folder}; every file matches its sha256")
     return 0
 
 
