@@ -109,8 +109,11 @@ class RoomServer:
                 text=True,
                 env=env,
             )
-        self.first_line = self.readline(timeout=60)
+        self.lines = [self.readline(timeout=60)]
+        self.first_line = self.lines[0]
         assert self.first_line.startswith("tfdojo dojo: "), (self.first_line, self.log.read_text())
+        while not self.lines[-1].startswith("  only this machine can join"):  # the last line
+            self.lines.append(self.proc.stdout.readline().rstrip("\n"))
         info = json.loads(ready.read_text())  # written before the first line
         self.url, self.token, self.board_token = info["url"], info["token"], info["board_token"]
         self.port = int(self.url.rsplit(":", 1)[1].strip("/"))
