@@ -221,7 +221,7 @@ def test_headers_that_take_too_long_get_the_connection_closed(room):
             except OSError:
                 closed = time.monotonic() - started
                 break
-    assert closed is not None and 5 <= closed < 10, closed
+    assert closed is not None and 5 <= closed < 15, closed
 
 
 def test_a_learner_sending_too_fast_is_held_to_the_rate(tmp_path):
@@ -229,13 +229,19 @@ def test_a_learner_sending_too_fast_is_held_to_the_rate(tmp_path):
     try:
         member, _ = client.join(tmp_path / "ws", server.url, server.token, "Speedy")
         url, key = server.url + "api/verdict", member["key"]
-        statuses = [http(url, verdict("tensors", "pass"), server.token, key)[0] for _ in range(121)]
-        assert statuses == [201] * 120 + [429]
+        started, statuses = time.monotonic(), []
+        while 429 not in statuses and len(statuses) < 400:
+            statuses.append(http(url, verdict("tensors", "pass"), server.token, key)[0])
+        elapsed = time.monotonic() - started
+        # a burst of 120, then one more a second (the bucket refills while they are sent)
+        assert statuses[:120] == [201] * 120 and statuses[-1] == 429
+        accepted = len(statuses) - 1
+        assert set(statuses[:-1]) == {201} and accepted <= 120 + elapsed + 1
         status, body = http(url, verdict("tensors", "pass"), server.token, key)
         assert status == 429 and body["error"].startswith(
             "verdicts: Speedy sent more than 60 a minute; the next is accepted in "
         )
-        assert health(server)[1]["verdicts"] == 120
+        assert health(server)[1]["verdicts"] == accepted
     finally:
         server.stop()
 

@@ -91,13 +91,17 @@ class Store:
             raise TfdojoError(f"--db: {self.path} is not a regular file; expected a room's file")
         ensure_dir(self.path.parent)
         try:
+            if self.path.exists():  # looked at read-only first: another file stays untouched
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                with contextlib.closing(sqlite3.connect(uri, uri=True)) as probe:
+                    query = "SELECT name FROM sqlite_master WHERE type='table'"
+                    tables = {r[0] for r in probe.execute(query)}
+                if tables and "room" not in tables:
+                    raise TfdojoError(
+                        f"--db: {self.path} is an SQLite database but not a tfdojo room "
+                        f"(tables {', '.join(sorted(tables))}); name a new file"
+                    )
             db = self._db()
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if tables and "room" not in tables:
-                raise TfdojoError(
-                    f"--db: {self.path} is an SQLite database but not a tfdojo room "
-                    f"(tables {', '.join(sorted(tables))}); name a new file"
-                )
             db.executescript(SCHEMA)
             found = db.execute("SELECT value FROM room WHERE key='format'").fetchone()
             if found is not None and found[0] != FORMAT:
