@@ -57,6 +57,9 @@ function drawGrid(board) {
     return tr;
   });
   grid.tBodies[0].replaceChildren(...rows);
+  document.getElementById("legend").textContent =
+    board.katas.map((kata, i) => i + 1 + " " + kata).join(" \u00b7 ") +
+    " \u00b7 min: minutes on the current kata";
 }
 
 function drawCauses(board) {
@@ -76,6 +79,7 @@ function drawCauses(board) {
     li.append(el("span", s.kata, "kata-name"), el("div", s.cause_text || s.cause, "muted"));
     return li;
   });
+  if (!stuck.length) stuck.push(el("li", "nobody", "muted"));
   document.getElementById("stuck").replaceChildren(...stuck);
 }
 
