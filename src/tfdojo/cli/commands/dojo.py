@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 
 from tfdojo.cli.commands import dojo_learner
 from tfdojo.cli.options import add_command
@@ -164,6 +165,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from tfdojo.teaching.kata import katas
     from tfdojo.teaching.kata.workspace import TRACK
 
+    # waitress warns of its queue on a burst of joins (40 laptops at once): not news on the night
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     if not 0 <= args.port <= 65535:
         raise TfdojoError(f"--port: expected 0 to 65535, received {args.port}")
     if not 0 < args.stuck_minutes <= 600:
