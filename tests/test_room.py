@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -249,3 +251,28 @@ def test_a_room_that_does_not_answer_is_not_tried_again_for_a_while(tmp_path, mo
         )
         box = json.loads((folder / "outbox.json").read_text())
         assert box["retry_after"] > time.time() + client.BACKOFF - 10
+
+
+def test_the_room_never_imports_tensorflow(tmp_path):
+    """The kata CLI never imports TensorFlow, and it will call the room's client: neither the
+    room package nor `tfdojo dojo` may import it (nor the kata registry --katas reads)."""
+    code = (
+        "import sys, pkgutil, importlib\n"
+        "import tfdojo.room\n"
+        "for m in pkgutil.iter_modules(tfdojo.room.__path__):\n"
+        "    importlib.import_module('tfdojo.room.' + m.name)\n"
+        "from tfdojo.cli.commands.dojo import parse_katas\n"
+        "assert parse_katas('1-3,training_step') == "
+        "['tensors', 'logistic', 'softmax_cross_entropy', 'training_step']\n"
+        "from tfdojo.cli.main import main\n"
+        "try:\n"
+        "    main(['dojo', 'serve', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"

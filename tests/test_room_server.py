@@ -335,7 +335,7 @@ def test_offline_verdicts_wait_in_the_outbox_and_go_with_the_next_check(tmp_path
     ws = tmp_path / "ws"
     client.join(ws, server.url, server.token, "Nomad")
     assert client.send_verdict(ws, verdict("tensors", "pass")) == client.Sent(1, 0, 0, None)
-    assert server.stop()[0] == 0
+    assert server.stop() == (0, f"tfdojo dojo: stopped; the room is kept in {db}\n")
 
     sent = client.send_verdict(ws, verdict("logistic", cause="logistic/bias-shape"))
     outbox = ws / ".tfdojo" / "outbox.json"
@@ -444,6 +444,17 @@ def test_export_writes_csv_json_and_the_retrospective(room, tmp_path, capsys):
     page = (out / names[2]).read_text()
     assert "integer labels where one-hot was expected" in page and "<script>" not in page
     assert set(CAUSES) >= {c["cause"] for c in document["summary"]["causes"]}
+
+
+def test_a_port_in_use_gets_one_line(room, tmp_path, capsys):
+    argv = ["dojo", "serve", "--port", str(room.port), "--db", str(tmp_path / "second.sqlite")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"tfdojo: error: --port: cannot listen on 127.0.0.1:{room.port} (Address already in "
+        "use); choose another with --port N (0 picks a free one)\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # the room it was making is not left behind
+    assert health(room)[0] == 200
 
 
 def test_bad_arguments_get_one_line(tmp_path, capsys):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import resource
 import secrets
 import sys
 import threading
@@ -50,7 +49,12 @@ def same_token(given: str | None, expected: str) -> bool:
 
 
 def peak_rss_bytes() -> int:
-    """This process's peak resident memory, in bytes (Linux counts KiB, macOS bytes)."""
+    """This process's peak resident memory, in bytes (Linux counts KiB, macOS bytes; 0 where
+    it is not measured)."""
+    try:
+        import resource  # POSIX only: Windows has no getrusage (then 0: not measured)
+    except ImportError:
+        return 0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
 

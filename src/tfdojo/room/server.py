@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tfdojo.core.atomic import write_json
+from tfdojo.core.errors import TfdojoError
 from tfdojo.core.paths import cache_dir
 from tfdojo.core.serving import bound_port, make_server
 from tfdojo.room.app import create_app
@@ -80,14 +81,21 @@ def serve(
     room = Room(db, katas, stuck_minutes, default_katas)
     try:
         app = create_app(room, shelf, frozenset(allow_hosts))
-        server = make_server(
-            app,
-            host,
-            port,
-            threads=THREADS,
-            max_body_bytes=4 * MAX_BODY_BYTES,
-            connection_limit=CONNECTIONS,
-        )
+        try:
+            server = make_server(
+                app,
+                host,
+                port,
+                threads=THREADS,
+                max_body_bytes=4 * MAX_BODY_BYTES,
+                connection_limit=CONNECTIONS,
+            )
+        except TfdojoError:
+            if room.new:  # the room this call made, and nothing else: leave no file behind
+                room.close()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{db}{suffix}").unlink(missing_ok=True)
+            raise
         url = room_url(host, bound_port(server))
         local = f"http://127.0.0.1:{bound_port(server)}/" if not loopback(host) else url
         if ready_file is not None:  # listening already: the socket is bound and listens
