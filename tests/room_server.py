@@ -99,7 +99,8 @@ class RoomServer:
         ready = db.with_suffix(".ready.json")
         ready.unlink(missing_ok=True)
         self.log = db.with_suffix(".log")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # its own cache, never the user's (module fixtures start before conftest's autouse)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TFDOJO_DATA": str(db.parent / "cache")}
         with open(self.log, "a") as err:  # the child keeps its own copy of the file
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tfdojo", "dojo", "serve", "--port", str(port)]

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests.room_server import RoomServer
+from tests.room_server import http as room_http
 from tfdojo.cli import main
 from tfdojo.data.dataset import read_npz
 from tfdojo.data.files import file_sha256
@@ -169,3 +170,27 @@ def test_serve_refuses_a_tampered_dataset(tiny_dataset, tmp_path, capsys):
         "(interrupted write?); rebuild the dataset\n"
     )
     assert not (tmp_path / "r.sqlite").exists()
+
+
+def test_serve_hands_out_the_caches_dataset_unless_told_not_to(tiny_dataset, tmp_path):
+    shutil.copytree(tiny_dataset, tmp_path / "cache" / "fonts")  # what `data build` makes
+    server = RoomServer(tmp_path / "room.sqlite")
+    try:
+        assert server.lines[3] == (
+            f"  dataset:  tfdojo data fetch {server.url}   ({tmp_path / 'cache' / 'fonts'})"
+        )
+    finally:
+        server.stop()
+    server = RoomServer(tmp_path / "room.sqlite", extra=("--no-data",))
+    try:
+        assert server.lines[3] == "  dataset:  none handed out (--data DIR hands one out)"
+        status, body = room_http(server.url + "data/")
+        assert (status, body) == (
+            404,
+            {
+                "error": "data: this room hands out no dataset; the facilitator starts it with "
+                "`tfdojo dojo serve --data DIR`"
+            },
+        )
+    finally:
+        server.stop()

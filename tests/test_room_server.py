@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import re
 import socket
 import threading
 import time
@@ -58,6 +59,19 @@ def board_json(room, capsys) -> dict:
     argv = ["dojo", "board", "--url", room.url, "--token", room.board_token, "--json"]
     assert main(argv) == 0
     return json.loads(capsys.readouterr().out)
+
+
+def test_serve_prints_the_join_command_and_the_board(room):
+    assert room.lines == [
+        f"tfdojo dojo: a new room on {room.url}  (Ctrl-C stops; state in {room.db})",
+        f"  learners: tfdojo dojo join {room.url} --token {room.token} --name YOUR_NAME",
+        f"  board:    {room.url}board#{room.board_token}   (keep this token to yourself)",
+        "  dataset:  none handed out (--data DIR hands one out)",
+        "  only this machine can join: --host 0.0.0.0 lets the room's laptops in",
+    ]
+    assert room.url == f"http://127.0.0.1:{room.port}/"
+    assert re.fullmatch(r"([a-km-np-z2-9]{4}-){3}[a-km-np-z2-9]{4}", room.token)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", room.board_token)
 
 
 def test_twenty_learners_and_the_top_causes_on_the_board(room, capsys):

@@ -108,6 +108,8 @@ def serve(
         say(f"  board:    {local}board#{room.board_token}   (keep this token to yourself)")
         if shelf is not None:
             say(f"  dataset:  tfdojo data fetch {url}   ({shelf.folder})")
+        else:
+            say("  dataset:  none handed out (--data DIR hands one out)")
         if loopback(host):
             say("  only this machine can join: --host 0.0.0.0 lets the room's laptops in")
         try:

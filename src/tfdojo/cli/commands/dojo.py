@@ -53,9 +53,14 @@ def register(sub) -> None:
     serve.add_argument(
         "--db", metavar="FILE", help="the room's SQLite file (default: the tfdojo cache's)"
     )
-    serve.add_argument(
-        "--data", metavar="DIR", help="a dataset folder to hand out (`tfdojo data fetch URL`)"
+    data = serve.add_mutually_exclusive_group()
+    data.add_argument(
+        "--data",
+        metavar="DIR",
+        help="the dataset folder to hand out (`tfdojo data fetch URL`); default: the cache's, "
+        "if `tfdojo data build` made one",
     )
+    data.add_argument("--no-data", action="store_true", help="hand out no dataset")
     serve.add_argument(
         "--stuck-minutes",
         type=float,
@@ -161,6 +166,8 @@ def parse_katas(text: str | None) -> list[str] | None:
 
 def run_serve(args: argparse.Namespace) -> int:
     # imported here: `tfdojo --help` loads no library
+    from tfdojo.core.paths import default_data_dir
+    from tfdojo.data.dataset import exists
     from tfdojo.room.server import serve
     from tfdojo.teaching.kata import katas
     from tfdojo.teaching.kata.workspace import TRACK
@@ -171,13 +178,16 @@ def run_serve(args: argparse.Namespace) -> int:
         raise TfdojoError(f"--port: expected 0 to 65535, received {args.port}")
     if not 0 < args.stuck_minutes <= 600:
         raise TfdojoError(f"--stuck-minutes: expected 0 to 600, received {args.stuck_minutes:g}")
+    data = args.data
+    if data is None and not args.no_data and exists(None):
+        data = default_data_dir()
     serve(
         db=args.db,
         katas=parse_katas(args.katas),
         default_katas=[k.name for k in katas(TRACK)],
         host=args.host,
         port=args.port,
-        data=args.data,
+        data=data,
         stuck_minutes=args.stuck_minutes,
         allow_hosts=tuple(args.allow_host),
         ready_file=args.ready_file,
