@@ -276,3 +276,35 @@ def test_the_room_never_imports_tensorflow(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_csv_cells_that_look_like_formulas_are_quoted():
+    from tfdojo.room.export import verdicts_csv  # only this test writes CSV
+
+    rows = [
+        {**stored("tensors", cause=None, at=0), "id": 1, "name": '=HYPERLINK("x")', "pilot": None},
+        {**stored("tensors", "pass", at=60), "id": 2, "name": "@Ada", "pilot": "-Bo"},
+    ]
+    rows[0]["cause_text"] = "+1 is not a label"
+    text = verdicts_csv(rows)
+    assert text.splitlines() == [
+        "id,received,name,kata,track,status,cause,cause_text,concept,seconds,hints,source,time,pilot",
+        '1,2027-01-15T08:00:00+00:00,"\'=HYPERLINK(""x"")",tensors,tensorflow,failing,,'
+        "'+1 is not a label,,3.5,0,cli,2026-11-27T19:42:03+01:00,",
+        "2,2027-01-15T08:01:00+00:00,'@Ada,tensors,tensorflow,pass,,,,3.5,0,cli,"
+        "2026-11-27T19:42:03+01:00,'-Bo",
+    ]
+
+
+def test_leave_forgets_the_room(tmp_path, capsys):
+    from tfdojo.cli import main  # the command itself
+
+    folder = tmp_path / ".tfdojo"
+    folder.mkdir()
+    member = {"url": "http://127.0.0.1:9/", "token": "t", "key": "k", "name": "Ada"}
+    (folder / "room.json").write_text(json.dumps(member))
+    (folder / "outbox.json").write_text('{"verdicts": [], "retry_after": 0}')
+    assert main(["dojo", "leave", "--dir", str(tmp_path)]) == 0
+    assert main(["dojo", "leave", "--dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == f"left the room\n{tmp_path}: had joined no room\n"
+    assert sorted(p.name for p in folder.iterdir()) == []

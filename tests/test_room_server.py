@@ -109,6 +109,22 @@ def test_twenty_learners_and_the_top_causes_on_the_board(room, capsys):
     ]
 
 
+def test_joining_again_keeps_the_same_place(room, capsys):
+    ws = room.workspaces["learner01"]
+    argv = ["dojo", "join", room.url, "--token", room.token, "--name", "learner01"]
+    assert main([*argv, "--dir", str(ws)]) == 0
+    assert capsys.readouterr().out == (
+        f"already in the room {room.url} as learner01\n"
+        f"your kata checks now go to its board (kept in {ws / '.tfdojo' / 'room.json'})\n"
+    )
+    assert main([*argv, "--dir", str(ws.parent / "elsewhere")]) == 2  # another laptop
+    assert capsys.readouterr().err == (
+        f"tfdojo: error: {room.url}: name: 'learner01' is taken in this room (by 'learner01'); "
+        "join with another, e.g. your name and an initial (HTTP 409)\n"
+    )
+    assert health(room)[1]["learners"] == 20
+
+
 def test_stuck_learners_are_named_after_n_minutes(room, capsys):
     board = board_json(room, capsys)
     assert board["stuck"] == []
@@ -486,6 +502,8 @@ def test_bad_arguments_get_one_line(tmp_path, capsys):
          f"{tmp_path}: has not joined a room; run `tfdojo dojo join URL --token T --name N`"),
         (["dojo", "export", "--db", str(none)],
          f"--db: {none}: no room here; expected the file `tfdojo dojo serve` used"),
+        (["dojo", "board", "--url", "http://127.0.0.1:9/", "--token", "t"],
+         "http://127.0.0.1:9/: the room does not answer ([Errno 111] Connection refused)"),
     ]  # fmt: skip
     for argv, message in cases:
         assert main(argv) == 2, argv
