@@ -110,7 +110,9 @@ def usage(action: argparse.Action) -> str:
     if action.choices is not None and action.metavar is None:
         metavar = "{" + ",".join(map(str, action.choices)) + "}"
     else:
-        metavar = action.metavar or (action.dest if not action.option_strings else "VALUE")
+        metavar = action.metavar or (
+            action.dest if not action.option_strings else action.dest.upper()
+        )
     if not action.option_strings:
         return {"?": f"[{metavar}]", "*": f"[{metavar} ...]", "+": f"{metavar} [...]"}.get(
             action.nargs, metavar
