@@ -219,15 +219,20 @@ def cli_page() -> str:
 
 # -- docs/reference/config.md -------------------------------------------------------------------
 
-_ENTRY = re.compile(r"^(?P<names>\w+(?:\s*,\s*\w+)*)\s*(?:\([^)]*\))?\s*:(?:\s+(?P<text>.*))?$")
+_NAME = r"`{0,2}\w+`{0,2}"
+_ENTRY = re.compile(
+    rf"^(?P<names>{_NAME}(?:\s*,\s*{_NAME})*)\s*(?:\(.*?\))?\s*:(?:\s+(?P<text>.*))?$"
+)
+"""An entry's first line: ``name: text``, ``a, b: text``, ``name (type): text``, names
+optionally in RST literals; the type may hold brackets and parentheses, ``(float in [0, 1))``."""
 
 
 def attributes(cls: type) -> dict[str, str]:
     """``{field: text}`` from the ``Attributes:`` section of ``cls``'s docstring.
 
     Google style: ``name: text`` (or ``name (type): text``), continued on lines indented
-    deeper; ``a, b: text`` documents both. The section ends at a line indented no deeper
-    than its entries that is not an entry (another section such as ``Example:``), or at
+    deeper; ``a, b: text`` documents both (see :data:`_ENTRY`). The section ends at a
+    line indented no deeper than its header (another section such as ``Example:``), or at
     the docstring's end.
     """
     lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
@@ -255,7 +260,7 @@ def attributes(cls: type) -> dict[str, str]:
             if entry["text"]:
                 current.append(entry["text"])
             for name in re.split(r"\s*,\s*", entry["names"]):
-                found[name] = current
+                found[name.strip("`")] = current
         elif depth < indent:
             break
         elif current is not None:

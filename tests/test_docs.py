@@ -116,6 +116,7 @@ class Documented:
         valid_fraction, test_fraction: share of the glyphs
             (by whole font families).
         momentum (float): SGD's momentum in [0, 1).
+        ``dropout`` (float in [0, 1), default 0.3): the share of units dropped.
         schedule: one of
 
             - ``constant``;
@@ -135,6 +136,7 @@ def test_attributes_are_read_from_the_docstring_whatever_their_style():
         "valid_fraction": "share of the glyphs (by whole font families).",
         "test_fraction": "share of the glyphs (by whole font families).",
         "momentum": "SGD's momentum in [0, 1).",
+        "dropout": "the share of units dropped.",
         "schedule": "one of - ``constant``; - ``cosine``.",
         "empty": "",
     }
