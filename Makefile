@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   build the notMNIST dataset from this machine's fonts, train, report
-#   make test   lint and run the test suite
+#   make test   lint, build the documentation site (strict), run the test suite
 # Both create .venv and install what they need (Debian font packages when root).
 
 PYTHON ?= python3
@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint venv system-deps test-deps bench clean
+.PHONY: demo test lint docs-build docs venv system-deps test-deps bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,16 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: test-deps venv lint
+# The site, strictly: a broken link or anchor, or a page missing from mkdocs.yml, fails.
+docs-build: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
+# Regenerate the reference pages from the code, then build the site.
+docs: venv
+	$(BIN)/python scripts/make_docs.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
+test: test-deps venv lint docs-build
 	$(BIN)/python -m pytest
 
 bench: venv

@@ -91,6 +91,8 @@ def test_threads_only_where_something_computes(capsys):
         "export": "the file (folder) to write",
         "report": "where to write the page (default: RUN/report/report.html)",
         "lesson": "lessons folder (default: runs/lessons); writes DIR/lessonN",
+        "docs": "the site's folder (default: <cache>/docs-site); only a new or empty folder, "
+        "or one tfdojo docs built",
     }
 
 

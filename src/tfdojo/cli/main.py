@@ -14,6 +14,7 @@ from tfdojo import __version__
 from tfdojo.cli.commands import (
     compare,
     data,
+    docs,
     doctor,
     dojo,
     evaluate,
@@ -59,6 +60,7 @@ COMMANDS = (
     lessons,
     kata,
     dojo,
+    docs,
 )
 """Every command module, in the order of ``tfdojo --help``; each declares its ``NAME`` and
 whether it ``NEEDS_TENSORFLOW`` (then the thread pools are set before anything imports it)."""
