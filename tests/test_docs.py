@@ -180,7 +180,6 @@ MEASURED = re.compile(r'^!!! info "Measured on (\d{4}-\d{2}-\d{2}) · (.+)"\n((?
 
 def test_every_results_page_says_on_what_machine_and_when_and_every_benchmark_has_one():
     pages = sorted(p for p in (DOCS / "results").glob("*.md") if p.name != "index.md")
-    assert len(pages) == 9
     named = {}
     for page in pages:
         found = MEASURED.search(page.read_text(encoding="utf-8"))

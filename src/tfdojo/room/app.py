@@ -1,4 +1,4 @@
-"""The room's web app: the board page and a small JSON API (docs/room-api.md).
+"""The room's web app: the board page and a small JSON API (docs/reference/room-api.md).
 
 Flask routes over a :class:`~tfdojo.room.room.Room`, served by waitress
 (:mod:`tfdojo.room.server`). Routes::
