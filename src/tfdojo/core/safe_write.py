@@ -307,20 +307,20 @@ def new_folder(
                     f.flush()
                     os.fsync(f.fileno())
             os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it 0700
-            _swap_in(tmp, dest, output)
+            _swap_in(tmp, dest, output, overwrite)
         except OSError as exc:
             raise explain_os_error(exc, dest) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _swap_in(tmp: Path, dest: Path, output: Output) -> None:
+def _swap_in(tmp: Path, dest: Path, output: Output, overwrite: bool) -> None:
     if dest.is_dir() and not dest.is_symlink() and not any(dest.iterdir()):
         dest.rmdir()  # an empty folder: nothing of anyone's in it
     if not dest.exists() and not dest.is_symlink():
         os.replace(tmp, dest)
         return
-    prepare(dest, output, overwrite=True)  # again: it may have changed since
+    prepare(dest, output, overwrite)  # again: it may have changed since
     old = Path(tempfile.mkdtemp(prefix=f".{dest.name}-old.", dir=dest.parent))
     os.replace(dest, old / dest.name)
     try:
