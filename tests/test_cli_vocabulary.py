@@ -88,11 +88,32 @@ def test_threads_only_where_something_computes(capsys):
         "data export": "where to write (default: DIR/idx)",
         "train": "the run folder to create (default: runs/<model>-<date>-<time>); with "
         "--resume, the run to continue",
-        "export": "the file (folder) to write",
+        "export": "the file (folder) to write (default: RUN/export/model.tflite, "
+        "RUN/export/model.keras or RUN/export/savedmodel)",
         "report": "where to write the page (default: RUN/report/report.html)",
         "lesson": "lessons folder (default: runs/lessons); writes DIR/lessonN",
         "docs": "the site's folder (default: <cache>/docs-site); only a new or empty folder, "
         "or one tfdojo docs built",
+    }
+    overwrites = {
+        name: action.help
+        for name, sub in parsers.items()
+        for action in sub._actions
+        if "--overwrite" in action.option_strings
+    }
+    # every --overwrite replaces only what tfdojo wrote, and says so the same way
+    assert overwrites == {
+        "data build": "replace an existing dataset folder that tfdojo wrote (never anything else)",
+        "data show": "replace an existing figure that tfdojo wrote (never anything else)",
+        "data import": "replace an existing dataset folder that tfdojo wrote (never anything else)",
+        "data export": "replace an existing folder of IDX files that tfdojo wrote (never "
+        "anything else)",
+        "train": "replace an existing run folder that tfdojo wrote (never anything else)",
+        "export": "replace an existing export that tfdojo wrote (never anything else)",
+        "report": "replace an existing page (and its _files folder) that tfdojo wrote (never "
+        "anything else)",
+        "compare": "replace an existing --report page (and its _files folder) that tfdojo "
+        "wrote (never anything else)",
     }
 
 

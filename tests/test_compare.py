@@ -161,10 +161,11 @@ def test_cli_compare_text_and_report(two_runs, tmp_path, capsys):
     assert len(images) == 2
     for data in images:
         Image.open(io.BytesIO(base64.b64decode(data))).verify()
-    assert sorted(p.name for p in out.parent.glob("*.png")) == [
+    assert sorted(p.name for p in (out.parent / "compare_files").glob("*.png")) == [
         "compare_accuracy.png",
         "compare_examples.png",
     ]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["compare.html", "compare_files"]
 
 
 def test_cli_compare_on_other_data(two_runs, tiny_dataset, tmp_path, capsys):

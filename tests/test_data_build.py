@@ -368,6 +368,7 @@ def test_interrupted_or_full_disk_write_leaves_nothing(tmp_path, tiny_dataset, m
             "1",
             "--out",
             str(out),
+            "--overwrite",
         ]
     )
     err = capsys.readouterr().err

@@ -125,7 +125,7 @@ def test_report_escapes_every_string_of_a_run_folder(run, tiny_dataset, tmp_path
     bad = copy_run(run, tmp_path / "evil")
     config = json.loads((bad / "config.json").read_text())
     config["optimizer"] = evil
-    config["model"]["name"] = evil
+    config["model"]["name"] = "<img src=x onerror=alert(1)>"  # a name has no "/": one path part
     (bad / "config.json").write_text(json.dumps(config))
     metrics = json.loads((bad / "metrics.json").read_text())
     metrics.update(model=evil, engine=evil, model_kind=evil)
@@ -135,6 +135,7 @@ def test_report_escapes_every_string_of_a_run_folder(run, tiny_dataset, tmp_path
     assert main(argv) == 0
     page = out.read_text()
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
 # -- resuming on the data the run started on --------------------------------------------------

@@ -301,7 +301,11 @@ def test_cli_train_overwrite_resume_and_errors(tiny_dataset, tmp_path, capsys):
     other.mkdir()
     (other / "cat.jpg").write_bytes(b"x")
     assert main(args[:5] + ["--out", str(other), "--overwrite"]) == 2
-    assert "refusing to delete" in capsys.readouterr().err and (other / "cat.jpg").exists()
+    assert capsys.readouterr().err == (
+        f"tfdojo: error: --out: {other} already exists and is not a run folder written by "
+        "tfdojo; refusing to replace it (name a new path)\n"
+    )
+    assert (other / "cat.jpg").exists()
     assert (
         main(
             [

@@ -90,3 +90,13 @@ def add_quiet_option(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="no progress bar (--no-progress is the same)",
     )
+
+
+def add_overwrite_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--overwrite``: replace an earlier output of tfdojo's at ``--out``, never anything else
+    (:func:`tfdojo.core.safe_write.prepare`)."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"replace an existing {what} that tfdojo wrote (never anything else)",
+    )

@@ -3,7 +3,8 @@
 Everything tfdojo writes goes to a temporary file in the destination folder, is
 flushed to disk, then renamed over the destination (atomic on POSIX and Windows).
 Disk-full and permission errors become one-line :class:`TfdojoError` messages that
-name the path.
+name the path. Where a path may be written at all (the user's, a link, an earlier output)
+is :mod:`tfdojo.core.safe_write`'s question.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import IO, Any
 from tfdojo.core.errors import TfdojoError
 
 
-def _explain(exc: OSError, path: Path) -> TfdojoError:
+def explain_os_error(exc: OSError, path: Path) -> TfdojoError:
+    """The one-line error of a failed write of ``path``: disk full, not writable, other."""
     if exc.errno == errno.ENOSPC:
         return TfdojoError(
             f"{path}: no space left on the device while writing; nothing was written"
@@ -40,7 +42,7 @@ def ensure_dir(path: str | os.PathLike) -> Path:
     except OSError as exc:
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise TfdojoError(f"{path}: cannot create this folder ({exc.strerror})") from exc
-        raise _explain(exc, path) from exc
+        raise explain_os_error(exc, path) from exc
     return path
 
 
@@ -55,7 +57,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise _explain(exc, path) from exc
+        raise explain_os_error(exc, path) from exc
     try:
         os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; give the file normal permissions
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
@@ -65,7 +67,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
         os.replace(tmp, path)
     except OSError as exc:
         _remove_quietly(tmp)
-        raise _explain(exc, path) from exc
+        raise explain_os_error(exc, path) from exc
     except BaseException:
         _remove_quietly(tmp)
         raise
@@ -116,7 +118,7 @@ def json_default(obj: Any) -> Any:
 def save_figure(fig: Any, path: str | os.PathLike, **kwargs: Any) -> Path:
     """Atomically save a matplotlib figure; the format comes from the suffix."""
     path = Path(path)
-    fmt = path.suffix.lstrip(".") or "png"
+    kwargs.setdefault("format", path.suffix.lstrip(".") or "png")
     with atomic_open(path, "wb") as f:
-        fig.savefig(f, format=fmt, **kwargs)
+        fig.savefig(f, **kwargs)
     return path

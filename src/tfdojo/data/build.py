@@ -31,11 +31,13 @@ from tqdm.auto import tqdm
 from tfdojo import LETTERS, __version__
 from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_write import prepare
 from tfdojo.core.threads import threads
 from tfdojo.data import curate
 from tfdojo.data.augment import Look, variant
 from tfdojo.data.dataset import make_split, save
 from tfdojo.data.fonts import find_font_files
+from tfdojo.data.output import DATASET
 from tfdojo.data.render import (
     NOTDEF_PROBE,
     RENDER_SIZE,
@@ -197,20 +199,25 @@ def build(
     system_fonts: bool = True,
     processes: int | None = None,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Build the dataset into ``out_dir``; return its manifest.
 
     Args:
-        out_dir: folder for ``notmnist.npz`` and ``manifest.json``.
+        out_dir: folder for ``notmnist.npz`` and ``manifest.json``: new or empty, or
+            with ``overwrite`` a dataset folder tfdojo wrote (its two files are replaced).
         font_dirs: extra folders searched recursively for fonts (``--fonts``).
         system_fonts: also use the system folders and matplotlib's fonts.
         processes: worker processes (default: ``$TFDOJO_THREADS`` or every core).
+        overwrite: replace the dataset at ``out_dir`` (``--overwrite``).
 
     Raises:
-        TfdojoError: no fonts, no usable face, too few families to split, bad config.
+        TfdojoError: no fonts, no usable face, too few families to split, bad config, an
+            ``out_dir`` that is not empty (without ``overwrite``, or not a dataset).
     """
 
     cfg.validate()
+    prepare(out_dir, DATASET, overwrite)
     ensure_dir(out_dir)  # fail before the work, not after it
     processes = processes or threads()
     t0 = time.perf_counter()

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.paths import downloads_dir
+from tfdojo.core.safe_write import inside
 from tfdojo.data.archive import looks_like_html
 from tfdojo.data.files import file_sha256
 
@@ -93,10 +94,10 @@ def download(
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise TfdojoError(f"--sha256: expected 64 hexadecimal digits, received {sha256!r}")
     out = ensure_dir(out_dir if out_dir is not None else downloads_dir())
-    dest = out / name
+    dest = out / name  # replaced by a rename: a link there is replaced, never followed
+    part = inside(out, name + ".part")  # written to: never through a link
     if dest.is_file() and dest.stat().st_size == size and file_sha256(dest) == sha256:
         return dest
-    part = out / (name + ".part")
     source = base_url(url) + name
     offset = part.stat().st_size if part.is_file() else 0
     if offset > size or (offset and not _is_gzip(part)):

@@ -22,8 +22,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from tfdojo.core.atomic import atomic_open, ensure_dir
+from tfdojo.core.atomic import atomic_open
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_write import Output, inside, new_folder, prepare
 from tfdojo.data import dataset
 from tfdojo.data.files import read_into
 
@@ -184,26 +185,56 @@ def labels_path_for(images_path: str | os.PathLike) -> Path:
     return p.with_name(name)
 
 
+IDX_FOLDER = Output(
+    "idx",
+    "a folder of IDX files",
+    names=frozenset(
+        name(split, gz)
+        for split in dataset.SPLITS
+        for name in (images_name, labels_name)
+        for gz in (True, False)
+    ),
+    marked=False,
+)
+"""``data export``'s folder: the IDX files alone, nothing else (no marker either)."""
+
+
 def export_idx(
-    dataset_dir: str | os.PathLike | None, out_dir: str | os.PathLike | None = None, gz: bool = True
+    dataset_dir: str | os.PathLike | None,
+    out_dir: str | os.PathLike | None = None,
+    gz: bool = True,
+    overwrite: bool = False,
 ) -> list[Path]:
-    """Write a dataset's splits as MNIST-named IDX files.
+    """Write a dataset's splits as MNIST-named IDX files, in a folder written whole.
 
     Args:
         dataset_dir: a dataset folder (``None``: the default cache dataset).
-        out_dir: where to write (default: ``<dataset_dir>/idx``).
+        out_dir: where to write (default: ``<dataset_dir>/idx``, where an earlier export
+            of tfdojo's is replaced).
         gz: gzip the files, like the MNIST originals.
+        overwrite: replace an earlier export of tfdojo's at ``out_dir`` (nothing else).
 
     Returns:
         The paths written: ``train-``, ``valid-`` and ``test-`` images and labels
         (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``, ...).
+
+    Raises:
+        TfdojoError: ``out_dir`` exists (without ``overwrite``, or not tfdojo's IDX files).
     """
 
+    if out_dir is not None:
+        prepare(out_dir, IDX_FOLDER, overwrite)  # before the dataset is read
     ds = dataset.load(dataset_dir)
-    out = ensure_dir(out_dir if out_dir is not None else ds.path / "idx")
-    written = []
-    for split in dataset.SPLITS:
-        s = ds.split(split)
-        written.append(write_idx(out / images_name(split, gz), s.images))
-        written.append(write_idx(out / labels_name(split, gz), s.labels))
-    return written
+    if out_dir is None:
+        out_dir, overwrite = inside(ds.path, "idx"), True
+    names = []
+    with new_folder(out_dir, IDX_FOLDER, overwrite) as tmp:
+        for split in dataset.SPLITS:
+            s = ds.split(split)
+            for name, array in (
+                (images_name(split, gz), s.images),
+                (labels_name(split, gz), s.labels),
+            ):
+                write_idx(tmp / name, array)
+                names.append(name)
+    return [Path(out_dir) / name for name in names]

@@ -32,10 +32,12 @@ from tqdm import tqdm
 
 from tfdojo import LETTERS, __version__
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_write import prepare
 from tfdojo.data import archive, dataset, idx
 from tfdojo.data.curate import curate_indices
 from tfdojo.data.fonts import FONT_SUFFIXES, family_key
 from tfdojo.data.frame import ImageTooLarge, open_image
+from tfdojo.data.output import DATASET
 
 IMAGE_SIZE = (28, 28)
 MAX_EXAMPLES = 5
@@ -357,8 +359,12 @@ def import_dataset(
     valid_fraction: float = 0.1,
     test_fraction: float = 0.1,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Import ``path`` and write ``out/notmnist.npz`` + ``manifest.json``, curated like ``build``.
+
+    ``out`` is new or empty, or with ``overwrite`` a dataset folder tfdojo wrote (its two
+    files are replaced; nothing else is).
 
     Curation (:func:`tfdojo.data.curate.curate_indices`) removes exact duplicates,
     splits train/valid/test by font so no font spans two splits, removes
@@ -368,6 +374,7 @@ def import_dataset(
         The manifest written.
     """
 
+    prepare(out, DATASET, overwrite)
     _check_writable(Path(out))  # fail before the long read, without creating anything
     images, y, keys, report = load_images(path, labels=labels, progress=progress)
     fonts = sorted(set(keys))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_write import check_name
 from tfdojo.models.shapes import layers
 
 Padding = Literal["SAME", "VALID"]
@@ -56,8 +57,10 @@ class ModelConfig:
         return "mlp" if self.hidden else "logistic"
 
     def validate(self) -> None:
-        """Refuse settings that give no model (called by
-        :func:`tfdojo.core.typed_config.replace`)."""
+        """Refuse settings that give no model, and a name that is not one path component
+        (it names the run folder, ``runs/<name>-<date>-<time>``); called by
+        :func:`tfdojo.core.typed_config.replace` on every override."""
+        check_name(self.name, "model.name")
         n = len(self.conv_depths)
         for key in ("conv_patches", "conv_strides", "conv_padding", "pools"):
             values = getattr(self, key)

@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from tfdojo import __version__
+from tfdojo.core.safe_write import STAMP
 
 CSS = """
 :root { --ink: #1f2328; --muted: #59636e; --line: #d8dee4; --bg: #f6f8fa;
@@ -107,6 +108,7 @@ def page(title: str, subtitle: str, body: str, footer: str = FOOTER) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="generator" content="{e(STAMP)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{CSS}</style></head><body>"
         f'<header><div class="wrap"><h1>{e(title)}</h1>'

@@ -1,4 +1,4 @@
-"""A run's report: one self-contained HTML page, and the same figures as PNG files beside it.
+"""A run's report: one self-contained HTML page, and the same figures as PNG files.
 
 :func:`write_report` draws a :class:`Scored` run: one just trained (``tfdojo train`` adds
 :class:`WriteReport` to its callbacks: the report takes the test set's answers the run
@@ -14,7 +14,9 @@ writes::
     RUN/report/mistakes.png      most confident mistakes with their softmax bars
     RUN/report/weights.png       logistic templates / MLP first-layer units / conv filters
 
-:func:`write_compare_report` does the same for two runs compared by ``tfdojo compare``.
+A page written elsewhere (``--out DIR/page.html``) keeps its PNGs in ``DIR/page_files/``
+(:mod:`tfdojo.results.output`). :func:`write_compare_report` does the same for two runs
+compared by ``tfdojo compare``.
 """
 
 from __future__ import annotations
@@ -28,19 +30,16 @@ from typing import Any
 import numpy as np
 
 from tfdojo.core import stats
-from tfdojo.core.atomic import write_bytes, write_text
 from tfdojo.core.text import plural
 from tfdojo.core.typed_config import to_dict
 from tfdojo.data.importer import load_labelled
 from tfdojo.results import plots
 from tfdojo.results.compare import Comparison
+from tfdojo.results.output import check_page, write_page
 from tfdojo.results.page import card, e, figure_section, page
 from tfdojo.results.plots import figure_png
 from tfdojo.runs import open_run
 from tfdojo.training.loop import Callback
-
-REPORT_DIR = "report"
-REPORT_NAME = "report.html"
 
 
 @dataclasses.dataclass
@@ -206,28 +205,31 @@ class Scored:
         )
 
 
-def write_report(scored: Scored, out: str | os.PathLike | None = None) -> Path:
-    """Write ``report.html`` and its PNG figures; return the page's path.
+def write_report(
+    scored: Scored, out: str | os.PathLike | None = None, overwrite: bool = False
+) -> tuple[Path, Path]:
+    """Write ``report.html`` and its PNG figures; return the page's path and the figures'
+    folder.
 
     Args:
         scored: the run and its answers (:meth:`Scored.from_result`, :meth:`Scored.from_folder`).
-        out: the page to write (default ``RUN/report/report.html``); PNGs go beside it.
+        out: the page to write (default ``RUN/report/report.html``, its PNGs beside it);
+            ``DIR/page.html`` keeps its PNGs in ``DIR/page_files/``.
+        overwrite: replace a page (and its figures) tfdojo wrote at ``out``.
 
     Raises:
-        TfdojoError: an unwritable destination.
+        TfdojoError: ``out`` exists (without ``overwrite``, or not tfdojo's), a link in
+            ``RUN/report``, an unwritable destination.
     """
     s = scored
+    check_page(out, s.path, overwrite)  # before the figures are drawn
     kept = _kept_epoch(s.config, s.metrics)
     sections = run_sections(s.history, s.images, s.labels, s.proba, s.layer, kept)
     correct = int((s.proba.argmax(axis=1) == np.asarray(s.labels)).sum())
-    out = Path(out) if out is not None else s.path / REPORT_DIR / REPORT_NAME
-    for section in sections:
-        write_bytes(out.parent / f"{section.name}.png", section.png)
     html = render_run_page(
         s.path, s.config, s.metrics, s.kind, correct, len(s.labels), s.source, sections
     )
-    write_text(out, html)
-    return out
+    return write_page(html, {x.name: x.png for x in sections}, out, s.path, overwrite)
 
 
 class WriteReport(Callback):
@@ -238,7 +240,7 @@ class WriteReport(Callback):
         self.path: Path | None = None
 
     def on_train_end(self, training, result) -> None:
-        self.path = write_report(Scored.from_result(result))
+        self.path, _ = write_report(Scored.from_result(result))
 
 
 def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -358,11 +360,15 @@ def render_run_page(
 
 
 def write_compare_report(
-    comparison: Comparison, context: dict[str, Any], out: str | os.PathLike
-) -> Path:
-    """Write the HTML page (and PNGs beside it) of a two-run comparison; return its path."""
+    comparison: Comparison,
+    context: dict[str, Any],
+    out: str | os.PathLike,
+    overwrite: bool = False,
+) -> tuple[Path, Path]:
+    """Write the HTML page of a two-run comparison and its PNGs (in ``<page>_files/``);
+    return the page's path and the figures' folder (``--report``, ``--overwrite``)."""
     c = comparison
-    out = Path(out)
+    check_page(out, overwrite=overwrite, option="--report")  # before the figures are drawn
     sections = [
         Section(
             "compare_accuracy",
@@ -392,8 +398,6 @@ def write_compare_report(
             ),
         ),
     ]
-    for s in sections:
-        write_bytes(out.parent / f"{s.name}.png", s.png)
     deck, statistical, relation = c.verdicts()
     mark = '<span class="ok">yes</span>', '<span class="ko">no</span>'
     both_right = c.a_correct - c.a_only
@@ -435,5 +439,6 @@ def write_compare_report(
         + "".join(figure_section(s.name, s.title, s.caption, s.png) for s in sections)
     )
     subtitle = f"{c.n:,} test images from {e(context.get('data', ''))}"
-    write_text(out, page("tfdojo compare: A vs B", subtitle, body))
-    return out
+    html = page("tfdojo compare: A vs B", subtitle, body)
+    figures = {s.name: s.png for s in sections}
+    return write_page(html, figures, out, overwrite=overwrite, option="--report")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,19 @@ from typing import Any
 import numpy as np
 
 from tfdojo import __version__
+from tfdojo.core import safe_write
 from tfdojo.core.atomic import atomic_open, ensure_dir, write_json
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_write import Output, inside
 from tfdojo.data.dataset import SPLITS, array_sha256, make_split, save
-from tfdojo.runs.files import LOCK, RESUMABLE_KEYS, WEIGHTS, is_run, read_json
+from tfdojo.runs.files import LOCK, RESUMABLE_KEYS, SAVED_MODEL, WEIGHTS, is_run, read_json
+
+RUN = Output("run", "a run folder", recognise=is_run, names=frozenset({LOCK}))
+"""A run folder, recognised by its ``config.json`` (:func:`tfdojo.runs.files.is_run`), or
+one whose training stopped before writing it (it holds only ``.lock``)."""
+ENTRIES = ("config.json", "history.json", "metrics.json", WEIGHTS, SAVED_MODEL, "ckpt")
+ENTRIES += ("tensorboard", "report", "data", "export", LOCK)
+"""What tfdojo writes in a run folder: none may be a link (a resumed run writes them all)."""
 
 
 def prepare(run_dir: str | os.PathLike, overwrite: bool = False, resume: bool = False) -> Path:
@@ -28,29 +36,20 @@ def prepare(run_dir: str | os.PathLike, overwrite: bool = False, resume: bool = 
     Raises:
         TfdojoError: the folder exists and is not empty, without ``--overwrite`` or
             ``--resume``; ``--overwrite`` of a folder tfdojo did not make (never
-            deleted); ``--resume`` of a folder that is not a run.
+            deleted); ``--resume`` of a folder that is not a run, or whose files are
+            links (never followed).
     """
     run_dir = Path(run_dir)
-    occupied = run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir()))
-    if (run_dir / LOCK).exists():
-        with lock(run_dir):  # refuses a folder another process is training into
-            pass
+    _refuse_if_locked(run_dir)
     if resume:
         if not is_run(run_dir):
             raise TfdojoError(f"--resume: {run_dir} is not a tfdojo run folder (no config.json)")
+        for name in ENTRIES:
+            inside(run_dir, name)
         return run_dir
-    if occupied and not overwrite:
-        raise TfdojoError(
-            f"--out: {run_dir} already exists; add --overwrite to replace it "
-            "or --resume to continue it"
-        )
-    if occupied:
-        if not is_run(run_dir):
-            raise TfdojoError(
-                f"--overwrite: {run_dir} is not a tfdojo run folder (no config.json); "
-                "refusing to delete it"
-            )
-        shutil.rmtree(run_dir)
+    safe_write.prepare(run_dir, RUN, overwrite, hint=" or --resume to continue it")
+    if run_dir.is_dir() and any(run_dir.iterdir()):  # an earlier run, and --overwrite
+        safe_write.remove(run_dir, RUN)
     return ensure_dir(run_dir)
 
 
@@ -66,7 +65,7 @@ def start(run_dir: str | os.PathLike, config: dict[str, Any], resume: bool = Fal
             or whose data differs from the data it started on.
     """
     run_dir = ensure_dir(run_dir)
-    path = run_dir / "config.json"
+    path = inside(run_dir, "config.json")
     if resume:
         saved = read_json(path, "config")
         if "sha256" in saved.get("data", {}) and "data" in config:
@@ -90,7 +89,7 @@ def start(run_dir: str | os.PathLike, config: dict[str, Any], resume: bool = Fal
 def write_history(run_dir: str | os.PathLike, history: list[dict[str, Any]]) -> Path:
     """``history.json``: ``{"epochs": [{"epoch", "train_loss", "train_accuracy",
     "valid_loss", "valid_accuracy", "lr", "seconds", ...}, ...]}``."""
-    return write_json(Path(run_dir) / "history.json", {"epochs": history})
+    return write_json(inside(run_dir, "history.json"), {"epochs": history})
 
 
 @contextlib.contextmanager
@@ -109,8 +108,8 @@ def lock(run_dir: str | os.PathLike) -> Iterator[Path]:
     except ImportError:  # pragma: no cover - Windows
         yield run_dir
         return
-    path = run_dir / LOCK
-    with open(path, "a+", encoding="utf-8") as f:
+    path = inside(run_dir, LOCK)
+    with open(path, "a+", encoding="utf-8") as f:  # flock needs the file open
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -130,6 +129,28 @@ def lock(run_dir: str | os.PathLike) -> Iterator[Path]:
             with contextlib.suppress(OSError):
                 path.unlink()
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _refuse_if_locked(run_dir: Path) -> None:
+    """Refuse a folder another process holds ``.lock`` of; the file is only looked at."""
+    try:
+        import fcntl  # POSIX only: Windows has no flock
+    except ImportError:  # pragma: no cover - Windows
+        return
+    try:
+        fd = os.open(run_dir / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return  # no lock file: nobody trains into it
+    with os.fdopen(fd, "rb") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = f.read(32).decode("ascii", "replace").strip() or "?"
+            raise TfdojoError(
+                f"--out: {run_dir} is being trained into by another process (pid {pid}); "
+                "wait for it to finish or choose another folder"
+            ) from None
+        fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def data_record(data) -> dict[str, Any]:
@@ -156,7 +177,7 @@ def _check_same_data(run_dir: Path, saved: dict[str, Any], now: dict[str, Any]) 
 
 def save_weights(model, run_dir: str | os.PathLike) -> Path:
     """``RUN/weights.npz``: every parameter by name (``conv1.w``, ...), float32."""
-    path = Path(run_dir) / WEIGHTS
+    path = inside(run_dir, WEIGHTS)
     with atomic_open(path, "wb") as f:
         np.savez(f, **model.get_weights())
     return path
@@ -170,5 +191,6 @@ def save_test_split(run_dir: Path, test) -> Path:
     """
     empty = make_split(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8))
     manifest = {"source": "test split of an in-memory dataset", "tfdojo_version": __version__}
-    save(run_dir / "data", {"train": empty, "valid": empty, "test": test}, manifest)
-    return run_dir / "data"
+    folder = inside(run_dir, "data")
+    save(folder, {"train": empty, "valid": empty, "test": test}, manifest)
+    return folder

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from tfdojo import __version__, runs
 from tfdojo.core.atomic import write_json
+from tfdojo.core.safe_write import inside
 from tfdojo.training.export import saved_model
 from tfdojo.training.loop import Callback, FitResult, Training
 from tfdojo.training.settings import patience_exhausted
@@ -122,7 +123,8 @@ class RunFolder(Callback):
 
     def on_train_end(self, training: Training, result: FitResult) -> None:
         runs.save_weights(result.model, self.run_dir)
-        saved_model(result.model, self.run_dir / runs.SAVED_MODEL)  # for serving; never loaded
+        model_dir = inside(self.run_dir, runs.SAVED_MODEL)  # an earlier one (resumed) replaced
+        saved_model(result.model, model_dir, overwrite=True)  # for serving; never loaded
         data = training.data
         where = str(data.path) if getattr(data, "path", None) else None
         where = where or str(runs.save_test_split(self.run_dir, data.test))
@@ -131,5 +133,5 @@ class RunFolder(Callback):
             metrics[key] = value
             if key == "train_n":
                 metrics["data"] = where
-        write_json(self.run_dir / "metrics.json", metrics)
+        write_json(inside(self.run_dir, "metrics.json"), metrics)
         result.metrics, result.run_dir = metrics, self.run_dir

@@ -7,23 +7,29 @@ Every format takes what tfdojo's models take and gives what they give::
 so a phone app (TF Lite), TF Serving (SavedModel) or Keras code gets the same answers as
 ``tfdojo predict``. Each file or folder is written beside its destination under a
 temporary name and renamed into place, so an interrupted export leaves nothing that
-loads. ``tfdojo export RUN --format tflite --out letters.tflite``.
+loads; an existing path is replaced only with ``--overwrite`` and only if it is an export
+of tfdojo's (:mod:`tfdojo.core.safe_write`). ``tfdojo export RUN --format tflite --out
+letters.tflite``; without ``--out``, ``RUN/export/model.tflite`` (:func:`default_out`).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
-from tfdojo.core.atomic import ensure_dir, umask, write_bytes
+from tfdojo import runs
+from tfdojo.core.atomic import write_bytes
 from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.core.safe_write import KERAS, TFLITE, Output, inside, new_folder, prepare
 from tfdojo.core.tf_setup import quiet_tensorflow
 from tfdojo.models.init import PIXEL_OFFSET, PIXEL_SCALE
 from tfdojo.models.keras_twin import keras_model
 
 FORMATS = ("savedmodel", "tflite", "keras")
+EXPORT_DIR = "export"
+"""``RUN/export/``: where ``tfdojo export RUN`` writes without ``--out``."""
+DEFAULT_NAMES = {"tflite": "model.tflite", "keras": "model.keras", "savedmodel": "savedmodel"}
 
 
 def _serving_module(model):
@@ -43,20 +49,30 @@ def _serving_module(model):
     return module
 
 
-def saved_model(model, dest: str | os.PathLike) -> Path:
+def _run_model_folder(path: Path) -> bool:
+    """A run's own ``RUN/model/`` written before folders carried tfdojo's marker."""
+    return path.name == runs.SAVED_MODEL and runs.is_run(path.parent)
+
+
+SAVEDMODEL = Output("savedmodel", "a SavedModel folder", recognise=_run_model_folder)
+"""A SavedModel folder tfdojo wrote: its ``.tfdojo`` marker, or a run's ``model/``."""
+
+
+def saved_model(model, dest: str | os.PathLike, overwrite: bool = False) -> Path:
     """A SavedModel folder whose ``serving_default`` maps ``images`` uint8 (N, 28, 28) to
-    ``probabilities`` float32 (N, 10). A folder already at ``dest`` is replaced.
+    ``probabilities`` float32 (N, 10), written whole or not at all (:func:`new_folder`).
+
+    Args:
+        overwrite: replace a SavedModel folder tfdojo wrote at ``dest`` (nothing else).
 
     Raises:
-        TfdojoError: the folder could not be written (disk full, permissions).
+        TfdojoError: ``dest`` exists (without ``overwrite``, or not tfdojo's SavedModel),
+            or the folder could not be written (disk full, permissions).
     """
     import tensorflow as tf  # TensorFlow: every run imports this module
 
-    dest = Path(dest)
-    ensure_dir(dest.parent)
     module = _serving_module(model)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with new_folder(dest, SAVEDMODEL, overwrite) as tmp:
         try:
             with quiet_tensorflow("WARNING"):  # no "INFO: Assets written to ..."
                 tf.saved_model.save(module, str(tmp), signatures={"serving_default": module.serve})
@@ -64,27 +80,19 @@ def saved_model(model, dest: str | os.PathLike) -> Path:
             raise TfdojoError(
                 f"{dest}: could not write the SavedModel ({first_line(exc)})"
             ) from None
-        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it 0700
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}-old.", dir=dest.parent))
-            os.replace(dest, old / dest.name)
-            os.replace(tmp, dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dest
+    return Path(dest)
 
 
-def tflite(model, dest: str | os.PathLike) -> Path:
+def tflite(model, dest: str | os.PathLike, overwrite: bool = False) -> Path:
     """A TF Lite flat buffer: input ``images`` uint8 (N, 28, 28), output float32 (N, 10).
 
     Run it with ``tf.lite.Interpreter`` (or ``ai_edge_litert``): resize the input to
-    (N, 28, 28), ``set_tensor``, ``invoke``, ``get_tensor``.
+    (N, 28, 28), ``set_tensor``, ``invoke``, ``get_tensor``. ``overwrite`` replaces a TF
+    Lite file at ``dest`` (nothing else).
     """
     import tensorflow as tf  # TensorFlow: every run imports this module
 
+    prepare(dest, TFLITE, overwrite)
     module = _serving_module(model)
     concrete = module.serve.get_concrete_function()
     try:
@@ -97,11 +105,12 @@ def tflite(model, dest: str | os.PathLike) -> Path:
     return write_bytes(dest, flat)
 
 
-def keras_file(model_cfg, weights: dict, dest: str | os.PathLike) -> Path:
+def keras_file(model_cfg, weights: dict, dest: str | os.PathLike, overwrite: bool = False) -> Path:
     """A ``.keras`` file (Keras 3) of the same layers and weights, taking uint8 images.
 
     ``keras.saving.load_model(path)`` opens it in safe mode: every layer is a built-in
     one (``Rescaling`` does the ``(p - 127.5) / 255`` scaling, ``Softmax`` the end).
+    ``overwrite`` replaces a ``.keras`` file at ``dest`` (nothing else).
 
     Raises:
         TfdojoError: a learner's own model (its layers are not Keras layers).
@@ -116,40 +125,50 @@ def keras_file(model_cfg, weights: dict, dest: str | os.PathLike) -> Path:
     dest = Path(dest)
     if dest.suffix != ".keras":
         raise TfdojoError(f"--out: a Keras file's name ends in .keras, received {str(dest)!r}")
+    prepare(dest, KERAS, overwrite)
     twin = keras_model(model_cfg, weights)
     inputs = keras.Input((28, 28), dtype="uint8", name="images")
     x = keras.layers.Rescaling(1 / PIXEL_SCALE, offset=-PIXEL_OFFSET / PIXEL_SCALE)(inputs)
     x = keras.layers.Reshape((28, 28, 1))(x)
     probabilities = keras.layers.Softmax(name="probabilities")(twin(x))
     whole = keras.Model(inputs, probabilities, name=model_cfg.name)
-    ensure_dir(dest.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".keras", dir=dest.parent)
-    os.close(fd)
-    try:
-        whole.save(tmp)
-        os.chmod(tmp, 0o666 & ~umask())
-        os.replace(tmp, dest)
+    try:  # Keras saves to a named file only: saved aside, then written atomically to dest
+        with tempfile.TemporaryDirectory(prefix="tfdojo-keras-") as aside:
+            whole.save(Path(aside) / "model.keras")
+            data = (Path(aside) / "model.keras").read_bytes()
     except OSError as exc:
         raise TfdojoError(
             f"{dest}: could not write the Keras file ({exc.strerror or exc})"
         ) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+    return write_bytes(dest, data)
 
 
-def export(run, fmt: str, out: str | os.PathLike) -> Path:
+def default_out(run_dir: str | os.PathLike, fmt: str) -> Path:
+    """Where ``tfdojo export RUN`` writes without ``--out``: ``RUN/export/model.tflite``,
+    ``RUN/export/model.keras`` or ``RUN/export/savedmodel/``."""
+    return inside(run_dir, EXPORT_DIR, DEFAULT_NAMES[fmt])
+
+
+def export(run, fmt: str, out: str | os.PathLike | None = None, overwrite: bool = False) -> Path:
     """Write ``run``'s model (a :class:`tfdojo.runs.Run`) as ``fmt`` to ``out``.
 
+    Args:
+        out: the file (folder) to write; ``None``: :func:`default_out`, in the run folder,
+            where an earlier export of tfdojo's is replaced.
+        overwrite: replace an earlier export of tfdojo's at ``out`` (never anything else).
+
     Raises:
-        TfdojoError: an unknown format, or one the model cannot be written in.
+        TfdojoError: an unknown format, one the model cannot be written in, or an ``out``
+            that exists (without ``overwrite``, or not an export of tfdojo's).
     """
     if fmt not in FORMATS:
         raise TfdojoError(f"--format: expected one of {', '.join(FORMATS)}, received {fmt!r}")
-    model = run.model()
+    if out is None:
+        out, overwrite = default_out(run.path, fmt), True
+    prepare(out, {"savedmodel": SAVEDMODEL, "tflite": TFLITE, "keras": KERAS}[fmt], overwrite)
+    model = run.model()  # after the checks of out: they take no time
     if fmt == "savedmodel":
-        return saved_model(model, out)
+        return saved_model(model, out, overwrite)
     if fmt == "tflite":
-        return tflite(model, out)
-    return keras_file(run.model_config(), model.get_weights(), out)
+        return tflite(model, out, overwrite)
+    return keras_file(run.model_config(), model.get_weights(), out, overwrite)

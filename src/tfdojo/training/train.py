@@ -27,6 +27,7 @@ from tfdojo import engines, runs
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.paths import default_data_dir
 from tfdojo.core.precision import resolve_precision
+from tfdojo.core.safe_write import check_name
 from tfdojo.core.text import plural
 from tfdojo.core.tf_setup import configure_tensorflow
 from tfdojo.core.threads import threads as threads_in_force
@@ -96,6 +97,7 @@ def train(
         if cfg.deterministic:
             tf.config.experimental.enable_op_determinism()
         if dist.is_chief:
+            runs.prepare(run_dir, resume=resume)  # new or empty (or the run resumed): no links
             held.enter_context(runs.lock(run_dir))  # no other process writes it meanwhile
         engine = engines.make(cfg, data.train.images, data.train.labels, dist, model_class)
         state, history = None, []
@@ -205,8 +207,13 @@ def resume(
 
 
 def default_run_dir(cfg: TrainConfig) -> Path:
-    """``runs/<model>-<YYYYmmdd-HHMMSS>``."""
-    return Path("runs") / f"{cfg.model.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """``runs/<model>-<YYYYmmdd-HHMMSS>``; the model's name is checked to be one name.
+
+    Raises:
+        TfdojoError: a model name that is not one path component (``../x``, ``/tmp/x``).
+    """
+    name = check_name(cfg.model.name, "model.name")
+    return Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def load_data(data=None, log=print, threads: int | None = None):
@@ -217,5 +224,5 @@ def load_data(data=None, log=print, threads: int | None = None):
         return data
     if data is None and not dataset.exists():
         log(f"no dataset in {default_data_dir()} yet: building it from this machine's fonts")
-        build(default_data_dir(), BuildConfig(), processes=threads)
+        build(default_data_dir(), BuildConfig(), processes=threads, overwrite=True)  # the cache's
     return dataset.load(data)

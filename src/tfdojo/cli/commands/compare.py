@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
-from tfdojo.cli.options import add_command, add_model_code_option, model_classes
+from tfdojo.cli.options import (
+    add_command,
+    add_model_code_option,
+    add_overwrite_option,
+    model_classes,
+)
 
 NAME = "compare"
 NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
@@ -32,7 +37,12 @@ def register(sub) -> None:
     )
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default: 0.05)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--report", metavar="OUT.html", help="also write an HTML report of the pair")
+    p.add_argument(
+        "--report",
+        metavar="OUT.html",
+        help="also write an HTML report of the pair (its PNGs in OUT_files/)",
+    )
+    add_overwrite_option(p, "--report page (and its _files folder)")
     add_model_code_option(p)
     p.set_defaults(func=run)
 
@@ -46,7 +56,7 @@ def run(args) -> int:
         args.run_a, args.run_b, args.data, args.alpha, model_classes(args)
     )
     if args.report:
-        out = write_compare_report(comparison, context, args.report)
+        out, _ = write_compare_report(comparison, context, args.report, args.overwrite)
         context["report"] = str(out)
     if args.json:
         obj = comparison.to_dict()

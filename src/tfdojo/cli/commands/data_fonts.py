@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from tfdojo.cli.options import add_command, add_data_option, add_quiet_option, data_folder
+from tfdojo.cli.options import (
+    add_command,
+    add_data_option,
+    add_overwrite_option,
+    add_quiet_option,
+    data_folder,
+)
 
 
 def register(group) -> None:
@@ -15,9 +21,11 @@ def register(group) -> None:
         example="tfdojo data build --fonts ~/my-fonts --variants 12 --seed 0",
         description="Render the letters A-J from every usable font face found in the system "
         "folders, matplotlib's fonts and any --fonts DIR; curate, split by font family, "
-        "augment the training glyphs; write DIR/notmnist.npz and DIR/manifest.json.",
+        "augment the training glyphs; write DIR/notmnist.npz and DIR/manifest.json. --out DIR "
+        "must be new or empty, or a dataset of tfdojo's with --overwrite.",
     )
     p.add_argument("--out", metavar="DIR", help="output folder (default: the tfdojo cache)")
+    add_overwrite_option(p, "dataset folder")
     p.add_argument(
         "--fonts",
         metavar="DIR",
@@ -78,6 +86,7 @@ def register(group) -> None:
         default="notmnist-grid.png",
         help="the image to write, .png, .pdf or .svg (default: notmnist-grid.png here)",
     )
+    add_overwrite_option(p, "figure")
     p.add_argument(
         "--split",
         default="train",
@@ -120,7 +129,13 @@ def run_build(args) -> int:
         print(f"dataset already built in {out} ({len(ds.train):,} training images); kept")
         return 0
     manifest = build(
-        out, cfg, args.fonts, not args.no_system_fonts, args.threads, progress=not args.quiet
+        out,
+        cfg,
+        args.fonts,
+        not args.no_system_fonts,
+        args.threads,
+        progress=not args.quiet,
+        overwrite=args.overwrite or args.out is None,  # the cache is tfdojo's own
     )
     print(describe(manifest, out))
     print(
@@ -145,11 +160,12 @@ def run_info(args) -> int:
 
 def run_show(args) -> int:
     # imported here: `tfdojo --help` loads no library
-    from tfdojo.core.atomic import save_figure
+    from tfdojo.core.safe_write import check_figure, save_figure
     from tfdojo.data.dataset import load
     from tfdojo.results.plots import sample_grid
 
+    check_figure(args.out, args.overwrite)  # before the data is read
     fig = sample_grid(load(data_folder(args)), args.split, args.per_class, args.seed)
-    path = save_figure(fig, args.out, dpi=110)
+    path = save_figure(fig, args.out, args.overwrite, dpi=110)
     print(f"wrote {path}")
     return 0

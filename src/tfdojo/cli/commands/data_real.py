@@ -3,7 +3,13 @@ dataset, IDX files."""
 
 from __future__ import annotations
 
-from tfdojo.cli.options import add_command, add_data_option, add_quiet_option, data_folder
+from tfdojo.cli.options import (
+    add_command,
+    add_data_option,
+    add_overwrite_option,
+    add_quiet_option,
+    data_folder,
+)
 
 
 def register(group) -> None:
@@ -75,10 +81,12 @@ def register(group) -> None:
         description="Read notMNIST_small/large.tar.gz (never extracted to disk), an extracted "
         "folder of A..J subfolders, or *-images-idx3-ubyte[.gz] files with their labels; skip "
         "and count unreadable, empty, blank or wrong-size images; curate and split by font "
-        "like `tfdojo data build`; write DIR/notmnist.npz and DIR/manifest.json.",
+        "like `tfdojo data build`; write DIR/notmnist.npz and DIR/manifest.json (DIR new or "
+        "empty, or a dataset of tfdojo's with --overwrite).",
     )
     p.add_argument("path", metavar="PATH", help="archive, folder, or IDX images file")
     p.add_argument("--out", metavar="DIR", required=True, help="dataset folder to write")
+    add_overwrite_option(p, "dataset folder")
     p.add_argument(
         "--labels", metavar="FILE", help="IDX labels file (default: found by MNIST naming)"
     )
@@ -98,6 +106,7 @@ def register(group) -> None:
     p.add_argument("--format", choices=["idx"], default="idx", help="output format (idx)")
     p.add_argument("--out", metavar="OUTDIR", help="where to write (default: DIR/idx)")
     p.add_argument("--no-gzip", action="store_true", help="write plain, not gzipped, files")
+    add_overwrite_option(p, "folder of IDX files")
     p.set_defaults(func=run_export)
 
 
@@ -110,7 +119,7 @@ def run_download(args) -> int:
     )
     print(f"notMNIST {args.kind}: {path} ({path.stat().st_size:,} bytes)")
     if args.import_to:
-        return _import(path, args.import_to, args.seed, None, args.quiet)
+        return _import(path, args.import_to, args.seed, None, args.quiet, False)
     print(f"next: tfdojo data import {path} --out DIR")
     return 0
 
@@ -127,15 +136,17 @@ def run_fetch(args) -> int:
 
 
 def run_import(args) -> int:
-    return _import(args.path, args.out, args.seed, args.labels, args.quiet)
+    return _import(args.path, args.out, args.seed, args.labels, args.quiet, args.overwrite)
 
 
-def _import(path, out, seed, labels, quiet) -> int:
+def _import(path, out, seed, labels, quiet, overwrite) -> int:
     # imported here: `tfdojo --help` loads no library
     from tfdojo.data.importer import SKIP_REASONS, import_dataset
     from tfdojo.data.summary import describe
 
-    manifest = import_dataset(path, out, seed=seed, labels=labels, progress=not quiet)
+    manifest = import_dataset(
+        path, out, seed=seed, labels=labels, progress=not quiet, overwrite=overwrite
+    )
     report = manifest["import"]
     print(describe(manifest, out))
     print(f"\nread {report['images']:,} images ({report['format']}) from {report['source']}")
@@ -149,6 +160,6 @@ def run_export(args) -> int:
     # imported here: `tfdojo --help` loads no library
     from tfdojo.data.idx import export_idx
 
-    for path in export_idx(data_folder(args), args.out, gz=not args.no_gzip):
+    for path in export_idx(data_folder(args), args.out, not args.no_gzip, args.overwrite):
         print(f"wrote {path}")
     return 0

@@ -1,8 +1,13 @@
-"""``tfdojo export RUN --format tflite|keras|savedmodel --out PATH``: a model for other tools."""
+"""``tfdojo export RUN --format tflite|keras|savedmodel [--out PATH]``: a model for other tools."""
 
 from __future__ import annotations
 
-from tfdojo.cli.options import add_command, add_model_code_option, model_classes
+from tfdojo.cli.options import (
+    add_command,
+    add_model_code_option,
+    add_overwrite_option,
+    model_classes,
+)
 from tfdojo.training.export import FORMATS
 
 NAME = "export"
@@ -18,11 +23,20 @@ def register(sub) -> None:
         description="Every format takes uint8 images (N, 28, 28), white on black, and gives "
         "the ten probabilities float32 (N, 10), as `tfdojo predict` does. tflite: for "
         "tf.lite.Interpreter (phones, microcontrollers); keras: a .keras file for "
-        "keras.saving.load_model (tfdojo's own models); savedmodel: a folder for TF Serving.",
+        "keras.saving.load_model (tfdojo's own models); savedmodel: a folder for TF Serving. "
+        "Without --out it goes into the run folder: RUN/export/model.tflite, "
+        "RUN/export/model.keras or RUN/export/savedmodel/. An existing --out is replaced "
+        "only with --overwrite, and only if it is an export tfdojo wrote.",
     )
     p.add_argument("run", metavar="RUN", help="a run folder made by `tfdojo train`")
     p.add_argument("--format", required=True, choices=FORMATS, help="what to write")
-    p.add_argument("--out", metavar="PATH", required=True, help="the file (folder) to write")
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        help="the file (folder) to write (default: RUN/export/model.tflite, "
+        "RUN/export/model.keras or RUN/export/savedmodel)",
+    )
+    add_overwrite_option(p, "export")
     add_model_code_option(p)
     p.set_defaults(func=run)
 
@@ -33,6 +47,6 @@ def run(args) -> int:
     from tfdojo.training.export import export
 
     run = open_run(args.run, model_class_for(args.run, model_classes(args)))
-    out = export(run, args.format, args.out)
+    out = export(run, args.format, args.out, args.overwrite)
     print(f"wrote {out} ({args.format})")
     return 0

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tfdojo.cli.options import add_command, add_model_code_option, model_classes
+from tfdojo.cli.options import (
+    add_command,
+    add_model_code_option,
+    add_overwrite_option,
+    model_classes,
+)
 
 NAME = "report"
 NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
@@ -16,10 +21,13 @@ def register(sub) -> None:
         example="tfdojo report runs/cnn && chromium runs/cnn/report/report.html",
         description=(
             "Write one self-contained HTML page (images embedded) and the same figures as PNG "
-            "files next to it: resolved config, training curves, test accuracy with its 95% "
-            "interval, confusion matrix, per-letter accuracy, most-confused pairs, the most "
-            "confident mistakes with their softmax bars, and the logistic templates or the "
-            "first convolution's filters. `tfdojo train` writes it at the end of every run."
+            "files: RUN/report/report.html and RUN/report/*.png, or with --out DIR/page.html, "
+            "DIR/page.html and DIR/page_files/*.png (an existing one is replaced only with "
+            "--overwrite, and only if tfdojo wrote it). It shows the resolved config, training "
+            "curves, test accuracy with its 95% interval, confusion matrix, per-letter "
+            "accuracy, most-confused pairs, the most confident mistakes with their softmax "
+            "bars, and the logistic templates or the first convolution's filters. "
+            "`tfdojo train` writes it at the end of every run."
         ),
     )
     p.add_argument("run", metavar="RUN", help="a finished run folder made by `tfdojo train`")
@@ -28,6 +36,7 @@ def register(sub) -> None:
         metavar="OUT.html",
         help="where to write the page (default: RUN/report/report.html)",
     )
+    add_overwrite_option(p, "page (and its _files folder)")
     p.add_argument(
         "--data",
         metavar="PATH",
@@ -43,7 +52,8 @@ def run(args) -> int:
     from tfdojo.runs import model_class_for
 
     cls = model_class_for(args.run, model_classes(args))
-    out = write_report(Scored.from_folder(args.run, args.data, cls), out=args.out)
+    scored = Scored.from_folder(args.run, args.data, cls)
+    out, figures = write_report(scored, out=args.out, overwrite=args.overwrite)
     print(f"report: {out}")
-    print(f"figures: {out.parent}/*.png")
+    print(f"figures: {figures}/*.png")
     return 0

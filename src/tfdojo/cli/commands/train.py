@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tfdojo.cli.options import add_command, add_quiet_option
+from tfdojo.cli.options import add_command, add_overwrite_option, add_quiet_option
 from tfdojo.engines.replicated import (
     DEFAULT_TIMEOUT,
     STRATEGIES,
@@ -57,7 +57,7 @@ def register(sub) -> None:
         default=[],
         help="override one setting, e.g. lr=0.1 or model.hidden=512,256 (repeatable)",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    add_overwrite_option(p, "run folder")
     p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")
     p.add_argument("--engine", choices=["tensorflow", "numpy"], help="default: tensorflow")
     p.add_argument("--epochs", metavar="N", help="passes over the training set")

@@ -2,7 +2,7 @@
 
 Figures are built on :class:`matplotlib.figure.Figure` directly, never through
 ``pyplot``: no global figure registry, no GUI backend, nothing shown. Save one with
-:func:`tfdojo.core.atomic.save_figure`. Colours are shared by every figure:
+:func:`tfdojo.core.safe_write.save_figure`. Colours are shared by every figure:
 
 - train is blue, valid is orange (curves);
 - right is green, wrong is red (bars and labels);

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from tfdojo.core.atomic import ensure_dir, write_json, write_text
+from tfdojo.core.atomic import write_json, write_text
+from tfdojo.core.safe_write import inside
 from tfdojo.results.page import e, img, page, text_section
 from tfdojo.results.plots import figure_png
 from tfdojo.teaching.lessons.tables import _notes, format_table, header, markdown_table, table_rows
-from tfdojo.teaching.lessons.variants import Context, Row
+from tfdojo.teaching.lessons.variants import Context, Row, lesson_folder
 
 
 @dataclasses.dataclass
@@ -31,10 +32,11 @@ class LessonResult:
 
 
 def write_outputs(ctx: Context, result: LessonResult) -> Path:
-    """Write ``results.json``, ``results.md`` and ``index.html`` into ``ctx.out``."""
-    ensure_dir(ctx.out)
+    """Write ``results.json``, ``results.md`` and ``index.html`` into ``ctx.out`` (a lesson
+    folder: :func:`~tfdojo.teaching.lessons.variants.lesson_folder`)."""
+    out = lesson_folder(ctx)
     write_json(
-        ctx.out / "results.json",
+        inside(out, "results.json"),
         {
             "lesson": result.number,
             "title": result.title,
@@ -51,10 +53,8 @@ def write_outputs(ctx: Context, result: LessonResult) -> Path:
     md += ["## Results", "", markdown_table(result.rows, ctx.quick, result.real), ""]
     md += [f"- {r.label}: {r.versus_detail}" for r in result.rows if r.versus_detail]
     md += ["", f"Total time: {result.seconds:.0f} s ({'quick' if ctx.quick else 'full'} lesson)."]
-    write_text(ctx.out / "results.md", "\n".join(md) + "\n")
-    index = ctx.out / "index.html"
-    write_text(index, render_page(ctx, result))
-    return index
+    write_text(inside(out, "results.md"), "\n".join(md) + "\n")
+    return write_text(inside(out, "index.html"), render_page(ctx, result))
 
 
 def render_page(ctx: Context, result: LessonResult) -> str:

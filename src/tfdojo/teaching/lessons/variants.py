@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from tfdojo import runs
+from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_write import Output, inside, is_marked, mark, prepare
 from tfdojo.core.tf_setup import quiet_tensorflow
 from tfdojo.data.dataset import Dataset
 from tfdojo.results.report import WriteReport
@@ -38,6 +40,27 @@ class Context:
     root: Path | None = None  # the folder of every lesson (to reuse earlier lessons' runs)
     threads: int | None = None  # TensorFlow's threads (None: every core)
     real: RealSet | None = None  # images every row is also scored on (--real)
+
+
+LESSON = Output(
+    "lesson",
+    "a lesson folder",
+    names=frozenset({"runs", "results.json", "results.md", "index.html"}),
+)
+"""``OUT/lessonN``: its ``.tfdojo`` marker, or (written before markers) only a lesson's files."""
+
+
+def lesson_folder(ctx: Context) -> Path:
+    """``ctx.out`` made ready: new or empty (then marked as a lesson's), or a lesson folder
+    tfdojo wrote, which each run of the lesson updates; never another folder, nor a link.
+
+    Raises:
+        TfdojoError: ``ctx.out`` holds something else.
+    """
+    out = prepare(ctx.out, LESSON, overwrite=True)
+    if not is_marked(out, LESSON.kind):
+        mark(ensure_dir(out), LESSON.kind)
+    return out
 
 
 @dataclasses.dataclass
@@ -115,7 +138,7 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
     cfg = make_config(v.model, sets=[*v.sets, f"epochs={v.epochs}"])
     if cfg.batch_size > n:
         cfg = make_config(v.model, sets=[*v.sets, f"epochs={v.epochs}", f"batch_size={n}"])
-    run_dir = ctx.out / "runs" / v.key
+    run_dir = inside(lesson_folder(ctx), "runs", v.key)
     runs.prepare(run_dir, overwrite=True)
     ctx.log(f"  training {v.label}: {v.model}, {n:,} images, {cfg.epochs} epochs ...")
     start = time.perf_counter()

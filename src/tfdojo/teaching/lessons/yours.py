@@ -20,7 +20,7 @@ from pathlib import Path
 from tfdojo import models
 from tfdojo.core.tf_setup import configure_tensorflow
 from tfdojo.results.compare import compare_predictions, verdicts
-from tfdojo.results.report import REPORT_DIR, REPORT_NAME
+from tfdojo.results.output import REPORT_DIR, REPORT_NAME
 from tfdojo.teaching.lessons.variants import Context, Row, Variant, train_variant
 
 
