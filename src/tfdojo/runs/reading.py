@@ -58,11 +58,13 @@ class Run:
         return self.model_config().kind
 
     def model_config(self):
-        """The architecture, from ``config.json``, checked like any config."""
-
-        return config_lib.replace(
-            ModelConfig(), self.config["model"], where=str(self.path / "config.json")
-        )
+        """The architecture, from ``config.json``, checked like any config (within
+        :class:`ModelConfig`'s bounds) before anything is built or read."""
+        where = str(self.path / "config.json")
+        try:
+            return config_lib.replace(ModelConfig(), self.config["model"], where=where)
+        except TfdojoError as exc:
+            raise TfdojoError(str(exc) if where in str(exc) else f"{where}: {exc}") from None
 
     def model(self):
         """The trained model: rebuilt by tfdojo from ``config.json``, weights from
@@ -139,7 +141,9 @@ def open_run(run_dir: str | os.PathLike, model_class=None, model=None) -> Run:
         )
     metrics = read_json(run_dir / "metrics.json", "metrics")
     check_metrics(run_dir / "metrics.json", metrics)
-    return Run(run_dir, config, metrics, read_history(run_dir), model_class, model)
+    run = Run(run_dir, config, metrics, read_history(run_dir), model_class, model)
+    run.model_config()  # within ModelConfig's bounds, checked before anything is built
+    return run
 
 
 def _rebuild(run_dir: Path, model_cfg, model_class=None):
@@ -170,7 +174,7 @@ def _rebuild(run_dir: Path, model_cfg, model_class=None):
         if not np.isfinite(value).all():
             bad = int(value.size - np.isfinite(value).sum())
             raise TfdojoError(
-                f"RUN: {path}: {name} holds {bad:,} NaN or infinite values of {value.size:,}; "
+                f"{path}: {name} holds {bad:,} NaN or infinite values of {value.size:,}; "
                 "refused (the model's answers would be NaN)"
             )
     if model is None:
@@ -202,7 +206,7 @@ def _check_fits(path: Path, headers: Headers, expected: dict[str, tuple[int, ...
                 f"{shape}, received {tuple(got)})"
             )
         if dtype.kind != "f":
-            raise TfdojoError(f"RUN: {path}: {name} expects floats, received dtype {dtype}")
+            raise TfdojoError(f"{path}: {name} expects floats, received dtype {dtype}")
 
 
 def _short(names: list[str]) -> str:
