@@ -198,7 +198,7 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
     """
     d = resolve(path)
     npz, man = d / NPZ_NAME, d / MANIFEST_NAME
-    if not npz.is_file():
+    if not npz.exists():  # a FIFO or a device exists: read_npz refuses it in one line
         hint = (
             "run `tfdojo data build`"
             if path is None
