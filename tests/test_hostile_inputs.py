@@ -518,3 +518,17 @@ def test_odd_idx_headers_are_one_line(run, tmp_path, capsys, dims, data, message
     with pytest.raises(TfdojoError) as caught:
         load_real(images)
     assert str(caught.value).startswith(f"{images}: {message}")
+
+
+def test_resume_refuses_a_checkpoint_that_is_a_fifo(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "--data", str(tiny_dataset), "--model", "logistic", "--out", str(out)]
+    assert main([*argv, "--epochs", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    fifo = replace_file(out / "ckpt" / "checkpoint", "fifo")  # TensorFlow opens it by name
+    resume = ["train", "--out", str(out), "--resume", "--epochs", "2", "--no-progress"]
+    assert finishes(lambda: main(resume), fifo) == 2
+    assert capsys.readouterr().err == (
+        f"tfdojo: error: {fifo}: is a named pipe (FIFO); expected a checkpoint file of at most "
+        "2,147,483,648 bytes\n"
+    )

@@ -65,15 +65,9 @@ class TooLarge(TfdojoError):
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"))
+    kinds += ((stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
 
 
 class _Capped(io.RawIOBase):
@@ -102,12 +96,6 @@ class _Capped(io.RawIOBase):
             return 0
         view = memoryview(buffer).cast("B")
         return self._f.readinto(view[:room] if len(view) > room else view)
-
-    def readall(self) -> bytes:
-        chunks = []
-        while chunk := self.read(MiB):
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         return self._f.seek(offset, whence)
@@ -174,7 +162,7 @@ def read_bytes(path: str | os.PathLike, max_bytes: int, what: str = "a file") ->
     """The bytes of a regular file of at most ``max_bytes`` (see :func:`open_regular`)."""
     with open_regular(path, max_bytes, what) as f:
         try:
-            return f.read()
+            return b"".join(iter(lambda: f.read(MiB), b""))
         except OSError as exc:
             raise TfdojoError(
                 f"{os.fspath(path)}: cannot read it ({exc.strerror or exc})"
@@ -346,13 +334,11 @@ def load_npz(
 ) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` file, read as data only, every header checked first.
 
-    In order, before any array is read: the file is a regular file of at most
-    ``max_bytes`` plus 1 MiB; its zip directory is at most :data:`MAX_ZIP_DIRECTORY_BYTES`;
-    its entries are ``.npy`` files, each once, whose sizes sum to at most ``max_bytes``;
-    each entry's header gives a plain numeric dtype (no objects, strings, structures,
-    complex numbers or dates) and a shape that needs exactly the entry's bytes; then
-    ``check(headers)`` (the caller's: e.g. the shapes a model needs) raises if they will
-    not do. Only then are the arrays read.
+    Before any array is read: a regular file of at most ``max_bytes`` + 1 MiB; a zip
+    directory of at most :data:`MAX_ZIP_DIRECTORY_BYTES`; ``.npy`` entries only, each once,
+    of at most ``max_bytes`` in all; each header a plain numeric dtype (no objects, strings,
+    records, complex numbers, dates) and a shape needing exactly the entry's bytes; then the
+    caller's ``check(headers)`` (the shapes a model needs, say).
 
     Args:
         damaged_hint: added to the message about a damaged file (``"; build it again"``).
@@ -431,6 +417,21 @@ def describe_head(head: bytes) -> str:
     return f"binary data starting {head[:8].hex(' ')}"
 
 
+def check_folder(folder: str | os.PathLike, max_bytes: int, what: str = "a file") -> None:
+    """Refuse a folder holding anything but folders and regular files of at most ``max_bytes``:
+    for a library that opens the files by name itself (TensorFlow's checkpoints)."""
+    for root, _dirs, files in os.walk(folder):
+        for path in (os.path.join(root, name) for name in sorted(files)):
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                raise TfdojoError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+            regular = stat.S_ISREG(st.st_mode)
+            if not regular or st.st_size > max_bytes:
+                got = f"{st.st_size:,} bytes" if regular else f"is {_kind(st.st_mode)}"
+                raise TfdojoError(f"{path}: {got}; expected {what} of at most {max_bytes:,} bytes")
+
+
 def is_regular(path: str | os.PathLike) -> bool:
     """Whether ``path`` is (after links) a regular file: for listing a folder, where a FIFO or
     a device is skipped; reading still goes through :func:`open_regular`."""
@@ -438,4 +439,3 @@ def is_regular(path: str | os.PathLike) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
         return False
-
