@@ -532,3 +532,20 @@ def test_resume_refuses_a_checkpoint_that_is_a_fifo(tiny_dataset, tmp_path, caps
         f"tfdojo: error: {fifo}: is a named pipe (FIFO); expected a checkpoint file of at most "
         "2,147,483,648 bytes\n"
     )
+
+
+def test_special_files_among_letter_folders_are_skipped_as_unreadable(tmp_path):
+    from tfdojo.data.importer import load_images
+
+    from .test_import import notmnist_files
+
+    root = tmp_path / "letters"
+    for name, data in notmnist_files("letters")[:12]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    fifo = replace_file(root / "A" / "pipe.png", "fifo")
+    replace_file(root / "B" / "zero.png", "zero")
+    images, _, _, report = finishes(lambda: load_images(root), fifo)
+    assert len(images) == 12
+    assert report["skipped"] == {"unreadable": 2}
+    assert report["skipped_examples"]["unreadable"] == ["A/pipe.png", "B/zero.png"]

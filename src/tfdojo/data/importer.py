@@ -257,7 +257,7 @@ def _folder_items(root: Path) -> Iterator[tuple[str, str | None, bytes | str]]:
         if letter is None:
             continue
         for f in sorted(sub.rglob("*")):
-            if not f.is_file() or f.name.startswith("."):
+            if f.is_dir() or f.name.startswith("."):  # a FIFO or a device: "unreadable"
                 continue
             yield f"{letter}/{f.relative_to(sub).as_posix()}", letter, _read_image_file(f)
 
