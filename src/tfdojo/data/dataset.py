@@ -10,10 +10,12 @@
 half-replaced pair (an interrupted write) is detected on load, and a manifest without
 them is refused.
 
-:func:`load` opens a folder from anywhere as data, never as code: it reads the npz's
-zip entries itself, refusing arrays of Python objects (pickles, what ``np.load``'s
-``allow_pickle=False`` refuses), sizes over :data:`MAX_NPZ_BYTES`, and any ``.npy``
-header whose shape does not match its data, before allocating anything.
+:func:`load` opens a folder from anywhere as data, never as code: both files are read
+through :mod:`tfdojo.core.safe_read` (regular files only: a FIFO or a device is refused
+at once), which reads the npz's zip entries itself, refusing arrays of Python objects
+(pickles, what ``np.load``'s ``allow_pickle=False`` refuses) and other non-numeric dtypes,
+sizes over :data:`MAX_NPZ_BYTES`, and any ``.npy`` header whose shape does not match its
+data, before allocating anything.
 """
 
 from __future__ import annotations
