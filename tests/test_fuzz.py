@@ -1,4 +1,4 @@
-"""Fuzz the parsers of untrusted files: a valid result or one TfdojoError, in bounded memory.
+"""Fuzz the readers of untrusted files: a valid result or one TfdojoError, in bounded memory.
 
 Each target gets inputs made to be nearly right (valid files, then cut, flipped, or
 with headers claiming any size or type) and checks, per example:
@@ -8,8 +8,10 @@ with headers claiming any size or type) and checks, per example:
 - the process's peak resident memory grows by less than :data:`MEMORY_BOUND`
   (:data:`IMAGE_MEMORY_BOUND` for pictures, which may be decoded up to the pixel cap).
 
-In CI the examples are derandomized (the same every run), 1,000 to 1,500 per target:
-all four take about 25 s on two idle cores, well within a minute. Fuzz longer, with fresh
+In CI the examples are derandomized (the same every run), 400 to 1,500 per target:
+the four file parsers take about 25 s on two idle cores, the run folders (every file of one,
+opened as every command opens a run, the model rebuilt and asked) 10 s more, and 10 s to
+import TensorFlow once. Fuzz longer, with fresh
 random examples, by giving a number: ``TFDOJO_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py``.
 """
 
@@ -24,6 +26,7 @@ import os
 import struct
 import tarfile
 import warnings
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -355,3 +358,128 @@ def test_fuzz_predict_framing(data):
     framed = check(lambda: frame_image(open_image(data)), IMAGE_MEMORY_BOUND)
     if framed is not None:
         assert framed.shape == (28, 28) and framed.dtype == np.uint8
+
+
+# -- run folders: config.json, metrics.json, history.json, weights.npz ------------------------
+
+RUN_FILES = ("config", "metrics", "history", "weights")
+NASTY_MODEL_VALUES = [600_000, 10**8, 100, 0, -1, 28, 29, "5", [1] * 20, [1024, 1024], [[1]]]
+NASTY_MODEL_VALUES += [1e308, True, None, "SAME", "x" * 40]
+NASTY_NUMBERS = [1e308, -1e308, -1, 2, 0.5, 10**30, "abc", [0.1, 0.2, 0.3], ["a", "b"], None]
+NASTY_NUMBERS += [[0.9, 0.1], [0.1, 0.9], {"A": 2}, {"A": None}, True, 3]
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory):
+    """A finished run folder's files, made without training (an MLP of 16 hidden units),
+    and TensorFlow imported once, so that examples measure only what they read."""
+    from tfdojo.core.tf_setup import configure_tensorflow
+    from tfdojo.core.typed_config import to_dict
+    from tfdojo.models import build
+    from tfdojo.models.shapes import weight_shapes
+    from tfdojo.training.train import make_config
+
+    configure_tensorflow()
+    cfg = make_config("mlp", sets=["model.hidden=16", "epochs=2"])
+    build(cfg.model).predict_proba(np.zeros((1, 28, 28), np.uint8))  # warm every code path
+    config = {**to_dict(cfg), "data": {"path": None, "sha256": {"train_images": "0" * 64}}}
+    metrics = {
+        "created_by": "tfdojo",
+        "model": "mlp",
+        "params": 12_890,
+        "epochs": 2,
+        "test_n": 40,
+        "test_correct": 30,
+        "test_accuracy": 0.75,
+        "valid_accuracy": 0.8,
+        "test_ci95": [0.6, 0.86],
+        "test_per_class": dict.fromkeys("ABCDEFGHIJ", 0.75),
+        "train_seconds": 1.5,
+    }
+    row = {"epoch": 1, "train_loss": 1.2, "valid_loss": 1.1, "train_accuracy": 0.5}
+    row.update(valid_accuracy=0.6, lr=0.05, examples_per_second=900.0, seconds=0.5)
+    history = {"epochs": [row, {**row, "epoch": 2, "train_loss": 0.9}]}
+    rng = np.random.default_rng(0)
+    weights = {
+        k: rng.normal(0, 0.1, shape).astype(np.float32)
+        for k, shape in weight_shapes(cfg.model).items()
+    }
+    return {"config": config, "metrics": metrics, "history": history, "weights": weights}
+
+
+@st.composite
+def run_folders(draw, good: dict) -> dict[str, bytes]:
+    """A run folder's four files, one of them changed: a field of any JSON value or a nasty
+    one, text cut or flipped, or weights of any dtype, shape or name, or a damaged npz."""
+    files = {k: json.loads(json.dumps(good[k])) for k in ("config", "metrics", "history")}
+    target = draw(st.sampled_from(RUN_FILES))
+    weights = dict(good["weights"])
+    how = draw(st.sampled_from(["field", "field", "field", "raw"]))
+    if target == "config" and how == "field":
+        key = draw(st.sampled_from(["conv_depths", "conv_patches", "hidden", "pools", "name"]))
+        key = draw(st.sampled_from([key, "source", "conv_strides", "conv_padding"]))
+        files["config"]["model"][key] = draw(st.one_of(st.sampled_from(NASTY_MODEL_VALUES), JSON))
+        if key != "hidden" and draw(st.booleans()):
+            files["config"]["model"]["conv_depths"] = [4]
+    elif target == "metrics" and how == "field":
+        key = draw(st.sampled_from(["test_ci95", "test_accuracy", "test_per_class", "test_n"]))
+        key = draw(st.sampled_from([key, "valid_accuracy", "epochs", "params", "created_by"]))
+        files["metrics"][key] = draw(st.one_of(st.sampled_from(NASTY_NUMBERS), JSON))
+    elif target == "history" and how == "field":
+        rows = files["history"]["epochs"]
+        key = draw(st.sampled_from([*rows[0], "epochs"]))
+        value = draw(st.one_of(st.sampled_from([*NASTY_NUMBERS, "3", 1.5]), JSON))
+        if key == "epochs":
+            files["history"]["epochs"] = value
+        else:
+            rows[draw(st.integers(0, 1))][key] = value
+    elif target == "weights" and how == "field":
+        key = draw(st.sampled_from([*weights, "extra.w"]))
+        weights[key] = draw(odd_arrays())
+    raw = {k: json.dumps(v).encode() for k, v in files.items()}
+    raw["weights"] = npz_of(weights)
+    if target == "weights" and how == "field" and draw(st.booleans()):  # a header claiming GBs
+        claim = draw(st.sampled_from([(784, 10**6), (10**9,), (784, 16), (-1, 16), (16, 784)]))
+        raw["weights"] = npz_claiming(weights, draw(st.sampled_from(sorted(weights))), claim)
+    if how == "raw":
+        raw[target] = draw(damaged(raw[target]))
+    return raw
+
+
+def npz_claiming(arrays: dict[str, np.ndarray], key: str, shape: tuple) -> bytes:
+    """An npz of ``arrays`` whose ``key`` has a .npy header claiming ``shape`` (of float32),
+    deflated, its data left as it was."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, a in arrays.items():
+            npy = io.BytesIO()
+            np.save(npy, a)
+            data = npy.getvalue()
+            if name == key:
+                header = repr({"descr": "<f4", "fortran_order": False, "shape": shape}).encode()
+                header += b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+                data = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + a.tobytes()
+            zf.writestr(f"{name}.npy", data)
+    return buf.getvalue()
+
+
+def open_and_use(d: Path) -> np.ndarray:
+    """What every command does with a run: list it, open it, rebuild it, score an image."""
+    from tfdojo import runs
+
+    assert "\n" in runs.format_runs(runs.list_runs(d.parent))  # never raises: errors are rows
+    return runs.open_run(d).predict_proba(np.zeros((1, 28, 28), np.uint8))
+
+
+@fuzz(ci_examples=400)
+@given(data=st.data())
+def test_fuzz_run_folders(tmp_path_factory, good_run, data):
+    raw = data.draw(run_folders(good_run))
+    d = tmp_path_factory.getbasetemp() / "fuzz-runs" / "run"
+    d.mkdir(parents=True, exist_ok=True)
+    for name, content in raw.items():
+        (d / ("weights.npz" if name == "weights" else f"{name}.json")).write_bytes(content)
+    probabilities = check(lambda: open_and_use(d))
+    if probabilities is not None:
+        assert probabilities.shape == (1, 10) and np.isfinite(probabilities).all()
+        assert abs(float(probabilities.sum()) - 1) < 1e-4

@@ -95,7 +95,7 @@ def test_invalid_model_configs_are_refused():
     base = models.get("cnn_course").model
     with pytest.raises(TfdojoError, match="conv_patches: expected 1 value or 2"):
         replace(base, {"conv_patches": "3,3,3"})
-    with pytest.raises(TfdojoError, match="hidden: expected whole numbers >= 1"):
+    with pytest.raises(TfdojoError, match=r"hidden: expected whole numbers from 1 to 32,768"):
         replace(base, {"hidden": "0"})
     with pytest.raises(TfdojoError, match=r"^model: conv2: patch: .*\(patch <= 5\), received 9$"):
         replace(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import MissingFile, read_text
 
 T = TypeVar("T")
 
@@ -172,16 +173,25 @@ def parse_sets(sets: list[str] | None) -> dict[str, str]:
     return out
 
 
+MAX_TOML_BYTES = 1 << 20
+"""Largest TOML config read: 1 MiB (a config sets a few dozen keys: a few KB)."""
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML config file; a clear error if it is missing or malformed."""
+    """Read a TOML config file (a regular UTF-8 file of at most :data:`MAX_TOML_BYTES`);
+    a clear error if it is missing, not a regular file, too large or malformed."""
     path = Path(path)
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
+        text = read_text(path, MAX_TOML_BYTES, "a TOML config file")
+        return tomllib.loads(text)
+    except MissingFile:
         raise TfdojoError(f"--config: {path} does not exist") from None
+    except TfdojoError as exc:
+        raise TfdojoError(f"--config: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise TfdojoError(f"--config: {path} is not valid TOML ({exc})") from None
+    except RecursionError:
+        raise TfdojoError(f"--config: {path} is not valid TOML (nested too deeply)") from None
 
 
 def layered(base: T, toml_path: str | Path | None = None, sets: list[str] | None = None) -> T:

@@ -22,6 +22,7 @@ check the gzip CRC (or the bzip2/xz check) of everything before.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
@@ -32,6 +33,7 @@ from pathlib import PurePosixPath
 from typing import BinaryIO
 
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import MissingFile, open_regular
 
 MAX_MEMBER_BYTES = 1 << 20
 """Largest archive entry tfdojo reads: 1 MiB; a larger one is refused from its header.
@@ -41,6 +43,10 @@ notMNIST's images are 28x28 PNGs of a few hundred bytes. Even stored uncompresse
 so 1 MiB is a hundred times what a real image could need, while a hostile entry (3 GiB
 of zeros is 3 MB gzipped) can cost at most 1 MiB of memory.
 """
+
+MAX_ARCHIVE_BYTES = 8 << 30
+"""Largest archive opened: 8 GiB. notMNIST_large.tar.gz is 250 MB (about 1 GB as a plain
+tar); the archive is read as a stream, so this bounds time, not memory."""
 
 MAX_HEADER_BYTES = 64 << 10
 """Most bytes the headers of one entry may take: 64 KiB.
@@ -109,21 +115,30 @@ def iter_files(path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
     a damaged archive raises, at the latest, once every file has been yielded.
 
     Args:
-        path: a ``.tar``, ``.tar.gz``, ``.tgz``, ``.tar.bz2`` or ``.tar.xz`` file.
+        path: a ``.tar``, ``.tar.gz``, ``.tgz``, ``.tar.bz2`` or ``.tar.xz`` file: a
+            regular file (a FIFO or a device is refused) of at most
+            :data:`MAX_ARCHIVE_BYTES`.
 
     Raises:
-        TfdojoError: missing file, not a tar archive (e.g. an HTML error page saved
-            under the archive's name), truncated or corrupt archive, unsafe entry.
+        TfdojoError: missing file, not a regular file, not a tar archive (e.g. an HTML
+            error page saved under the archive's name), truncated or corrupt archive,
+            unsafe entry.
     """
     archive = os.fspath(path)
-    _check_readable(archive)
     try:
-        with _decompressed(archive) as raw:
-            yield from _read_entries(_MeteredStream(raw, archive), archive)
-    except TfdojoError:
-        raise
-    except (EOFError, OSError, zlib.error, lzma.LZMAError, tarfile.TarError) as exc:
-        raise TfdojoError(f"{archive}: {_describe(archive, exc)}") from None
+        f = open_regular(archive, MAX_ARCHIVE_BYTES, "a notMNIST .tar.gz archive")
+    except MissingFile:
+        raise TfdojoError(f"{archive}: no such file; expected a notMNIST .tar.gz archive") from None
+    with f:
+        head = f.read(512)
+        f.seek(0)
+        try:
+            with _decompressed(f, head) as raw:
+                yield from _read_entries(_MeteredStream(raw, archive), archive)
+        except TfdojoError:
+            raise
+        except (EOFError, OSError, zlib.error, lzma.LZMAError, tarfile.TarError) as exc:
+            raise TfdojoError(f"{archive}: {_describe(head, exc)}") from None
 
 
 class _MeteredStream:
@@ -219,40 +234,18 @@ def _check_end(stream: _MeteredStream, offset: int, entries: int, archive: str) 
             )
 
 
-def _decompressed(archive: str) -> BinaryIO:
+def _decompressed(f: BinaryIO, head: bytes) -> BinaryIO:
     """The archive's uncompressed byte stream, by its first bytes (gzip, bzip2, xz or none)."""
-    kind = _compression(archive)
-    if kind == "gz":
-        return gzip.GzipFile(archive, "rb")
-    if kind == "bz2":
-        return bz2.BZ2File(archive, "rb")
-    if kind == "xz":
-        return lzma.LZMAFile(archive, "rb")
-    return open(archive, "rb")
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=f, mode="rb")
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(f, "rb")
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(f, "rb")
+    return contextlib.nullcontext(f)
 
 
-def _compression(archive: str) -> str | None:
-    with open(archive, "rb") as f:
-        head = f.read(6)
-    for name, magic in (("gz", b"\x1f\x8b"), ("bz2", b"BZh"), ("xz", b"\xfd7zXZ\x00")):
-        if head.startswith(magic):
-            return name
-    return None
-
-
-def _check_readable(archive: str) -> None:
-    if not os.path.exists(archive):
-        raise TfdojoError(f"{archive}: no such file; expected a notMNIST .tar.gz archive")
-    if os.path.isdir(archive):
-        raise TfdojoError(f"{archive}: is a folder; expected a .tar.gz archive")
-
-
-def _describe(archive: str, exc: BaseException) -> str:
-    try:
-        with open(archive, "rb") as f:
-            head = f.read(512)
-    except OSError:
-        head = b""
+def _describe(head: bytes, exc: BaseException) -> str:
     if looks_like_html(head):
         return (
             "is an HTML page, not a tar archive (a failed download? delete it and download again)"

@@ -10,10 +10,12 @@
 half-replaced pair (an interrupted write) is detected on load, and a manifest without
 them is refused.
 
-:func:`load` opens a folder from anywhere as data, never as code: it reads the npz's
-zip entries itself, refusing arrays of Python objects (pickles, what ``np.load``'s
-``allow_pickle=False`` refuses), sizes over :data:`MAX_NPZ_BYTES`, and any ``.npy``
-header whose shape does not match its data, before allocating anything.
+:func:`load` opens a folder from anywhere as data, never as code: both files are read
+through :mod:`tfdojo.core.safe_read` (regular files only: a FIFO or a device is refused
+at once), which reads the npz's zip entries itself, refusing arrays of Python objects
+(pickles, what ``np.load``'s ``allow_pickle=False`` refuses) and other non-numeric dtypes,
+sizes over :data:`MAX_NPZ_BYTES`, and any ``.npy`` header whose shape does not match its
+data, before allocating anything.
 """
 
 from __future__ import annotations
@@ -21,21 +23,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import os
-import warnings
-import zipfile
-import zlib
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from tfdojo import LETTERS
 from tfdojo.core.atomic import atomic_open, ensure_dir, json_default, write_json
-from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.core.errors import TfdojoError
 from tfdojo.core.paths import default_data_dir
-from tfdojo.data.files import read_into
+from tfdojo.core.safe_read import MissingFile, json_type, load_npz, read_json
 
 SPLITS = ("train", "valid", "test")
 NPZ_NAME = "notmnist.npz"
@@ -48,8 +46,11 @@ MAX_NPZ_BYTES = 2 << 30
 The real notMNIST_large, imported, is 420 MB of arrays; a font build is 150 MB.
 """
 
-MAX_MANIFEST_BYTES = 64 << 20
-"""Largest manifest.json read: 64 MiB (notMNIST_large's, with 50,000 font names, is 2 MB)."""
+MAX_MANIFEST_BYTES = 16 << 20
+"""Largest manifest.json read: 16 MiB (notMNIST_large's, with 50,000 font names, is 2 MB).
+
+Parsed JSON can take 20 times its text in memory (``[{},{},...]``), so the cap is kept low.
+"""
 
 MANIFEST_FIELDS: dict[str, Any] = {
     "fonts": list,
@@ -199,7 +200,7 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
     """
     d = resolve(path)
     npz, man = d / NPZ_NAME, d / MANIFEST_NAME
-    if not npz.is_file():
+    if not npz.exists():  # a FIFO or a device exists: read_npz refuses it in one line
         hint = (
             "run `tfdojo data build`"
             if path is None
@@ -234,37 +235,21 @@ def load(path: str | os.PathLike | None = None, verify: bool = True) -> Dataset:
 
 
 def read_manifest(man: Path) -> dict[str, Any]:
-    """A dataset's ``manifest.json`` as a dict; one line for anything else (missing, too
-    large, not JSON, nested too deeply, not an object)."""
+    """A dataset's ``manifest.json`` as a dict; one line for anything else (missing, not a
+    regular file, over :data:`MAX_MANIFEST_BYTES`, not JSON, nested too deeply, not an object)."""
     try:
-        size = man.stat().st_size
-        if size > MAX_MANIFEST_BYTES:
-            raise TfdojoError(
-                f"{man}: {size:,} bytes; expected a manifest of at most {MAX_MANIFEST_BYTES:,}"
-            )
-        manifest = json.loads(man.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return read_json(man, MAX_MANIFEST_BYTES, "a JSON object (a tfdojo manifest)")
+    except MissingFile:
         raise TfdojoError(
             f"{man}: missing; the dataset is incomplete, build or import it again"
         ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TfdojoError(f"{man}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise TfdojoError(f"{man}: not valid JSON (nested too deeply)") from None
-    except OSError as exc:
-        raise TfdojoError(f"{man}: cannot read ({exc.strerror or exc})") from None
-    if not isinstance(manifest, dict):
-        raise TfdojoError(
-            f"{man}: expected a JSON object (a tfdojo manifest), received a {_json_type(manifest)}"
-        )
-    return manifest
 
 
 def _verify(arrays: dict[str, np.ndarray], manifest: dict[str, Any], npz: Path, man: Path):
     """Every array must have its sha256 in the manifest, and match it."""
     expected = manifest.get("sha256")
     if not isinstance(expected, dict):
-        received = "nothing" if expected is None else f"a {_json_type(expected)}"
+        received = "nothing" if expected is None else f"a {json_type(expected)}"
         raise TfdojoError(
             f"{man}: 'sha256': expected an object giving the sha256 of every array, received "
             f"{received}; refused unverified"
@@ -344,107 +329,17 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
-
-
 # -- reading the npz -----------------------------------------------------------------------------
-
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_NPY_MAGIC = b"\x93NUMPY"
 
 
 def read_npz(npz: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` file, read as data only.
-
-    Each ``.npy`` entry's header is checked before its data is read: arrays of Python
-    objects are refused (their data is a pickle, code that would run on load), and the
-    shape and dtype must account for exactly the entry's size, so nothing is allocated
-    that the file does not hold. The sizes in the zip's directory are checked first,
-    against :data:`MAX_NPZ_BYTES`.
+    """The arrays of a dataset's ``.npz``, read as data only (by
+    :func:`tfdojo.core.safe_read.load_npz`): every ``.npy`` header is checked before any
+    array is read, Python objects and other non-numeric dtypes are refused, and the sizes in
+    the zip's directory must sum to at most :data:`MAX_NPZ_BYTES`.
 
     Raises:
         TfdojoError: not an npz (zip) file, a damaged one, an entry that is not a plain
             numeric ``.npy`` array, or too large.
     """
-    npz = Path(npz)
-    try:
-        with open(npz, "rb") as f:
-            head = f.read(16)
-        if not head.startswith(_ZIP_MAGIC):
-            raise TfdojoError(f"{npz}: expected an npz (zip) file, received {_what(head)}")
-        with zipfile.ZipFile(npz) as zf:
-            infos = zf.infolist()
-            total = sum(info.file_size for info in infos)
-            if total > MAX_NPZ_BYTES:
-                raise TfdojoError(
-                    f"{npz}: arrays of {total:,} bytes once unzipped; expected at most "
-                    f"{MAX_NPZ_BYTES:,}"
-                )
-            arrays = {}
-            for info in infos:
-                key = info.filename.removesuffix(".npy")
-                if key == info.filename or key in arrays:
-                    raise TfdojoError(
-                        f"{npz}: holds {info.filename!r}; expected only .npy arrays, each once"
-                    )
-                with zf.open(info) as entry:
-                    arrays[key] = _read_npy(entry, info.file_size, f"{npz}: {key}")
-            return arrays
-    except TfdojoError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-        raise TfdojoError(
-            f"{npz}: damaged npz file ({exc}); build or import the dataset again"
-        ) from None
-    except RuntimeError as exc:  # zipfile: an encrypted entry
-        raise TfdojoError(f"{npz}: unreadable npz file ({exc})") from None
-
-
-def _read_npy(f: IO[bytes], size: int, name: str) -> np.ndarray:
-    try:
-        with warnings.catch_warnings():  # NumPy warns about headers written by Python 2
-            warnings.simplefilter("ignore")
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
-        raise  # the zip entry itself is damaged: read_npz says so
-    except Exception as exc:  # noqa: BLE001 - NumPy's header parser (tokenize, ast) on bad bytes
-        raise TfdojoError(f"{name}: not a readable .npy array ({first_line(exc)})") from None
-    if dtype.hasobject:
-        raise TfdojoError(
-            f"{name}: holds pickled Python objects (dtype {dtype}); refused, only numeric "
-            "arrays are loaded"
-        )
-    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
-        raise TfdojoError(f"{name}: expected a numeric array, received dtype {dtype}")
-    nbytes = math.prod(shape) * dtype.itemsize  # exact: no overflow
-    if min(shape, default=0) < 0 or nbytes != size - f.tell():
-        raise TfdojoError(
-            f"{name}: the .npy header's shape {shape} of {dtype} does not match the "
-            f"{size - f.tell():,} bytes of data"
-        )
-    data = np.empty(nbytes, np.uint8)
-    if read_into(f, data) != nbytes:
-        raise EOFError(f"{name} is cut short")
-    return data.view(dtype).reshape(shape, order="F" if fortran_order else "C")
-
-
-def _what(head: bytes) -> str:
-    """What a file's first bytes say it is, for a message."""
-    if not head:
-        return "an empty file"
-    if head.startswith(_NPY_MAGIC):
-        return "a single .npy array (np.save, not np.savez)"
-    if head[:1] == b"\x80":
-        return "a Python pickle"
-    text = head.decode("utf-8", errors="replace")
-    if all(c.isprintable() or c.isspace() for c in text):
-        return f"a text file (starting {text[:12]!r})"
-    return f"binary data starting {head[:8].hex(' ')}"
+    return load_npz(npz, MAX_NPZ_BYTES, damaged_hint="; build or import the dataset again")

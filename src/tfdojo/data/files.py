@@ -1,36 +1,24 @@
-"""Reading a file's bytes: into memory sized by what the file holds, not what it claims;
-its sha256, a block at a time."""
+"""A file's sha256, a block at a time, read through :func:`tfdojo.core.safe_read.open_regular`."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from typing import TYPE_CHECKING, BinaryIO
 
-if TYPE_CHECKING:
-    import numpy as np
+from tfdojo.core.safe_read import open_regular
+
+MAX_HASHED_BYTES = 8 << 30
+"""Largest file hashed: 8 GiB (notMNIST_large.tar.gz, the largest tfdojo downloads, is 250 MB)."""
 
 
-def read_into(f: BinaryIO, buf: np.ndarray) -> int:
-    """Fill the uint8 array ``buf`` from ``f``; return how many bytes were read (fewer at EOF).
+def file_sha256(path: str | os.PathLike, max_bytes: int = MAX_HASHED_BYTES) -> str:
+    """The sha256 of a regular file's bytes (hex), read 1 MiB at a time.
 
-    Memory comes from NumPy, untouched until filled: a header that claims more than the
-    file holds costs only what the file holds.
+    Raises:
+        TfdojoError: not a regular file, or larger than ``max_bytes``.
     """
-    view = memoryview(buf)
-    got = 0
-    while got < len(buf):
-        n = f.readinto(view[got:])
-        if not n:
-            break
-        got += n
-    return got
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """The sha256 of a file's bytes (hex), read 1 MiB at a time."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path, max_bytes) as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()

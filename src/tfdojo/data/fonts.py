@@ -7,6 +7,7 @@ letters and decides which faces are usable.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
@@ -19,6 +20,11 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.sfnt import readTTCHeader
 
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import is_regular, read_bytes
+
+MAX_FONT_BYTES = 256 << 20
+"""Largest font file read: 256 MiB (the largest common fonts, Noto's and Source Han's CJK
+collections, are 20 to 120 MB). A larger file is skipped as unreadable."""
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".pfb", ".pfa", ".t1", ".woff")
 """What FreeType (through Pillow) reads: TrueType/OpenType, their collections, Type 1, WOFF."""
@@ -99,34 +105,46 @@ def find_font_files(
 
 
 def _walk(d: Path) -> Iterable[Path]:
+    """Font files under ``d``: regular files only (after links), so a FIFO or a link to a
+    device named ``.ttf`` is skipped, never opened."""
     for root, _dirs, files in os.walk(d, followlinks=True):
         for name in sorted(files):
-            if name.lower().endswith(FONT_SUFFIXES):
+            if name.lower().endswith(FONT_SUFFIXES) and is_regular(Path(root) / name):
                 yield Path(root) / name
 
 
-def face_count(path: str | os.PathLike) -> int:
-    """Number of faces in a font file: the TTC/OTC header's count, else 1."""
+def read_font(path: str | os.PathLike) -> bytes:
+    """A font file's bytes, read once (:func:`tfdojo.core.safe_read.read_bytes`).
 
-    with open(path, "rb") as f:
-        if f.read(4) != b"ttcf":
-            return 1
-        f.seek(0)
-        return int(readTTCHeader(f).numFonts)
+    Raises:
+        TfdojoError: not a regular file (swapped for a FIFO since it was found, say), or
+            larger than :data:`MAX_FONT_BYTES`.
+    """
+    return read_bytes(path, MAX_FONT_BYTES, "a font file")
 
 
-def is_symbol_encoded(path: str | os.PathLike, index: int = 0) -> bool:
+def face_count(font: bytes) -> int:
+    """Number of faces in a font file's bytes: the TTC/OTC header's count, else 1."""
+    if font[:4] != b"ttcf":
+        return 1
+    return int(readTTCHeader(io.BytesIO(font)).numFonts)
+
+
+def is_symbol_encoded(path: str | os.PathLike, font: bytes, index: int = 0) -> bool:
     """True if an sfnt font maps characters only through a Windows Symbol cmap (3, 0).
 
     Such fonts (Computer Modern's cmex/cmsy, dingbats) put pictures, not letters,
     at the codes of A-J. Type 1 and unreadable fonts give False (the renderer's
     checks catch them instead).
+
+    Args:
+        path: the file's name (its suffix tells the format); font: its bytes.
     """
 
     if Path(path).suffix.lower() not in (".ttf", ".otf", ".ttc", ".otc", ".woff"):
         return False
     try:
-        with TTFont(path, lazy=True, fontNumber=index) as tt:
+        with TTFont(io.BytesIO(font), lazy=True, fontNumber=index) as tt:
             # Only the cmap header (a list of (platform, encoding, offset) records) is
             # needed; decompiling the subtables themselves would cost 100x more.
             raw = tt.reader["cmap"]

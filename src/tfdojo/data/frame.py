@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.core.safe_read import MissingFile, open_regular
 
 SIZE = 28
 
@@ -44,6 +45,16 @@ FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
 which Pillow hands to Ghostscript, nor the other rarities it reads."""
 
 
+MAX_FILE_BYTES = 256 << 20
+"""Largest image file opened: 256 MiB (a 4096 x 4096 16-bit RGBA TIFF, uncompressed, is 128 MiB)."""
+
+GREYABLE_MODES = frozenset(
+    {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "HSV", "I", "F"}
+    | {"I;16", "I;16B", "I;16L", "I;16N"}
+)
+"""The modes Pillow turns grey (``convert("L")``); LAB is read as its L band, others refused."""
+
+
 class ImageTooLarge(TfdojoError):
     """An image whose header claims more pixels than allowed; none of it was decoded."""
 
@@ -62,11 +73,14 @@ def open_image(
             before decoding, from the size in their header.
 
     Returns:
-        The decoded image (its first frame, for animations), in the file's own mode.
+        The decoded image (its first frame, for animations), in the file's own mode (a LAB
+        image: its L band, mode ``L``).
 
     Raises:
         ImageTooLarge: more than ``max_pixels`` pixels; nothing was decoded.
-        TfdojoError: a missing file, a folder, or bytes that are not a readable image.
+        TfdojoError: a missing file, a folder, a FIFO or a device, a file over
+            :data:`MAX_FILE_BYTES`, bytes that are not a readable image, or a mode that has
+            no grey (:data:`GREYABLE_MODES`).
     """
     if name is None:
         name = os.fspath(source) if isinstance(source, str | os.PathLike) else "image"
@@ -74,6 +88,18 @@ def open_image(
         if not len(source):
             raise TfdojoError(f"{name}: received no bytes; expected a PNG or JPEG file")
         source = io.BytesIO(source)
+    if isinstance(source, str | os.PathLike):
+        try:
+            f = open_regular(source, MAX_FILE_BYTES, "an image file")
+        except MissingFile:
+            raise TfdojoError(f"{name}: no such file; expected an image (PNG, JPEG, ...)") from None
+        with f:
+            return _decode(f, name, max_pixels)
+    return _decode(source, name, max_pixels)
+
+
+def _decode(source: BinaryIO, name: str, max_pixels: int) -> Image.Image:
+    """The header, its size checked, then the pixels, in a mode that has a grey."""
     # Pillow warns about odd files, and above its own far higher pixel limit (which the
     # check below covers): the caller gets an image or one error line, nothing else.
     with warnings.catch_warnings():
@@ -90,19 +116,20 @@ def open_image(
                 img.load()
             except Exception as exc:  # noqa: BLE001 - a decoder failing on bad bytes, any type
                 raise TfdojoError(f"{name}: not a readable image ({first_line(exc)})") from None
+    if img.mode == "LAB":  # Pillow turns LAB into nothing else; its L band is the grey
+        return img.getchannel("L")
+    if img.mode not in GREYABLE_MODES:
+        raise TfdojoError(
+            f"{name}: an image of mode {img.mode}, which tfdojo cannot turn grey; expected "
+            "greyscale, RGB(A), palette, CMYK or LAB"
+        )
     return img
 
 
-def _open_header(source: str | os.PathLike | BinaryIO, name: str, max_pixels: int) -> Image.Image:
+def _open_header(source: BinaryIO, name: str, max_pixels: int) -> Image.Image:
     """``Image.open``: reads the format and size from the header, decodes nothing."""
     try:
         return Image.open(source, formats=FORMATS)
-    except FileNotFoundError:
-        raise TfdojoError(f"{name}: no such file; expected an image (PNG, JPEG, ...)") from None
-    except IsADirectoryError:
-        raise TfdojoError(f"{name}: is a folder; expected an image file") from None
-    except PermissionError:
-        raise TfdojoError(f"{name}: cannot read it (permission denied)") from None
     except Image.DecompressionBombError:
         raise ImageTooLarge(
             f"{name}: expected an image of at most {max_pixels:,} pixels, received more than "

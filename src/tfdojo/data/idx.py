@@ -24,9 +24,9 @@ import numpy as np
 
 from tfdojo.core.atomic import atomic_open
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import MissingFile, open_regular, read_into
 from tfdojo.core.safe_write import Output, inside, new_folder, prepare
 from tfdojo.data import dataset
-from tfdojo.data.files import read_into
 
 DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype("u1"),
@@ -44,6 +44,12 @@ MAX_IDX_BYTES = 1 << 30
 EMNIST ByClass, the largest MNIST-format set in common use, holds 547 MB of training
 images (697,932 x 28 x 28); the real notMNIST_large would be 415 MB.
 """
+
+MAX_IDX_NDIM = 32
+"""Most dimensions an IDX header may give (its byte allows 255; NumPy holds 64; MNIST uses 3)."""
+
+MAX_IDX_FILE_BYTES = MAX_IDX_BYTES + (1 << 20)
+"""Largest IDX file opened, plain or gzipped: the array's cap and room for the header."""
 
 _CODES = {dt.newbyteorder("=").str: code for code, dt in DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -64,21 +70,20 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         (MNIST images: uint8 (N, 28, 28); labels: uint8 (N,)).
 
     Raises:
-        TfdojoError: missing file, bad gzip stream, wrong magic, unknown dtype
-            code, a size over :data:`MAX_IDX_BYTES`, or data shorter or longer
+        TfdojoError: missing file, not a regular file (a FIFO, a device), bad gzip
+            stream, wrong magic, unknown dtype code, more than :data:`MAX_IDX_NDIM`
+            dimensions, a size over :data:`MAX_IDX_BYTES`, or data shorter or longer
             than the header's dimensions.
     """
     path = Path(path)
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, MAX_IDX_FILE_BYTES, "an IDX file") as f:
             gzipped = f.read(2) == _GZIP_MAGIC
             f.seek(0)
             stream = gzip.GzipFile(fileobj=f, mode="rb") if gzipped else f
             return _read_stream(stream, str(path))
-    except FileNotFoundError:
+    except MissingFile:
         raise TfdojoError(f"{path}: no such file; expected an IDX file") from None
-    except IsADirectoryError:
-        raise TfdojoError(f"{path}: is a folder; expected an IDX file") from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise TfdojoError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
     except OSError as exc:
@@ -95,6 +100,11 @@ def _read_stream(f: BinaryIO, name: str) -> np.ndarray:
         raise TfdojoError(
             f"{name}: expected an IDX file (magic 00 00 <dtype> <ndim>), "
             f"received magic {magic.hex(' ')}"
+        )
+    if ndim > MAX_IDX_NDIM:
+        raise TfdojoError(
+            f"{name}: IDX header gives {ndim} dimensions; expected at most {MAX_IDX_NDIM} "
+            "(images have 3, labels 1)"
         )
     header_size = 4 + 4 * ndim
     dims = f.read(4 * ndim)

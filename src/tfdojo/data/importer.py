@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from tfdojo import LETTERS, __version__
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import TooLarge, open_regular, read_bytes
 from tfdojo.core.safe_write import prepare
 from tfdojo.data import archive, dataset, idx
 from tfdojo.data.curate import curate_indices
@@ -258,18 +259,19 @@ def _folder_items(root: Path) -> Iterator[tuple[str, str | None, bytes | str]]:
         if letter is None:
             continue
         for f in sorted(sub.rglob("*")):
-            if not f.is_file() or f.name.startswith("."):
+            if f.is_dir() or f.name.startswith("."):  # a FIFO or a device: "unreadable"
                 continue
             yield f"{letter}/{f.relative_to(sub).as_posix()}", letter, _read_image_file(f)
 
 
 def _read_image_file(f: Path) -> bytes | str:
-    """The file's bytes, or the skip reason: ``too_large`` (not read) or ``unreadable``."""
+    """The file's bytes, or the skip reason: ``too_large`` (not read) or ``unreadable`` (a
+    FIFO or a device among the images, say: never opened for more than a look)."""
     try:
-        if f.stat().st_size > archive.MAX_MEMBER_BYTES:
-            return "too_large"
-        return f.read_bytes()
-    except OSError:
+        return read_bytes(f, archive.MAX_MEMBER_BYTES, "an image")
+    except TooLarge:
+        return "too_large"
+    except TfdojoError:
         return "unreadable"
 
 
@@ -282,11 +284,9 @@ def _is_idx_images(name: str) -> bool:
 
 
 def _has_idx_magic(p: Path) -> bool:
-    try:
-        with open(p, "rb") as f:
-            head = f.read(4)
-    except OSError:
-        return False
+    """Whether ``p`` starts like an IDX file; refuses a FIFO or a device (one line, no wait)."""
+    with open_regular(p, archive.MAX_ARCHIVE_BYTES, "an archive or an IDX file") as f:
+        head = f.read(4)
     return head[:2] == b"\x00\x00" and len(head) == 4 and head[2] in idx.DTYPES
 
 
@@ -326,7 +326,7 @@ def _from_idx_files(
             y = y - 1  # EMNIST letters: 1..26 = A..Z
         c.files += 1
         keep = (y >= 0) & (y < len(LETTERS))
-        blank = ~x.reshape(len(x), -1).any(axis=1)
+        blank = ~x.any(axis=(1, 2))  # (N,): no ink at all
         for reason, mask in (("label_out_of_range", ~keep), ("blank", keep & blank)):
             for i in np.flatnonzero(mask):
                 c.skip(reason, f"{f.name}#{i}")

@@ -10,14 +10,16 @@ letter is blank, the letters all look alike, or the font is symbol-encoded.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import os
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from tfdojo import LETTERS
-from tfdojo.data.files import file_sha256
-from tfdojo.data.fonts import face_count, family_key, is_symbol_encoded
+from tfdojo.core.errors import TfdojoError
+from tfdojo.data.fonts import face_count, family_key, is_symbol_encoded, read_font
 from tfdojo.data.frame import fill_frame, ink_bbox
 
 RENDER_SIZE = 64
@@ -75,9 +77,14 @@ class Face:
         return family_key(self.family)
 
 
-def load_font(path: str | os.PathLike, index: int = 0, size: int = RENDER_SIZE):
-    """A Pillow FreeType font for face ``index`` of ``path``."""
-    return ImageFont.truetype(str(path), size, index=index)
+def load_font(source: str | os.PathLike | bytes, index: int = 0, size: int = RENDER_SIZE):
+    """A Pillow FreeType font for face ``index`` of a font file (a path, or its bytes).
+
+    FreeType is handed the bytes (read by :func:`tfdojo.data.fonts.read_font`), never the
+    path: what was checked to be a regular file is what it reads.
+    """
+    font = source if isinstance(source, bytes) else read_font(source)
+    return ImageFont.truetype(io.BytesIO(font), size, index=index)
 
 
 def draw_glyph(font, ch: str) -> Image.Image | None:
@@ -109,15 +116,21 @@ def renders_notdef(glyph: Image.Image, notdef: Image.Image | None) -> bool:
     return px.shape == box.shape and np.array_equal(px, box)
 
 
-def render_face(path: str, index: int, sha256: str, size: int = RENDER_SIZE) -> Face:
-    """Render A..J of one face; the result carries the glyphs or the reason it is unusable."""
+def render_face(
+    path: str, index: int, sha256: str, size: int = RENDER_SIZE, data: bytes | None = None
+) -> Face:
+    """Render A..J of one face; the result carries the glyphs or the reason it is unusable.
+
+    ``data``: the file's bytes, when the caller has read them (else they are read here).
+    """
     try:
-        font = load_font(path, index, size)
+        data = read_font(path) if data is None else data
+        font = load_font(data, index, size)
         family, style = font.getname()
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TfdojoError) as exc:
         return Face(path, index, sha256, "", "", reason=f"unreadable: {exc}")
     face = Face(path, index, sha256, family or "", style or "")
-    if is_symbol_encoded(path, index) or face.family_key in SYMBOL_FAMILIES:
+    if is_symbol_encoded(path, data, index) or face.family_key in SYMBOL_FAMILIES:
         face.reason = "symbol-encoded font: its A-J are not letters"
         return face
     try:
@@ -147,11 +160,12 @@ def render_face(path: str, index: int, sha256: str, size: int = RENDER_SIZE) -> 
 def render_file(path: str, size: int = RENDER_SIZE) -> list[Face]:
     """Every face of one font file (a collection has several), rendered or with a skip reason."""
     try:
-        sha = file_sha256(path)
-        n = face_count(path)
+        data = read_font(path)  # once: a FIFO or a device is refused here, without waiting
+        sha = hashlib.sha256(data).hexdigest()
+        n = face_count(data)
     except Exception as exc:  # noqa: BLE001 - a corrupt font is skipped and reported, never fatal
         return [Face(str(path), 0, "", "", "", reason=f"unreadable: {exc}")]
-    return [render_face(str(path), i, sha, size) for i in range(n)]
+    return [render_face(str(path), i, sha, size, data) for i in range(n)]
 
 
 def unlike_letters(faces: list[Face], min_faces: int = 20) -> list[int]:

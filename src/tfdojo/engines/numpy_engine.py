@@ -19,7 +19,6 @@ evaluation cannot tell the engines apart. Only the checkpoint differs:
 from __future__ import annotations
 
 import dataclasses
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ import numpy as np
 from tfdojo import models
 from tfdojo.core.atomic import atomic_open
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import Headers, load_npz
 from tfdojo.engines.contract import Engine, TrainState
 from tfdojo.scratch import layers as L
 from tfdojo.scratch.models import Model, normalize
@@ -125,22 +125,30 @@ class NumpyEngine(Engine):
         path = Path(folder) / CHECKPOINT
         if not path.exists():
             return None
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
+        params = sum(v.size for v in self.model.params.values())
+        try:  # weights, best weights and at most three optimiser slots per weight, as float64
+            arrays = load_npz(path, 8 * 5 * params + (1 << 20), check=self._check_checkpoint)
             self.model.set_weights({k: arrays[f"params/{k}"] for k in self.model.params})
             self.optimizer.load_state({k[4:]: v for k, v in arrays.items() if k.startswith("opt/")})
             self.best = {k: arrays[f"best/{k}"] for k in self.best}
             state = TrainState(
                 **{k: arrays[k].item() for k in ("epoch", "best_accuracy", "best_epoch")}
             )
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile, TfdojoError) as exc:
+        except (ValueError, KeyError, TfdojoError) as exc:
             raise TfdojoError(
                 f"{path}: checkpoint is corrupt or does not fit this model ({str(exc)[:200]}); "
                 "start again with --overwrite"
             ) from None
         self.step = state.epoch * (len(self.labels) // self.cfg.batch_size)  # every epoch's
         return state
+
+    def _check_checkpoint(self, headers: Headers) -> None:
+        """The checkpoint's weights must be this model's, by name and shape, before it is read."""
+        for prefix in ("params/", "best/"):
+            for k, v in self.model.params.items():
+                shape = headers.get(prefix + k, (None,))[0]
+                if shape != v.shape:
+                    raise TfdojoError(f"{prefix}{k} expects shape {v.shape}, received {shape}")
 
     def get_weights(self) -> dict[str, np.ndarray]:
         return self.model.get_weights()

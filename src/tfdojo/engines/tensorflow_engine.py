@@ -28,11 +28,16 @@ import numpy as np
 import tensorflow as tf
 
 from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.core.safe_read import check_folder
 from tfdojo.engines.contract import Engine, TrainState
 from tfdojo.engines.objective import cross_entropy_and_hits, objective
 from tfdojo.engines.optimizers import make_optimizer
 from tfdojo.models.layers import normalize
 from tfdojo.models.shapes import forward_flops
+
+MAX_CHECKPOINT_BYTES = 2 << 30
+"""Largest checkpoint file restored: 2 GiB (a model at ModelConfig's 50 million parameters
+holds 800 MB: its weights, the best weights and two Adam slots, float32)."""
 
 CALL_FLOPS = 1e10
 """Work per compiled call that :func:`auto_steps_per_call` aims for."""
@@ -203,6 +208,8 @@ class TensorFlowEngine(Engine):
 
     def restore(self, folder: Path) -> TrainState | None:
         ckpt = self._counters()
+        if Path(folder).is_dir():  # TensorFlow opens them by name: no FIFO, no device, capped
+            check_folder(folder, MAX_CHECKPOINT_BYTES, "a checkpoint file")
         path = tf.train.latest_checkpoint(str(folder))
         if not path:
             return None

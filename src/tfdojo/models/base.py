@@ -66,7 +66,8 @@ class Model(tf.Module):
         """Assign parameters from NumPy arrays; names and shapes must match exactly.
 
         Raises:
-            TfdojoError: a missing or unexpected name, or a wrong shape.
+            TfdojoError: a missing or unexpected name, a wrong shape, or an array that is
+                not of numbers (strings, records, complex numbers, dates).
         """
         variables = self.named_variables()
         missing = sorted(set(variables) - set(weights))
@@ -77,7 +78,10 @@ class Model(tf.Module):
                 f"missing {missing or 'none'}, unexpected {extra or 'none'}"
             )
         for name, var in variables.items():
-            value = np.asarray(weights[name], np.float32)
+            value = np.asarray(weights[name])
+            if value.dtype.kind not in "biuf" or value.dtype.fields is not None:
+                raise TfdojoError(f"weights: {name} expects floats, received dtype {value.dtype}")
+            value = value.astype(np.float32)
             if value.shape != tuple(var.shape):
                 raise TfdojoError(
                     f"weights: {name} expects shape {tuple(var.shape)}, received {value.shape}"

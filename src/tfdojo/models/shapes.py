@@ -227,6 +227,12 @@ def layers(cfg: Any) -> list[Layer]:
     return out
 
 
+def weight_shapes(cfg: Any) -> dict[str, tuple[int, ...]]:
+    """Every weight of the model ``cfg`` describes, by the name models give it (``conv1.w``,
+    ``conv1.b``, ..., ``logits.b``), in layer order: what ``weights.npz`` must hold."""
+    return {f"{l.name}.{key}": shape for l in layers(cfg) for key, shape in l.weights.items()}
+
+
 def count_params(cfg: Any) -> int:
     """Total trainable numbers of the model ``cfg`` describes (logistic: 7,850)."""
     return sum(layer.params for layer in layers(cfg))

@@ -81,8 +81,9 @@ def format_runs(entries: list[dict[str, Any]]) -> str:
         elif e["finished"] is None:
             rows.append((e["run"], str(e["model"]), str(e["epochs"]), "unfinished", "", ""))
         else:
-            lo, hi = e["test_ci95"] or (0.0, 1.0)
-            test = f"{e['test_accuracy']:.2%} ({lo:.1%}-{hi:.1%})"
+            lo, hi = e["test_ci95"] or (0.0, 1.0)  # checked by open_run: two numbers 0..1
+            acc = e["test_accuracy"]
+            test = "?" if acc is None else f"{acc:.2%} ({lo:.1%}-{hi:.1%})"
             valid = f"{e['valid_accuracy']:.2%}" if e["valid_accuracy"] is not None else ""
             when = e["finished"].replace("T", " ")
             rows.append((e["run"], str(e["model"]), str(e["epochs"]), test, valid, when))

@@ -9,8 +9,8 @@ export for serving and is never loaded to score.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,12 @@ import numpy as np
 from tfdojo import models
 from tfdojo.core import typed_config as config_lib
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import Headers, load_npz
 from tfdojo.core.tf_setup import configure_tensorflow
 from tfdojo.data import dataset
 from tfdojo.models import ModelConfig
-from tfdojo.runs.files import WEIGHTS, check_metrics, is_run, read_history, read_json
+from tfdojo.models.shapes import weight_shapes
+from tfdojo.runs.files import WEIGHTS, check_metrics, read_history, read_json
 
 
 @dataclasses.dataclass
@@ -56,11 +58,13 @@ class Run:
         return self.model_config().kind
 
     def model_config(self):
-        """The architecture, from ``config.json``, checked like any config."""
-
-        return config_lib.replace(
-            ModelConfig(), self.config["model"], where=str(self.path / "config.json")
-        )
+        """The architecture, from ``config.json``, checked like any config (within
+        :class:`ModelConfig`'s bounds) before anything is built or read."""
+        where = str(self.path / "config.json")
+        try:
+            return config_lib.replace(ModelConfig(), self.config["model"], where=where)
+        except TfdojoError as exc:
+            raise TfdojoError(str(exc) if where in str(exc) else f"{where}: {exc}") from None
 
     def model(self):
         """The trained model: rebuilt by tfdojo from ``config.json``, weights from
@@ -108,49 +112,103 @@ def open_run(run_dir: str | os.PathLike, model_class=None, model=None) -> Run:
     path the user gave (``--model-code``); a run folder never names code to import.
     ``model``: the trained model, when the caller holds it (nothing is rebuilt).
 
+    Every file is read through :mod:`tfdojo.core.safe_read`: regular files only, within
+    :data:`tfdojo.runs.files.MAX_JSON_BYTES`.
+
     Raises:
         TfdojoError: not a folder, no tfdojo ``config.json``, an unfinished run (no
-            ``metrics.json``), or files of the wrong shape or types.
+            ``metrics.json``), a file that is not a regular file (a FIFO, a device), too
+            large, or of the wrong shape or types.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise TfdojoError(f"RUN: {run_dir} is not a folder; expected a run made by `tfdojo train`")
-    if not is_run(run_dir):
-        raise TfdojoError(
-            f"RUN: {run_dir} has no tfdojo config.json; expected a run made by `tfdojo train`"
-        )
+    no_config = TfdojoError(
+        f"RUN: {run_dir} has no tfdojo config.json; expected a run made by `tfdojo train`"
+    )
+    if not (run_dir / "config.json").exists():
+        raise no_config
+    config = read_json(run_dir / "config.json", "config")
+    if "model" not in config or "engine" not in config:
+        raise no_config
+    if not isinstance(config.get("model"), dict):
+        received = config.get("model")
+        raise TfdojoError(f"{run_dir}/config.json: expected a model section, received {received!r}")
     if not (run_dir / "metrics.json").exists():
         raise TfdojoError(
             f"RUN: {run_dir} has no metrics.json: the run has not finished "
             "(continue it with `tfdojo train --resume --out RUN`)"
         )
-    config = read_json(run_dir / "config.json", "config")
-    if not isinstance(config.get("model"), dict):
-        received = config.get("model")
-        raise TfdojoError(f"{run_dir}/config.json: expected a model section, received {received!r}")
     metrics = read_json(run_dir / "metrics.json", "metrics")
     check_metrics(run_dir / "metrics.json", metrics)
-    return Run(run_dir, config, metrics, read_history(run_dir), model_class, model)
+    run = Run(run_dir, config, metrics, read_history(run_dir), model_class, model)
+    run.model_config()  # within ModelConfig's bounds, checked before anything is built
+    return run
 
 
 def _rebuild(run_dir: Path, model_cfg, model_class=None):
-    """The model of ``model_cfg``, built by tfdojo, with the weights of ``RUN/weights.npz``."""
+    """The model of ``model_cfg``, built by tfdojo, with the weights of ``RUN/weights.npz``.
 
+    Before any array is read, every name, shape and dtype ``weights.npz`` declares is
+    checked against the model: tfdojo's from :func:`tfdojo.models.shapes.weight_shapes`
+    (no TensorFlow, nothing built), a learner's from the model built from its class. So
+    a small file that would inflate to GBs, or a config that asks for more, costs nothing.
+    The arrays must be floats, and finite.
+    """
     path = run_dir / WEIGHTS
-    if not path.is_file():
+    if not path.exists():
         raise TfdojoError(
             f"RUN: {path} is missing; the run was made by an older tfdojo or is incomplete "
             "(train it again)"
         )
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            weights = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise TfdojoError(f"RUN: {path} is not a readable npz of arrays ({exc})") from None
-    configure_tensorflow()
-    model = models.build(model_cfg, 0, model_class)
+    model = None
+    if model_cfg.source:  # a learner's model: its variables say what it needs
+        configure_tensorflow()
+        model = models.build(model_cfg, 0, model_class)
+        expected = {k: tuple(v.shape) for k, v in model.named_variables().items()}
+    else:
+        expected = weight_shapes(model_cfg)
+    cap = 8 * sum(math.prod(shape) for shape in expected.values()) + (64 << 10) * len(expected)
+    weights = load_npz(path, cap, check=lambda headers: _check_fits(path, headers, expected))
+    for name, value in weights.items():
+        if not np.isfinite(value).all():
+            bad = int(value.size - np.isfinite(value).sum())
+            raise TfdojoError(
+                f"{path}: {name} holds {bad:,} NaN or infinite values of {value.size:,}; "
+                "refused (the model's answers would be NaN)"
+            )
+    if model is None:
+        configure_tensorflow()
+        model = models.build(model_cfg, 0, model_class)
     try:
         model.set_weights(weights)
     except TfdojoError as exc:
         raise TfdojoError(f"RUN: {path} does not fit the model of config.json ({exc})") from None
     return model
+
+
+def _check_fits(path: Path, headers: Headers, expected: dict[str, tuple[int, ...]]) -> None:
+    """Refuse ``weights.npz`` headers that are not the model's weights (names, shapes), or
+    not floats."""
+    missing = [k for k in expected if k not in headers]
+    extra = [k for k in headers if k not in expected]
+    if missing or extra:
+        raise TfdojoError(
+            f"RUN: {path} does not fit the model of config.json (weights: expected names "
+            f"{', '.join(expected)}; missing {missing or 'none'}, unexpected "
+            f"{_short(extra) if extra else 'none'})"
+        )
+    for name, shape in expected.items():
+        got, dtype = headers[name]
+        if tuple(got) != shape:
+            raise TfdojoError(
+                f"RUN: {path} does not fit the model of config.json ({name} expects shape "
+                f"{shape}, received {tuple(got)})"
+            )
+        if dtype.kind != "f":
+            raise TfdojoError(f"{path}: {name} expects floats, received dtype {dtype}")
+
+
+def _short(names: list[str]) -> str:
+    text = str(names)
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -68,8 +68,8 @@ def start(run_dir: str | os.PathLike, config: dict[str, Any], resume: bool = Fal
     path = inside(run_dir, "config.json")
     if resume:
         saved = read_json(path, "config")
-        if "sha256" in saved.get("data", {}) and "data" in config:
-            _check_same_data(run_dir, saved["data"], config["data"])
+        if "data" in config:
+            _check_same_data(run_dir, recorded_data(path, saved), config["data"])
         changed = sorted(
             k
             for k in set(saved) | set(config)
@@ -163,6 +163,28 @@ def data_record(data) -> dict[str, Any]:
         sha[f"{name}_labels"] = array_sha256(split.labels)
     path = getattr(data, "path", None)
     return {"path": str(path) if path else None, "sha256": sha}
+
+
+def recorded_data(path: Path, saved: dict[str, Any]) -> dict[str, Any]:
+    """The ``"data"`` record of a saved ``config.json`` (``path``): the dataset's folder and
+    the sha256 of every array the run trained on, checked.
+
+    Raises:
+        TfdojoError: no such record: the data a resumed run continues on could not be
+            checked to be the data it started on, so it is refused.
+    """
+    data = saved.get("data")
+    sha = data.get("sha256") if isinstance(data, dict) else None
+    path_ok = isinstance(data, dict) and isinstance(data.get("path"), str | None)
+    if not path_ok or not isinstance(sha, dict) or not sha:
+        raise TfdojoError(
+            f"--resume: {path} records no sha256 of the data the run trained on "
+            f'(expected "data": {{"path": ..., "sha256": {{...}}}}), so resuming could train '
+            "it on other data unseen; refused: train a new run"
+        )
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in sha.items()):
+        raise TfdojoError(f"--resume: {path}: data.sha256 expects hex digests by array name")
+    return data
 
 
 def _check_same_data(run_dir: Path, saved: dict[str, Any], now: dict[str, Any]) -> None:

@@ -178,7 +178,8 @@ def resume(
         log, options: as :func:`run`.
 
     Raises:
-        TfdojoError: not a run folder.
+        TfdojoError: not a run folder, or its ``config.json`` records no sha256 of the data
+            it trained on (:func:`tfdojo.runs.recorded_data`).
     """
     run_dir = Path(run_dir)
     strategy = options.get("strategy")
@@ -191,9 +192,9 @@ def resume(
     runs.prepare(run_dir, resume=True)
     saved = runs.read_json(run_dir / "config.json", "config")
     cfg = from_saved(saved)
-    recorded = saved.get("data") if isinstance(saved.get("data"), dict) else {}
-    if data is None and "path" in recorded:  # the dataset it started on, not the default
-        if recorded["path"] is None:
+    recorded = runs.recorded_data(run_dir / "config.json", saved)  # refused if none
+    if data is None:  # the dataset it started on, not the default
+        if recorded.get("path") is None:
             raise TfdojoError(
                 f"--resume: {run_dir} was trained on data held in memory; pass the same data "
                 "(train.train(cfg, data, run_dir, resume=True))"

@@ -59,7 +59,9 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.core.errors import TfdojoError
+    from tfdojo.core.safe_read import read_text
     from tfdojo.teaching.lessons import lesson_module, run_lesson
+    from tfdojo.teaching.lessons.variants import RESULTS_MAX_BYTES
 
     lesson_module(args.number)  # refuse a wrong number before loading anything
     if args.real_labels and not args.real:
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         real_labels=args.real_labels,
     )
     if args.json:
-        print((result.out.parent / "results.json").read_text(encoding="utf-8").strip())
+        print(read_text(result.out.parent / "results.json", RESULTS_MAX_BYTES).strip())
         return 0
     for heading, text in result.notes:
         print(f"\n{heading}\n{text}")

@@ -16,12 +16,12 @@ format, so ``tfdojo train --data <cache>/kata`` reads it too.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
 
 from tfdojo import LETTERS
+from tfdojo.core.errors import TfdojoError
 from tfdojo.core.paths import cache_dir
 from tfdojo.data import dataset
 from tfdojo.data.augment import variant
@@ -97,7 +97,10 @@ def _is_current(d: Path) -> bool:
     if not dataset.exists(d):
         return False
 
-    manifest = json.loads((d / dataset.MANIFEST_NAME).read_text(encoding="utf-8"))
+    try:
+        manifest = dataset.read_manifest(d / dataset.MANIFEST_NAME)
+    except TfdojoError:  # unreadable: made again
+        return False
     return manifest.get("kata_version") == VERSION
 
 

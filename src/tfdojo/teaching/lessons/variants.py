@@ -20,6 +20,7 @@ import numpy as np
 from tfdojo import runs
 from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import read_json
 from tfdojo.core.safe_write import Output, inside, is_marked, mark, prepare
 from tfdojo.core.tf_setup import quiet_tensorflow
 from tfdojo.data.dataset import Dataset
@@ -182,6 +183,18 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
     return row
 
 
+RESULTS_MAX_BYTES = 16 << 20
+"""Largest ``results.json`` of an earlier lesson read (a lesson writes a few KB)."""
+
+
+def _reusable(row) -> bool:
+    """Whether a saved row has what reusing it needs: its run folder's name and its
+    validation accuracy."""
+    valid = row.get("valid_accuracy") if isinstance(row, dict) else None
+    run = row.get("run") if isinstance(row, dict) else None
+    return isinstance(run, str) and isinstance(valid, int | float) and not isinstance(valid, bool)
+
+
 def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
     """A row of an earlier lesson's results in the same root folder, if it fits this run.
 
@@ -193,12 +206,14 @@ def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
         return None
     folder = ctx.root / f"lesson{lesson}"
     try:
-        saved = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        saved = read_json(folder / "results.json", RESULTS_MAX_BYTES, "a lesson's results")
+    except TfdojoError:  # none, or not a regular file of JSON: the row is trained again
         return None
     if saved.get("data") != str(ctx.data.path) or saved.get("quick") != ctx.quick:
         return None
     rows = saved.get("rows", [])
+    if not isinstance(rows, list) or not all(_reusable(r) for r in rows):
+        return None
     if key is not None:
         rows = [r for r in rows if r.get("key") == key]
     if not rows:
