@@ -75,6 +75,16 @@ ALLOWED = {
     ("training/export.py", "tf.saved_model.save"): "into new_folder()'s temporary folder, "
     "swapped into place whole",
     ("results/plots/base.py", "fig.savefig"): "into a BytesIO: the PNG's bytes in memory",
+    ("data/fetch.py", "part.unlink"): "the room's file's own .part, damaged or too long, as "
+    "data/download.py's",
+    ("data/fetch.py", "os.replace"): "its own staging folder's files, checked against the "
+    "manifest, moved into the dataset folder prepare() accepted",
+    ("data/fetch.py", "shutil.rmtree"): "its own staging folder, .tfdojo-fetch",
+    ("room/client.py", "open"): "the outbox's lock file, opened for flock",
+    ("room/client.py", "(folder / name).unlink"): "`tfdojo dojo leave`: the membership and "
+    "outbox files tfdojo wrote in the workspace's .tfdojo folder",
+    ("room/server.py", "Path(f'{db}{suffix}').unlink"): "the room file this very call created, "
+    "when the server then cannot listen: nothing left behind",
     ("teaching/kata/runner.py", "os.fdopen"): "the kata runner's protocol: a copy of its "
     "stdout pipe, not a file",
 }

@@ -48,18 +48,25 @@ def test_fetch_reproduces_the_facilitators_dataset_byte_for_byte(served, tmp_pat
     # again: nothing to do, the same answer
     assert main(["data", "fetch", served.url, "--out", str(out), "--quiet"]) == 0
     capsys.readouterr()
-    # another dataset in the way is kept unless --replace
+    # a folder of anything else is never replaced; another tfdojo dataset needs --overwrite
     other = tmp_path / "other"
     other.mkdir()
     (other / "manifest.json").write_text("{}")
-    assert main(["data", "fetch", served.url, "--out", str(other), "--quiet"]) == 2
-    assert capsys.readouterr().err == (
-        f"tfdojo: error: {other}: holds another dataset; pass --out DIR for the room's, "
-        "or --replace\n"
-    )
+    for extra in ([], ["--overwrite"]):
+        assert main(["data", "fetch", served.url, "--out", str(other), *extra, "--quiet"]) == 2
+        assert capsys.readouterr().err == (
+            f"tfdojo: error: --out: {other} already exists and is not a dataset folder written "
+            "by tfdojo; refusing to replace it (name a new path)\n"
+        )
     assert (other / "manifest.json").read_text() == "{}"
-    assert main(["data", "fetch", served.url, "--out", str(other), "--replace", "--quiet"]) == 0
-    assert (other / "notmnist.npz").read_bytes() == (served.data / "notmnist.npz").read_bytes()
+    mine = tmp_path / "built"
+    shutil.copytree(served.data, mine)  # a dataset tfdojo built
+    assert main(["data", "fetch", served.url, "--out", str(mine), "--quiet"]) == 0  # the same
+    (mine / "notmnist.npz").write_bytes(b"not the room's")
+    assert main(["data", "fetch", served.url, "--out", str(mine), "--quiet"]) == 2
+    assert "add --overwrite to replace it (or --out DIR for the room's)" in capsys.readouterr().err
+    assert main(["data", "fetch", served.url, "--out", str(mine), "--overwrite", "--quiet"]) == 0
+    assert (mine / "notmnist.npz").read_bytes() == (served.data / "notmnist.npz").read_bytes()
 
 
 def test_an_interrupted_fetch_resumes_with_a_range(served, tmp_path, capsys):

@@ -25,9 +25,11 @@ from typing import Any
 from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError, first_line
 from tfdojo.core.paths import default_data_dir
+from tfdojo.core.safe_write import prepare
 from tfdojo.data.dataset import MANIFEST_NAME, MAX_MANIFEST_BYTES, MAX_NPZ_BYTES, NPZ_NAME, load
 from tfdojo.data.download import TIMEOUT, fetch_part
 from tfdojo.data.files import file_sha256
+from tfdojo.data.output import DATASET
 
 FILES = (MANIFEST_NAME, NPZ_NAME)
 STAGING = ".tfdojo-fetch"
@@ -86,13 +88,14 @@ def _have(folder: Path, files: dict[str, dict[str, Any]]) -> bool:
 
 
 def fetch(
-    url: str, out: str | os.PathLike | None = None, replace: bool = False, progress: bool = True
+    url: str, out: str | os.PathLike | None = None, overwrite: bool = False, progress: bool = True
 ) -> tuple[Path, dict[str, Any]]:
     """Download the room's dataset into ``out`` (default: the cache's dataset folder).
 
     Args:
         url: the room's address (``http://192.168.1.20:8765/``).
-        replace: replace another dataset already in ``out`` (otherwise refused).
+        overwrite: replace another dataset tfdojo wrote in ``out`` (otherwise refused; a
+            folder of anything else is always refused: :data:`tfdojo.data.output.DATASET`).
 
     Returns:
         ``(folder, manifest)``.
@@ -100,17 +103,16 @@ def fetch(
     Raises:
         TfdojoError: the room unreachable or handing out no dataset, a file whose sha256 or
             arrays do not match (deleted, nothing kept), another dataset in ``out``
-            without ``replace``, an interrupted transfer (run again to resume).
+            without ``overwrite``, an interrupted transfer (run again to resume).
     """
     base = data_url(url)
     files = read_index(base)
     folder = Path(out) if out is not None else default_data_dir()
     if _have(folder, files):
         return folder, load(folder, verify=True).manifest
-    if any((folder / name).exists() for name in FILES) and not replace:
-        raise TfdojoError(
-            f"{folder}: holds another dataset; pass --out DIR for the room's, or --replace"
-        )
+    resuming = folder.is_dir() and {p.name for p in folder.iterdir()} == {STAGING}
+    if not resuming:  # an interrupted fetch of ours goes on; anything else is checked
+        prepare(folder, DATASET, overwrite, hint=" (or --out DIR for the room's)")
     staging = ensure_dir(folder / STAGING)
     for name, info in files.items():
         done, part = staging / name, staging / (name + ".part")

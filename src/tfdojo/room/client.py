@@ -31,6 +31,7 @@ from typing import Any
 
 from tfdojo.core.atomic import ensure_dir, write_json
 from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.core.safe_read import read_json, read_text
 from tfdojo.room.rules import MAX_SHARE_BYTES, RoomError, check_kata, check_name, check_verdict
 
 ROOM_DIR = ".tfdojo"
@@ -41,6 +42,8 @@ TIMEOUT = 2.0
 BACKOFF = 20.0
 """Seconds without trying after the room did not answer in time."""
 MAX_OUTBOX = 2000
+MAX_OUTBOX_BYTES = MAX_OUTBOX * 4096
+"""The outbox file read back: 2,000 verdicts of a few hundred bytes each fit in 8 MiB."""
 """Verdicts kept while offline (an evening's worth); the oldest go first past it."""
 FLUSH_SECONDS = 5.0
 MAX_ANSWER = 4 << 20
@@ -145,14 +148,15 @@ def membership(workspace: str | os.PathLike) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        if path.stat().st_size > 64 * 1024:
-            raise ValueError("too large")
-        found = json.loads(path.read_text(encoding="utf-8"))
+        found = read_json(path, 64 * 1024, "a room membership")
         if not all(isinstance(found.get(k), str) for k in ("url", "token", "key", "name")):
             raise ValueError("fields missing")
-    except (ValueError, UnicodeDecodeError, AttributeError) as exc:
+    except (ValueError, TfdojoError) as exc:
+        why = first_line(exc).removeprefix(f"{path}: ")
+        if why.startswith("not valid JSON (") and why.endswith(")"):
+            why = why.removeprefix("not valid JSON (")[:-1]  # the parser's own words
         raise TfdojoError(
-            f"{path}: not a room membership ({first_line(exc)}); run `tfdojo dojo join` again"
+            f"{path}: not a room membership ({why}); run `tfdojo dojo join` again"
         ) from None
     return found
 
@@ -227,10 +231,10 @@ def _locked(folder: Path) -> Iterator[None]:
 def read_outbox(folder: Path) -> dict[str, Any]:
     """The outbox (empty when there is none, or when it is unreadable: it is only a queue)."""
     try:
-        found = json.loads((folder / OUTBOX).read_text(encoding="utf-8"))
-        if isinstance(found, dict) and isinstance(found.get("verdicts"), list):
+        found = read_json(folder / OUTBOX, MAX_OUTBOX_BYTES, "the room's outbox")
+        if isinstance(found.get("verdicts"), list):
             return found
-    except (OSError, ValueError):
+    except TfdojoError:
         pass
     return {"verdicts": [], "retry_after": 0}
 
@@ -316,14 +320,7 @@ def share(workspace: str | os.PathLike, kata: str, path: str | os.PathLike) -> d
     path = Path(path)
     if not path.is_file():
         raise TfdojoError(f"{path}: expected your kata file, found no regular file")
-    size = path.stat().st_size
-    if size > MAX_SHARE_BYTES:
-        raise TfdojoError(f"{path}: {size:,} bytes; a shared kata may have {MAX_SHARE_BYTES:,}")
-    try:
-        with open(path, "rb") as f:
-            text = f.read(MAX_SHARE_BYTES + 1).decode("utf-8")
-    except UnicodeDecodeError:
-        raise TfdojoError(f"{path}: expected UTF-8 Python text") from None
+    text = read_text(path, MAX_SHARE_BYTES, "your kata file, UTF-8 Python text")
     body = {"kata": check_kata(kata), "filename": path.name, "text": text}
     try:
         status, answer = call(

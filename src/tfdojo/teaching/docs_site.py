@@ -19,27 +19,28 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib.util
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.parse
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
 import tfdojo
+from tfdojo.core.atomic import write_json
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.paths import cache_dir
+from tfdojo.core.safe_read import read_json
+from tfdojo.core.safe_write import Output, new_folder
 
 ROOT = Path(__file__).resolve().parents[3]
 """The repository this tfdojo runs from, when it runs from a clone (``src/tfdojo/...``)."""
 CONFIG = "mkdocs.yml"
 STAMP = ".tfdojo-docs.json"
+SITE = Output("docs-site", "a site tfdojo docs built", recognise=lambda p: (p / STAMP).is_file())
+"""The site's folder: tfdojo's own when it holds the stamp of the sources it was built from."""
 """Written into a site folder after a build: what it was built from (and that tfdojo built it)."""
 BUILD_TIMEOUT = 600.0
 """Seconds a build may take (it takes about 5 s on a 2-core machine)."""
@@ -110,15 +111,10 @@ def build(root: Path, site: str | os.PathLike, rebuild: bool = False) -> bool:
             "docs: building the site needs mkdocs-material (the docs extra), which is not "
             f"installed; install it with {INSTALL} in {root}"
         )
-    site.parent.mkdir(parents=True, exist_ok=True)
     stamp = fingerprint(root)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}-", dir=site.parent))
-    try:
+    with new_folder(site, SITE, overwrite=True) as tmp:  # built aside, then swapped in whole
         _mkdocs_build(root, tmp)
-        (tmp / STAMP).write_text(json.dumps({"sources": stamp}), encoding="utf-8")
-        _replace(tmp, site)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # gone already when it was renamed
+        write_json(tmp / STAMP, {"sources": stamp})
     return True
 
 
@@ -166,21 +162,10 @@ def mkdocs_problem(output: str) -> str:
 
 def _stamp(site: Path) -> list | None:
     try:
-        stamp = json.loads((site / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        stamp = read_json(site / STAMP, 1024 * 1024, "tfdojo docs' stamp")
+    except TfdojoError:
         return None
     return stamp.get("sources") if isinstance(stamp, dict) else None
-
-
-def _replace(new: Path, site: Path) -> None:
-    """Put the folder ``new`` at ``site``, removing the site tfdojo built there before."""
-    if not site.exists():
-        new.rename(site)
-        return
-    old = site.with_name(f".{site.name}-old-{os.getpid()}-{time.monotonic_ns()}")
-    site.rename(old)
-    new.rename(site)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):

@@ -67,9 +67,7 @@ def register(group) -> None:
     )
     p.add_argument("url", metavar="URL", help="the room's address")
     p.add_argument("--out", metavar="DIR", help="dataset folder to write (default: the cache's)")
-    p.add_argument(
-        "--replace", action="store_true", help="replace another dataset already in --out"
-    )
+    add_overwrite_option(p, "dataset in --out")
     add_quiet_option(p)
     p.set_defaults(func=run_fetch)
 
@@ -129,7 +127,7 @@ def run_fetch(args) -> int:
     from tfdojo.data.fetch import fetch
     from tfdojo.data.summary import describe
 
-    folder, manifest = fetch(args.url, args.out, replace=args.replace, progress=not args.quiet)
+    folder, manifest = fetch(args.url, args.out, overwrite=args.overwrite, progress=not args.quiet)
     print(describe(manifest, folder))
     print(f"\nthe room's dataset is in {folder}; every file matches its sha256")
     return 0
