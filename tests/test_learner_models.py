@@ -4,6 +4,9 @@ never imported from a path a run folder names."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -293,3 +296,30 @@ def test_bfloat16_asked_of_a_float32_model_is_one_line(learner_run, tiny_dataset
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{root / 'mine.py'}:21: InvalidArgumentError" in err, err
+
+
+def test_a_replicated_model_of_ones_own_is_tried_in_a_replica(tiny_dataset, tmp_path):
+    """Under --strategy mirrored its variables are mirrored, read in a replica only: the
+    contract's gradient is taken there (it raised ValueError outside one)."""
+    two = "self.w = tf.Variable(tf.zeros([784, 10])); self.b = tf.Variable(tf.zeros([10]))"
+
+    def train_mirrored(name: str, source: str) -> subprocess.CompletedProcess:
+        path = tmp_path / f"{name}.py"
+        path.write_text(source)
+        argv = [sys.executable, "-m", "tfdojo", "train", "--data", str(tiny_dataset)]
+        argv += ["--model", f"{path}:ConvNet", "--out", str(tmp_path / name), "--epochs", "1"]
+        argv += ["--quiet", "--strategy", "mirrored", "--devices", "2"]
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+
+    unused = train_mirrored("unused", model_file(FLAT, two))
+    assert (unused.returncode, unused.stderr) == (
+        2,
+        f"tfdojo: error: {tmp_path / 'unused.py'}:ConvNet: expected a gradient from the logits "
+        "to every trainable variable, received none for b: use each tf.Variable in __call__ "
+        "(or make it trainable=False), with TensorFlow operations: the tape does not see NumPy\n",
+    )
+    good = train_mirrored("good", model_file(f"{FLAT} + self.b", two))
+    assert good.returncode == 0, good.stderr
+    metrics = json.loads((tmp_path / "good" / "metrics.json").read_text())
+    assert (metrics["params"], metrics["replicas"]) == (7850, 2)

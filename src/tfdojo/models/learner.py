@@ -108,10 +108,7 @@ def contract_breach(call, variables: dict[str, tf.Variable], path=None) -> Breac
             )
     if not variables:
         return Breach("a trainable tf.Variable", "none", "hold the weights in tf.Variables")
-    with tf.GradientTape() as tape:
-        total = tf.reduce_sum(tf.cast(call(tf.zeros([2, 28, 28])), tf.float32))
-    grads = tape.gradient(total, list(variables.values()))
-    unused = [name for name, g in zip(variables, grads) if g is None]
+    unused = _without_gradient(call, variables)
     if unused:
         return Breach(
             "a gradient from the logits to every trainable variable",
@@ -129,6 +126,25 @@ def contract_breach(call, variables: dict[str, tf.Variable], path=None) -> Breac
             GRAPH_ONLY,
         )
     return None
+
+
+def _without_gradient(call, variables: dict[str, tf.Variable]) -> list[str]:
+    """The names of ``variables`` no gradient of the logits reaches (one replica's view of a
+    model built for several: their variables are read in a replica only)."""
+
+    def missing() -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            total = tf.reduce_sum(tf.cast(call(tf.zeros([2, 28, 28])), tf.float32))
+        grads = tape.gradient(total, list(variables.values()))
+        return tf.constant([g is None for g in grads])
+
+    if tf.distribute.in_cross_replica_context():
+        strategy = tf.distribute.get_strategy()
+        run = tf.function(lambda: strategy.run(missing))  # traced: eagerly, it warns
+        found = strategy.experimental_local_results(run())[0]
+    else:
+        found = missing()
+    return [name for name, none in zip(variables, found.numpy()) if none]
 
 
 def load_class(text: str, option: str = "--model"):

@@ -86,7 +86,10 @@ contract of tfdojo's own models:
 - weights have rank >= 2 and are named W...; biases have rank 1 and are named b...;
   L2 applies to the weights only;
 - seed is an int tensor of shape (2,), for stateless dropout, used only when
-  dropout_rate > 0 (while training); a model may ignore dropout.
+  dropout_rate > 0 (while training); a model may ignore dropout;
+- the logits are computed with TensorFlow operations only (no .numpy(), no NumPy), for
+  any number of images, and every variable is used: tfdojo trains the model in a
+  tf.function, and the katas check that it can.
 """
 
 
