@@ -163,9 +163,16 @@ def test_the_channel_takes_only_lines_with_the_secret():
 
 
 def test_a_check_whose_process_ends_fails_and_the_next_kata_is_checked(dojo):
+    """A process that exits, then one that closes every descriptor it did not open (and
+    sleeps): each a failing verdict at once, and the katas after them still checked."""
     (dojo / "01_tensors.py").write_text("import os\n\nos._exit(7)\n")
     learner_file(dojo, kata.find("02"))
-    tensors, logistic = run_checks(dojo, ["tensors", "logistic"], time_limit=60)
+    closer = "import os, time\nos.closerange(3, 4096)\ntime.sleep(120)\n"
+    (dojo / "03_softmax_cross_entropy.py").write_text(closer)
+    started = time.monotonic()
+    names = ["tensors", "logistic", "softmax_cross_entropy", "training_step"]
+    tensors, logistic, closed, step = run_checks(dojo, names, time_limit=100)
+    assert time.monotonic() - started < 90  # neither the sleep nor the time limit
     assert tensors == kata.CheckResult(
         "tensors",
         "failing",
@@ -173,6 +180,13 @@ def test_a_check_whose_process_ends_fails_and_the_next_kata_is_checked(dojo):
         "process (os._exit, os.kill) or crash Python?",
     )
     assert (logistic.name, logistic.status) == ("logistic", "pass")
+    assert closed == kata.CheckResult(
+        "softmax_cross_entropy",
+        "failing",
+        "the check stopped: its process closed its pipe to tfdojo; does your code close files "
+        "it did not open?",
+    )
+    assert (step.name, step.status) == ("training_step", "todo")
 
 
 # -------------------------------------------------------------------- the command line

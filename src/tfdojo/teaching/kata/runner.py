@@ -120,6 +120,7 @@ class Worker:
         while left:
             event = self.channel.next(deadline, self.exited)
             if event is TIMEOUT or event is EXITED:
+                closed = event is EXITED and not self.exits_within(1.0)  # only its pipe went
                 code = self.stop()
                 if not started:
                     raise TfdojoError(
@@ -129,7 +130,10 @@ class Worker:
                     )
                 if current is None:
                     return  # it went between two checks: a fresh worker checks the rest
-                yield overran(current, time_limit) if event is TIMEOUT else crashed(current, code)
+                if event is TIMEOUT:
+                    yield overran(current, time_limit)
+                else:
+                    yield crashed(current, None if closed else code)
                 return
             deadline = time.monotonic() + time_limit
             if event.get("start") == left[0] and current is None:
@@ -147,6 +151,15 @@ class Worker:
         except ChildProcessError:
             return True
         return found is not None
+
+    def exits_within(self, seconds: float) -> bool:
+        """Whether the worker exits within ``seconds`` (its pipe closes just before)."""
+        deadline = time.monotonic() + seconds
+        while not self.exited():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def stop(self) -> int | None:
         """End the worker and every process of its group (ours, by its id); its exit code."""
@@ -243,12 +256,15 @@ def _result_of(event: dict, name: str) -> bool:
 
 
 def crashed(name: str, code: int | None) -> CheckResult:
-    return CheckResult(
-        name,
-        "failing",
-        f"the check stopped: its process exited ({code}) while checking; does your code "
-        "end the process (os._exit, os.kill) or crash Python?",
-    )
+    """The verdict on a check whose process exited with ``code`` (None: it closed its pipe)."""
+    if code is None:
+        why = "its process closed its pipe to tfdojo; does your code close files it did not open?"
+    else:
+        why = (
+            f"its process exited ({code}) while checking; does your code end the process "
+            "(os._exit, os.kill) or crash Python?"
+        )
+    return CheckResult(name, "failing", f"the check stopped: {why}")
 
 
 def overran(name: str, time_limit: float) -> CheckResult:
