@@ -11,8 +11,9 @@ with headers claiming any size or type) and checks, per example:
 In CI the examples are derandomized (the same every run), 400 to 1,500 per target:
 the four file parsers take about 25 s on two idle cores, the run folders (every file of one,
 opened as every command opens a run, the model rebuilt and asked) 10 s more, and 10 s to
-import TensorFlow once. Fuzz longer, with fresh
-random examples, by giving a number: ``TFDOJO_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py``.
+import TensorFlow once; a kata workspace's state file, each example listed then written back,
+300 in under 10 s of CPU. Fuzz longer, with fresh random examples, by giving a number:
+``TFDOJO_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import io
 import json
 import lzma
 import os
+import re
 import struct
 import tarfile
 import warnings
@@ -41,6 +43,10 @@ from tfdojo.data import dataset, idx
 from tfdojo.data.frame import frame_image, open_image
 from tfdojo.data.importer import load_images
 from tfdojo.data.summary import describe
+from tfdojo.teaching import kata
+from tfdojo.teaching.kata import workspace
+from tfdojo.teaching.kata.checking import CheckResult
+from tfdojo.teaching.kata.display import format_statuses
 
 from .hostile import MiB, octal, png, tar_header
 from .memory import peak_rss_growth
@@ -483,3 +489,72 @@ def test_fuzz_run_folders(tmp_path_factory, good_run, data):
     if probabilities is not None:
         assert probabilities.shape == (1, 10) and np.isfinite(probabilities).all()
         assert abs(float(probabilities.sum()) - 1) < 1e-4
+
+
+# -- kata state files ---------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@st.composite
+def kata_entries(draw):
+    """One kata's entry: the fields tfdojo writes, each maybe of another type; or anything."""
+    fields = {
+        "status": st.sampled_from(["todo", "failing", "pass"]),
+        "message": st.text(max_size=30),
+        "sha256": st.just("0" * 64),
+        "hints": st.integers(-1, 5),
+    }
+    entry = {
+        key: draw(st.one_of(right, JSON_VALUES))
+        for key, right in fields.items()
+        if draw(st.booleans())
+    }
+    return draw(st.one_of(st.just(entry), JSON_VALUES))
+
+
+@st.composite
+def state_files(draw) -> bytes:
+    """A ``.tfdojo-kata.json`` as tfdojo writes it, or nearly, or anything JSON; maybe damaged."""
+    names = st.one_of(st.sampled_from(kata.names("tensorflow")), st.text(max_size=10))
+    katas = draw(st.dictionaries(names, kata_entries(), max_size=5))
+    state = draw(st.one_of(st.just({"katas": katas}), st.just({}), JSON_VALUES))
+    if isinstance(state, dict) and draw(st.booleans()):
+        state["katas" if draw(st.booleans()) else "ledger"] = draw(JSON_VALUES)
+    return draw(damaged(json.dumps(state).encode()))
+
+
+@pytest.fixture(scope="module")
+def kata_dojo(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("dojo")
+    workspace.start(folder)
+    return folder
+
+
+@fuzz(ci_examples=300)
+@given(raw=state_files())
+def test_fuzz_kata_state_file(kata_dojo, raw):
+    """A state file gives ``tfdojo kata list`` and the next check's record, or one line."""
+    (kata_dojo / workspace.STATE_NAME).write_bytes(raw)
+
+    def list_then_record():
+        listed = format_statuses(workspace.statuses(kata_dojo))
+        workspace.record(kata_dojo, [CheckResult("tensors", "pass", "well done")])
+        return listed, workspace.statuses(kata_dojo)[0]
+
+    result = check(list_then_record)
+    if result is not None:
+        listed, tensors = result
+        lines = listed.splitlines()
+        assert len(lines) == 15 and re.fullmatch(r"\d+ of 14 katas pass(; next: .*)?", lines[-1])
+        assert (tensors.status, tensors.message, tensors.stale) == ("pass", "well done", False)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_kata_hostile import SLEEPER, wait_until_gone
 from tests.test_kata_tf import learner_file
 from tests.test_readme_commands import console_blocks
 from tfdojo.cli import main
@@ -178,11 +179,16 @@ def test_an_endless_loop_is_stopped_and_the_next_kata_still_checked(dojo, capsys
     )
     assert tensors.message.startswith("the check ran longer than 3 s and was stopped")
     assert main(["kata", "check", "--time-limit", "0"]) == 2
-    assert "--time-limit: expected seconds > 0, received 0" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "tfdojo: error: --time-limit: expected seconds > 0 and at most 3600, received 0\n"
+    )
 
 
-def test_watch_checks_each_save_and_moves_on(dojo):
-    """End to end: start watch, save a wrong file then a right one, see both, stop it."""
+def test_watch_checks_each_save_and_moves_on(dojo, tmp_path):
+    """End to end: start watch, save a wrong file then a right one, see both, stop it.
+
+    The wrong file forks a child that sleeps 300 s: watch goes on at once, and the check
+    ends the child with its worker."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "tfdojo", "kata", "watch", "--dir", str(dojo)],
@@ -212,9 +218,12 @@ def test_watch_checks_each_save_and_moves_on(dojo):
     try:
         wait_for("now: dojo/01_tensors.py")
         tensors = kata.find("01")
-        learner_file(dojo, tensors, [("/ 255.0 - 0.5", "/ 255.0")])
+        wrong = learner_file(dojo, tensors, [("/ 255.0 - 0.5", "/ 255.0")])
+        pidfile = tmp_path / "sleeper.pid"
+        wrong.write_text(SLEEPER.format(pidfile=str(pidfile)) + wrong.read_text())
         wait_for("✗ 01_tensors (dojo/01_tensors.py): not yet")
         wait_for("cause:    the range is [0, 1]")
+        assert wait_until_gone(int(pidfile.read_text()))
         learner_file(dojo, tensors)
         wait_for("✓ 01_tensors (dojo/01_tensors.py)")
         wait_for("now: dojo/02_logistic.py")

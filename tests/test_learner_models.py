@@ -4,6 +4,9 @@ never imported from a path a run folder names."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -129,7 +132,8 @@ def test_a_run_folder_never_names_the_code_that_runs(learner_run, tiny_dataset, 
             "    def __init__(self, seed=0):\n        self.w = tf.Variable(tf.zeros([784, 12]))\n"
             "    def __call__(self, x, dropout_rate=0.0, seed=None):\n"
             "        return tf.reshape(x, [-1, 784]) @ self.w\n",
-            "the model gave shape (2, 12) for 2 images; expected (2, 10) logits",
+            "mine.py:ConvNet: expected (2, 10) float logits for 2 images, received float32 of "
+            "shape (2, 12)",
         ),
         ("class Other:\n    pass\n", "defines no 'ConvNet'; classes in it: Other"),
     ],
@@ -140,6 +144,129 @@ def test_a_broken_model_file_is_one_line(tiny_dataset, tmp_path, capsys, source,
     assert main([*argv, "--out", str(tmp_path / "run"), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+def model_file(call: str, init: str = "self.w = tf.Variable(tf.zeros([784, 10]))") -> str:
+    """A model file whose ``ConvNet.__call__`` returns ``call`` (lines 1-7: ``call`` on 7)."""
+    return (
+        "import numpy as np\n"
+        "import tensorflow as tf\n"
+        "class ConvNet(tf.Module):\n"
+        "    def __init__(self, seed=0):\n"
+        f"        {init}\n"
+        "    def __call__(self, x, dropout_rate=0.0, seed=None):\n"
+        f"        return {call}\n"
+    )
+
+
+FLAT = "tf.reshape(x, [-1, 784]) @ self.w"
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        (  # its own batch size: the training loop's shapes did not fit (a page of TensorFlow)
+            model_file(f"({FLAT})[:2]"),
+            "expected (5, 10) float logits for 5 images, received float32 of shape (2, 10): "
+            "the number of images comes from x (tf.shape(x)[0], or -1 in tf.reshape)",
+        ),
+        (  # no gradient for w: the optimiser's AttributeError
+            model_file("tf.zeros([tf.shape(x)[0], 10])"),
+            "expected a gradient from the logits to every trainable variable, received none "
+            "for w: use each tf.Variable in __call__ (or make it trainable=False), with "
+            "TensorFlow operations: the tape does not see NumPy",
+        ),
+        (  # one variable of two unused
+            model_file(
+                FLAT, "self.w = tf.Variable(tf.zeros([784, 10])); self.b = tf.Variable(1.0)"
+            ),
+            "expected a gradient from the logits to every trainable variable, received none for b",
+        ),
+        (  # no variable at all
+            model_file("tf.zeros([tf.shape(x)[0], 10])", "pass"),
+            "expected a trainable tf.Variable, received none: hold the weights in tf.Variables",
+        ),
+        (  # NumPy logits: 15 lines of autograph's stack
+            model_file(f"({FLAT}).numpy()"),
+            "expected a tf.Tensor of (2, 10) logits, received numpy.ndarray: .numpy() or NumPy in "
+            "__call__? TensorFlow operations only: no .numpy(), no NumPy on tensors",
+        ),
+        (  # runs eagerly only
+            model_file("tf.reshape(x, [int(x.numpy().shape[0]), 784]) @ self.w"),
+            "expected a model that runs in a tf.function, as tfdojo trains it, received "
+            "{path}:7: AttributeError: 'SymbolicTensor' object has no attribute 'numpy': "
+            "TensorFlow operations only",
+        ),
+        (  # integer logits
+            model_file(
+                "tf.zeros([tf.shape(x)[0], 10], tf.int32) + tf.cast(self.w[0, :1], tf.int32)"
+            ),
+            "expected (2, 10) float logits for 2 images, received int32 of shape (2, 10)",
+        ),
+        (  # an exception of the learner's code, at its line, as a run of it would raise it
+            model_file("undefined_name"),
+            "calling the model: {path}:7: NameError: name 'undefined_name' is not defined",
+        ),
+        (  # the file ends the program when imported: it was exit 0, nothing trained
+            "import sys\nsys.exit(0)\n",
+            "--model: {path}:2: SystemExit: 0: importing the file ended the program; expected a "
+            "file that defines ConvNet (put the rest under `if __name__ == '__main__':`)",
+        ),
+        (
+            model_file(FLAT, "raise SystemExit(3)"),
+            "could not build the model: {path}:5: SystemExit: 3",
+        ),
+    ],
+    ids=[
+        "batch",
+        "no-gradient",
+        "unused-variable",
+        "no-variable",
+        "numpy",
+        "eager-only",
+        "int-logits",
+        "name-error",
+        "exit-at-import",
+        "exit-in-init",
+    ],
+)
+def test_a_model_breaking_the_contract_is_one_line(tiny_dataset, tmp_path, capsys, source, message):
+    path = tmp_path / "mine.py"
+    path.write_text(source)
+    argv = ["train", "--data", str(tiny_dataset), "--model", f"{path}:ConvNet"]
+    assert main([*argv, "--out", str(tmp_path / "run"), "--epochs", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("tfdojo: error: ") and message.format(path=path) in err, err
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_a_folder_or_a_missing_file_as_the_model_is_one_line(tmp_path, capsys):
+    folder = tmp_path / "dirmodel.py"
+    folder.mkdir()
+    for command in (["train"], ["evaluate", str(tmp_path / "run")]):
+        option = "--model" if command == ["train"] else "--model-code"
+        assert main([*command, option, f"{folder}:M"]) == 2
+        assert capsys.readouterr().err == (
+            f"tfdojo: error: {option}: {folder} is a folder; expected a Python file PATH.py:M\n"
+        )
+    assert main(["params", "--model", "missing.py:M"]) == 2
+    assert capsys.readouterr() == ("", "tfdojo: error: --model: missing.py does not exist\n")
+    assert main(["shapes", "--model", f"{folder}:M"]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_params_of_a_model_of_ones_own_is_refused_not_a_table(tmp_path, capsys):
+    (tmp_path / "mine.py").write_text(CONVNET)
+    assert main(["params", "--model", f"{tmp_path / 'mine.py'}:ConvNet"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"tfdojo: error: --model: ConvNet of {tmp_path / 'mine.py'} is a model of your own: its "
+        "layers are its own, unknown to tfdojo's calculator (it knows logistic, mlp, cnn_course, "
+        f"lenet5, cnn); `tfdojo train --model {tmp_path / 'mine.py'}:ConvNet` reports its "
+        "parameter count\n"
+    )
 
 
 def test_the_katas_convnet_trains_and_compares_with_the_builtin_one(tiny_dataset, tmp_path, capsys):
@@ -169,3 +296,30 @@ def test_bfloat16_asked_of_a_float32_model_is_one_line(learner_run, tiny_dataset
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{root / 'mine.py'}:21: InvalidArgumentError" in err, err
+
+
+def test_a_replicated_model_of_ones_own_is_tried_in_a_replica(tiny_dataset, tmp_path):
+    """Under --strategy mirrored its variables are mirrored, read in a replica only: the
+    contract's gradient is taken there (it raised ValueError outside one)."""
+    two = "self.w = tf.Variable(tf.zeros([784, 10])); self.b = tf.Variable(tf.zeros([10]))"
+
+    def train_mirrored(name: str, source: str) -> subprocess.CompletedProcess:
+        path = tmp_path / f"{name}.py"
+        path.write_text(source)
+        argv = [sys.executable, "-m", "tfdojo", "train", "--data", str(tiny_dataset)]
+        argv += ["--model", f"{path}:ConvNet", "--out", str(tmp_path / name), "--epochs", "1"]
+        argv += ["--quiet", "--strategy", "mirrored", "--devices", "2"]
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+
+    unused = train_mirrored("unused", model_file(FLAT, two))
+    assert (unused.returncode, unused.stderr) == (
+        2,
+        f"tfdojo: error: {tmp_path / 'unused.py'}:ConvNet: expected a gradient from the logits "
+        "to every trainable variable, received none for b: use each tf.Variable in __call__ "
+        "(or make it trainable=False), with TensorFlow operations: the tape does not see NumPy\n",
+    )
+    good = train_mirrored("good", model_file(f"{FLAT} + self.b", two))
+    assert good.returncode == 0, good.stderr
+    metrics = json.loads((tmp_path / "good" / "metrics.json").read_text())
+    assert (metrics["params"], metrics["replicas"]) == (7850, 2)

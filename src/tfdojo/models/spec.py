@@ -159,6 +159,28 @@ def parse_reference(text: str, option: str = "--model") -> tuple[Path, str]:
     return Path(m["path"]), m["name"]
 
 
+def source_file(text: str, option: str = "--model") -> tuple[Path, str]:
+    """``(path, class name)`` of ``PATH.py:NAME`` once ``PATH.py`` is a file to import.
+
+    Raises:
+        TfdojoError: not ``PATH.py:NAME``; a notebook; a missing file; a folder or
+            anything else that is no regular file.
+    """
+    path, name = parse_reference(text, option)
+    if path.suffix != ".py":
+        raise TfdojoError(
+            f"{option}: {path} is a notebook; put the class in a .py file to use it from the "
+            "command line, or pass the class itself from the notebook (model_class=...)"
+        )
+    if path.is_dir():
+        raise TfdojoError(f"{option}: {path} is a folder; expected a Python file PATH.py:{name}")
+    if not path.exists():
+        raise TfdojoError(f"{option}: {path} does not exist")
+    if not path.is_file():
+        raise TfdojoError(f"{option}: {path} is not a regular file; expected a Python file")
+    return path, name
+
+
 def config_for(text: str) -> ModelConfig:
     """The :class:`ModelConfig` that records a learner's model (its source, for reading)."""
     _, name = parse_reference(text)

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 from tfdojo.cli.options import add_command
-from tfdojo.core.errors import TfdojoError
 
 NAME = "kata"
 NEEDS_TENSORFLOW = False
@@ -87,14 +86,12 @@ def register(sub) -> None:
             type=float,
             default=60.0,
             metavar="SECONDS",
-            help="stop a check that runs longer (default: 60)",
+            help="stop a check that runs longer; more than 0, at most 3600 (default: 60)",
         )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "time_limit", 1) <= 0:
-        raise TfdojoError(f"--time-limit: expected seconds > 0, received {args.time_limit:g}")
     return {
         "start": start,
         "list": listing,
@@ -145,8 +142,9 @@ def check(args: argparse.Namespace) -> int:
     # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata import find, katas, workspace
     from tfdojo.teaching.kata.display import format_result, summary
-    from tfdojo.teaching.kata.runner import run_checks
+    from tfdojo.teaching.kata.runner import run_checks, validate_time_limit
 
+    validate_time_limit(args.time_limit)
     d = workspace.require(args.dir)
     track = workspace.TRACK
     names = [find(args.name, track).name] if args.name else [k.name for k in katas(track)]
@@ -167,9 +165,10 @@ def check(args: argparse.Namespace) -> int:
 
 def watch(args: argparse.Namespace) -> int:
     # imported here: `tfdojo --help` loads no library
+    from tfdojo.teaching.kata.runner import validate_time_limit
     from tfdojo.teaching.kata.watch import watch as watch_workspace
 
-    watch_workspace(args.dir, args.time_limit)
+    watch_workspace(args.dir, validate_time_limit(args.time_limit))
     return 0
 
 

@@ -7,7 +7,9 @@ import dataclasses
 import json
 
 from tfdojo.cli.options import add_command
+from tfdojo.core.errors import TfdojoError
 from tfdojo.models import ModelConfig, names, shapes
+from tfdojo.models.spec import source_file
 
 NAME = "params"
 NEEDS_TENSORFLOW = False
@@ -42,7 +44,15 @@ def model_config(name: str, toml_path=None, sets: list[str] | None = None):
 
     own = {f.name for f in dataclasses.fields(ModelConfig)}
     sets = [f"model.{s}" if s.split("=", 1)[0].strip() in own else s for s in sets or []]
-    return make_config(name, toml_path, sets).model
+    cfg = make_config(name, toml_path, sets).model
+    if cfg.source:  # PATH.py:NAME: a missing file or a folder is refused as such first
+        path, cls = source_file(cfg.source)
+        raise TfdojoError(
+            f"--model: {cls} of {path} is a model of your own: its layers are its own, "
+            f"unknown to tfdojo's calculator (it knows {', '.join(names())}); "
+            f"`tfdojo train --model {cfg.source}` reports its parameter count"
+        )
+    return cfg
 
 
 def run(args: argparse.Namespace) -> int:

@@ -190,10 +190,15 @@ def load_learner(path: Path) -> ModuleType:
 def check_file(kata: Kata, path: str | Path) -> CheckResult:
     """Run ``kata``'s check on the learner's file ``path``, in this process."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         message = f"not started: {path} does not exist (tfdojo kata start)"
         return CheckResult(kata.name, "todo", message)
-    return run_check(kata, lambda: load_learner(path), FileCode(path))
+    if not path.is_file():
+        message = f"{path} is not a file: expected your Python file there; move it away"
+        return CheckResult(kata.name, "failing", message)
+    # in a checking process, Ctrl-C is its caller's: a KeyboardInterrupt is the learner's own
+    caught = (Exception, SystemExit, KeyboardInterrupt)
+    return run_check(kata, lambda: load_learner(path), FileCode(path), caught)
 
 
 def check_namespace(kata: Kata, namespace: dict[str, Any]) -> CheckResult:
@@ -206,8 +211,18 @@ def check_namespace(kata: Kata, namespace: dict[str, Any]) -> CheckResult:
     return run_check(kata, lambda: Namespace(namespace), CellCode(namespace))
 
 
-def run_check(kata: Kata, load: Callable[[], Any], code: FileCode | CellCode) -> CheckResult:
-    """Run ``kata``'s check on what ``load()`` returns; ``code`` finds the learner's frames."""
+def run_check(
+    kata: Kata,
+    load: Callable[[], Any],
+    code: FileCode | CellCode,
+    caught: tuple[type[BaseException], ...] = (Exception, SystemExit),
+) -> CheckResult:
+    """Run ``kata``'s check on what ``load()`` returns; ``code`` finds the learner's frames.
+
+    ``caught``: what the learner's code may raise, reported as a verdict; with
+    ``KeyboardInterrupt`` among them where Ctrl-C cannot be the cause (a checking process
+    ignores it), else a KeyboardInterrupt interrupts the check.
+    """
     t0 = time.perf_counter()
     ck: Checker | None = None
     try:
@@ -220,7 +235,7 @@ def run_check(kata: Kata, load: Callable[[], Any], code: FileCode | CellCode) ->
     except SyntaxError as exc:
         status = "failing"
         message = f"your file does not parse: line {exc.lineno}: {exc.msg}\n    {exc.text or ''}"
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the learner's code may raise anything
+    except caught as exc:  # the learner's code may raise anything
         status, message = explain_exception(exc, code, ck.case if ck else "loading your file")
     return CheckResult(kata.name, status, message.rstrip(), time.perf_counter() - t0)
 
@@ -388,6 +403,8 @@ def explain_exception(exc: BaseException, code: FileCode | CellCode, case: str) 
         return "todo", f"not done yet: {where}: write the TODO there (it still {still})"
     if isinstance(exc, SystemExit):
         return "failing", f"your code called exit() ({where}): remove that call"
+    if isinstance(exc, KeyboardInterrupt):
+        return "failing", f"your code raised KeyboardInterrupt ({where}): remove that raise"
     lines = [f"case:     {case}", f"error:    {type(exc).__name__} at {where}"]
     if frames and frames[-1].line:
         lines.append(f"          {frames[-1].line}")

@@ -392,7 +392,7 @@ def find(name: str, track: str | None = None) -> Kata:
     """
     pool = katas(track)
     key = name.strip().removesuffix(".py").lower().replace("-", "_")
-    if key.isdigit():
+    if key.isascii() and key.isdigit():  # "²" is a digit to str.isdigit, not to int()
         found = [k for k in pool if k.track == "tensorflow" and k.number == int(key)]
     else:
         found = [k for k in pool if key in (k.name, k.stem)]

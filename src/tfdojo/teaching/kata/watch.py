@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tfdojo.teaching.kata.display import format_result
 from tfdojo.teaching.kata.registry import katas
-from tfdojo.teaching.kata.runner import TIME_LIMIT, Worker, run_checks
+from tfdojo.teaching.kata.runner import TIME_LIMIT, Worker, run_checks, validate_time_limit
 from tfdojo.teaching.kata.workspace import TRACK, KataStatus, current, record, require
 
 POLL_SECONDS = 0.5
@@ -46,6 +46,7 @@ def watch(
 ) -> None:
     """Watch ``directory`` until Ctrl-C, printing each check's verdict with ``out``."""
     out = out or functools.partial(print, flush=True)
+    validate_time_limit(time_limit, "time_limit")
     d = require(directory)
     worker = Worker()
     try:

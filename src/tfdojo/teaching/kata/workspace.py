@@ -16,6 +16,12 @@ missing (``force`` resets the named ones, keeping the learner's as ``NAME.py.bak
 :func:`solve` keeps the learner's version the same way. The status of each kata
 (:func:`statuses`) comes from the last check when the file has not changed since, so
 ``tfdojo kata list`` runs no check.
+
+The state file is read in one place, :func:`load_state`, which checks it entry by entry:
+a damaged one (not JSON, not the shape tfdojo writes, a folder, over 4 MiB) is refused in
+one line naming it and how to start afresh, before any command reads or writes a kata
+file. Kata files are read as bytes (any encoding), regular files only (a folder or a pipe
+in a kata's place is named, never read or overwritten), at most 1 MiB each.
 """
 
 from __future__ import annotations
@@ -23,16 +29,24 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tfdojo.core.atomic import ensure_dir, write_json, write_text
+from tfdojo.core.atomic import ensure_dir, write_bytes, write_json, write_text
 from tfdojo.core.errors import TfdojoError
-from tfdojo.teaching.kata.checking import CheckResult
+from tfdojo.teaching.kata.checking import STATUSES, CheckResult
 from tfdojo.teaching.kata.registry import Kata, find, katas
 
 STATE_NAME = ".tfdojo-kata.json"
+
+MAX_STATE_BYTES = 4 * 1024 * 1024
+"""Largest state file read: 4 MiB (fourteen katas' last checks take about 5 KiB)."""
+
+MAX_KATA_BYTES = 1024 * 1024
+"""Largest kata file read: 1 MiB (the longest exercise is about 8 KiB)."""
 
 TRACK = "tensorflow"
 """The track whose katas are the workspace's files, numbered 01, 02, ..."""
@@ -72,7 +86,10 @@ contract of tfdojo's own models:
 - weights have rank >= 2 and are named W...; biases have rank 1 and are named b...;
   L2 applies to the weights only;
 - seed is an int tensor of shape (2,), for stateless dropout, used only when
-  dropout_rate > 0 (while training); a model may ignore dropout.
+  dropout_rate > 0 (while training); a model may ignore dropout;
+- the logits are computed with TensorFlow operations only (no .numpy(), no NumPy), for
+  any number of images, and every variable is used: tfdojo trains the model in a
+  tf.function, and the katas check that it can.
 """
 
 
@@ -96,21 +113,125 @@ class KataStatus:
         }
 
 
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ------------------------------------------------------------------ the workspace's files
+
+
+def read_file(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of the regular file ``path`` (a link to one counts), at most ``limit``.
+
+    Raises:
+        FileNotFoundError: there is none.
+        TfdojoError: a folder, a pipe or a device in its place, or a file over ``limit``.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe opens without waiting for a writer
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise TfdojoError(f"{path}: expected a file, found {_kind(mode)}; move it away")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise TfdojoError(f"{path}: larger than {limit // 1024} KiB, too large for {what}")
+    return data
+
+
+def _kind(mode: int) -> str:
+    """What a path that is no regular file is, in words."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "no regular file"
+
+
+def kata_bytes(path: Path) -> bytes | None:
+    """The learner's kata file ``path`` as bytes (None: there is none).
+
+    Raises:
+        TfdojoError: not a regular file, or larger than :data:`MAX_KATA_BYTES`.
+    """
+    try:
+        return read_file(path, MAX_KATA_BYTES, "a kata file")
+    except FileNotFoundError:
+        return None
+
+
+# ---------------------------------------------------------------------- the state file
 
 
 def load_state(directory: Path) -> dict[str, Any]:
-    """The workspace's memory (empty when there is none yet)."""
+    """The workspace's memory (empty when there is none yet), checked entry by entry.
+
+    Keys tfdojo does not know (a newer version's, another kata's) are kept as they are.
+
+    Raises:
+        TfdojoError: a damaged state file, naming it, what is wrong and how to start afresh.
+    """
     path = Path(directory) / STATE_NAME
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
+        data = read_file(path, MAX_STATE_BYTES, "tfdojo's state file")
     except FileNotFoundError:
         return {"katas": {}}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise TfdojoError(f"{path}: not valid JSON; delete it to start afresh") from None
-    state.setdefault("katas", {})
+    except TfdojoError as exc:
+        raise _damaged(path, str(exc).removeprefix(f"{path}: ")) from None
+    try:
+        state = json.loads(data)
+    except (ValueError, RecursionError):  # also bytes that are no text
+        raise _damaged(path, "not valid JSON") from None
+    if not isinstance(state, dict):
+        raise _damaged(path, f"expected a JSON object, received {_show(state)}")
+    katas = state.setdefault("katas", {})
+    if not isinstance(katas, dict):
+        raise _damaged(path, f'"katas": expected an object by kata name, received {_show(katas)}')
+    for name, entry in katas.items():
+        problem = _entry_problem(entry)
+        if problem:
+            raise _damaged(path, f'"katas".{_show(name)}: {problem}')
     return state
+
+
+def _entry_problem(entry: Any) -> str:
+    """What is wrong with one kata's entry of the state file, or ``""``."""
+    if not isinstance(entry, dict):
+        return f"expected an object, received {_show(entry)}"
+    hints = entry.get("hints", 0)
+    if type(hints) is not int or hints < 0:  # bool is an int too
+        return f'"hints": expected a whole number >= 0, received {_show(hints)}'
+    if "status" in entry and entry["status"] not in STATUSES:
+        return f'"status": expected one of {", ".join(STATUSES)}, received {_show(entry["status"])}'
+    for key in ("message", "sha256"):
+        if ("status" in entry or key in entry) and not isinstance(entry.get(key), str):
+            return f'"{key}": expected a string, received {_show(entry.get(key))}'
+    return ""
+
+
+def _show(value: Any) -> str:
+    """A value of the state file, as its JSON, cut to 40 characters."""
+    try:
+        text = json.dumps(value)
+    except (ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _damaged(path: Path, problem: str) -> TfdojoError:
+    return TfdojoError(
+        f"{path}: damaged ({problem}); it holds only tfdojo's record of your checks and "
+        f"hints: delete it and run `tfdojo kata start {path.parent}` to start it afresh "
+        "(your kata files are kept)"
+    )
 
 
 def save_state(directory: Path, state: dict[str, Any]) -> None:
@@ -118,24 +239,27 @@ def save_state(directory: Path, state: dict[str, Any]) -> None:
 
 
 def require(directory: str | Path) -> Path:
-    """``directory`` if it is a kata workspace; an error saying how to make one if not."""
+    """``directory`` if it is a kata workspace whose state file reads; an error saying how to
+    make one, or naming what is damaged (:func:`load_state`), if not."""
     d = Path(directory)
-    if not (d / STATE_NAME).is_file():
+    if not (d / STATE_NAME).exists():
         raise TfdojoError(
             f"{d}: no kata workspace here; make one with `tfdojo kata start {d}` "
             "(or pass --dir DIR)"
         )
+    load_state(d)
     return d
 
 
-def _backup(path: Path) -> Path:
-    """Copy ``path`` to the first free ``NAME.py.bak``, ``NAME.py.bak2``, ...; return it."""
+def _backup(path: Path, data: bytes) -> Path:
+    """Copy ``data``, the learner's ``path``, to the first free ``NAME.py.bak``,
+    ``NAME.py.bak2``, ...; return it."""
     n = 1
     backup = path.with_name(path.name + ".bak")
-    while backup.exists():
+    while backup.exists() or backup.is_symlink():
         n += 1
         backup = path.with_name(f"{path.name}.bak{n}")
-    write_text(backup, path.read_text(encoding="utf-8"))
+    write_bytes(backup, data)
     return backup
 
 
@@ -153,19 +277,21 @@ def start(directory: str | Path, force: Iterable[Kata] = ()) -> list[Copied]:
 
     A kata file already there is kept, edited or not, unless its kata is in ``force``:
     then the learner's file is saved as ``NAME.py.bak`` and the exercise copied afresh.
+    Everything is read (and refused) before anything is written.
     """
     d = ensure_dir(directory)
     state = load_state(d)
     forced = {k.name for k in force}
+    found = {k.name: kata_bytes(d / k.filename) for k in katas(TRACK) if k.name in forced}
     done = []
     for kata in katas(TRACK):
         path = d / kata.filename
         exercise = kata.exercise()
-        if path.exists() and kata.name not in forced:
+        if kata.name not in forced and path.exists():
             done.append(Copied(kata, "kept"))
             continue
-        edited = path.exists() and path.read_text(encoding="utf-8") != exercise
-        backup = _backup(path) if edited else None
+        mine = found.get(kata.name)
+        backup = _backup(path, mine) if mine not in (None, exercise.encode()) else None
         write_text(path, exercise)
         state["katas"].pop(kata.name, None)
         done.append(Copied(kata, "reset" if kata.name in forced else "created", backup))
@@ -184,15 +310,18 @@ def statuses(directory: str | Path) -> list[KataStatus]:
     for kata in katas(TRACK):
         path = d / kata.filename
         last = state.get(kata.name, {})
-        if not path.exists():
-            out.append(KataStatus(kata, path, "todo", "missing: tfdojo kata start", False))
+        try:
+            data = kata_bytes(path)
+        except TfdojoError as exc:
+            out.append(KataStatus(kata, path, "todo", str(exc), False))
             continue
-        text = path.read_text(encoding="utf-8")
-        if "status" in last:
-            stale = last.get("sha256") != sha256(text)
+        if data is None:
+            out.append(KataStatus(kata, path, "todo", "missing: tfdojo kata start", False))
+        elif "status" in last:
+            stale = last["sha256"] != sha256(data)
             out.append(KataStatus(kata, path, last["status"], last["message"], stale))
         else:
-            started = text != kata.exercise()
+            started = data != kata.exercise().encode()
             message = "edited, not checked yet" if started else "not started"
             out.append(KataStatus(kata, path, "todo", message, started))
     return out
@@ -208,10 +337,12 @@ def record(directory: str | Path, results: Iterable[CheckResult]) -> None:
     d = Path(directory)
     state = load_state(d)
     for r in results:
-        path = d / find(r.name, TRACK).filename
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        try:
+            data = kata_bytes(d / find(r.name, TRACK).filename)
+        except TfdojoError:
+            data = None  # not a file: the verdict says so
         entry = state["katas"].setdefault(r.name, {})
-        entry.update(status=r.status, message=r.message, sha256=sha256(text))
+        entry.update(status=r.status, message=r.message, sha256=sha256(data or b""))
     save_state(d, state)
 
 
@@ -233,8 +364,9 @@ def solve(directory: str | Path, kata: Kata) -> Path | None:
     d = require(directory)
     path = d / kata.filename
     solution = kata.solution()
+    mine = kata_bytes(path)
     backup = None
-    if path.exists() and path.read_text(encoding="utf-8") not in (solution, kata.exercise()):
-        backup = _backup(path)
+    if mine is not None and mine not in (solution.encode(), kata.exercise().encode()):
+        backup = _backup(path, mine)
     write_text(path, solution)
     return backup

@@ -14,6 +14,7 @@ from tfdojo.models.layers import normalize
 from tfdojo.teaching.kata.checking import Checker, Failure, expect_close, to_array
 from tfdojo.teaching.kata.checks.common import (
     cross_entropy,
+    expect_contract,
     expect_seeded,
     expect_variables,
     random_images,
@@ -124,6 +125,7 @@ def check_logistic(ck: Checker) -> str:
             ("add the bias: logits = X W + b", X @ W.numpy()),
         ],
     )
+    expect_contract(ck, model, "Logistic(seed=0)")
     return "W (784, 10) and b (10,) are variables drawn from the seed; logits = X W + b."
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import tensorflow as tf
 
+from tfdojo.models.learner import contract_breach, variables_by_name
 from tfdojo.teaching.kata.checking import Checker, Failure, brief, to_array
 from tfdojo.teaching.kata.sources import reference
 
@@ -54,6 +56,18 @@ def trainable(model: tf.Module, built: str) -> list[tf.Variable]:
         received = ", ".join(others) if others else "no variable"
         raise Failure(f"{built} to hold its weights as tf.Variables", received, NOT_A_VARIABLE)
     return found
+
+
+def expect_contract(ck: Checker, model: tf.Module, built: str) -> None:
+    """Fail unless ``model`` keeps the contract of the models tfdojo trains
+    (``tfdojo train --model FILE.py:NAME``): tf.Tensor logits (N, 10) for any N, a
+    gradient to every variable, a call that runs in a tf.function."""
+    ck.case = f"{built} called as tfdojo train calls it: 2 and 5 images, a tape, a tf.function"
+    path = getattr(ck.learner, "__file__", None)  # a notebook's cells have none
+    breach = contract_breach(model, variables_by_name(model), path)
+    if breach is not None:
+        received = breach.received.replace(f"{path}:", f"{Path(path).name} line ") if path else ""
+        raise Failure(breach.expected, received or breach.received, breach.cause)
 
 
 def split_weights(variables: list[tf.Variable]) -> tuple[list[tf.Variable], list[tf.Variable]]:

@@ -25,6 +25,7 @@ from tfdojo.teaching.kata.checks.common import (
     THRESHOLD,
     accuracy_of,
     expect_at_most,
+    expect_contract,
     expect_finite,
     expect_seeded,
     expect_trains,
@@ -173,6 +174,7 @@ def check_convnet(ck: Checker) -> str:
         ],
     )
 
+    expect_contract(ck, model, "ConvNet(seed=0)")
     steps, accuracy = expect_trains(ck, ConvNet)
     return (
         f"28 -> 14 -> 7 through two conv + max-pool blocks, 57,722 parameters, the same logits "

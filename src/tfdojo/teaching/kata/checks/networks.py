@@ -16,6 +16,7 @@ from tfdojo.teaching.kata.checks.common import (
     accuracy_of,
     cross_entropy,
     expect_at_most,
+    expect_contract,
     expect_seeded,
     expect_trains,
     expect_variables,
@@ -89,6 +90,7 @@ def check_relu_network(ck: Checker) -> str:
         ],
     )
 
+    expect_contract(ck, model, "MLP(seed=0)")
     steps, accuracy = expect_trains(ck, MLP)
     return (
         f"784 -> 1,024 -> 10 with a ReLU, 814,090 parameters; {steps} steps reached "
@@ -210,6 +212,7 @@ def check_dropout(ck: Checker) -> str:
             NO_SCALE if abs(ratio - 0.5) < 0.1 else "",
         )
 
+    expect_contract(ck, model, "DropoutMLP(seed=0)")
     ck.case = "evaluate(model, X, y) twice, 32 images"
     y = np.where(np.arange(32) % 2 == 0, clean.argmax(axis=1), random_labels(32, 9))
     want = float(np.mean(clean.argmax(axis=1) == y))
