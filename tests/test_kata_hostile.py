@@ -21,6 +21,7 @@ from tfdojo.teaching.kata import workspace
 from tfdojo.teaching.kata.runner import EXITED, Channel, run_checks
 
 STATE = workspace.STATE_NAME
+KATA_FILE = "your kata file there (move what is in its way)"
 
 
 @pytest.fixture
@@ -136,7 +137,7 @@ def test_forks_forgeries_and_interrupts_give_each_kata_its_own_verdict_at_once(d
         "pass",
         "todo",
         "failing",
-        "todo",  # the folder: "expected a file, found a folder"
+        "todo",  # the folder: "is a folder; expected ..."
         "todo",
     ]
 
@@ -241,13 +242,16 @@ def test_a_folder_or_a_pipe_in_a_katas_place_is_named_and_never_overwritten(dojo
     assert main(["kata", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["katas"]
     assert [(k["status"], k["message"]) for k in listed[:2]] == [
-        ("todo", "dojo/01_tensors.py: expected a file, found a folder; move it away"),
-        ("todo", "dojo/02_logistic.py: expected a file, found a pipe; move it away"),
+        ("todo", f"dojo/01_tensors.py: is a folder; expected {KATA_FILE}"),
+        (
+            "todo",
+            f"dojo/02_logistic.py: is a named pipe (FIFO), not a regular file; expected {KATA_FILE}",
+        ),
     ]
     for argv in (["start", "--force"], ["start", "--force", "02"], ["solve", "01"]):
         assert main(["kata", *argv]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "expected a file, found" in err, err
+        assert err.count("\n") == 1 and f"; expected {KATA_FILE}" in err, err
     assert files_of(dojo) == before  # nothing reset, nothing half-written
 
 
@@ -316,15 +320,14 @@ def test_a_state_file_that_is_a_folder_or_too_large_is_one_line(dojo, capsys):
     (dojo / STATE).mkdir()
     assert main(["kata", "list"]) == 2
     assert capsys.readouterr().err == (
-        f"tfdojo: error: dojo/{STATE}: damaged (expected a file, found a folder; move it "
-        f"away); {FIX}\n"
+        f"tfdojo: error: dojo/{STATE}: damaged (is a folder; expected tfdojo's state file); {FIX}\n"
     )
     (dojo / STATE).rmdir()
     (dojo / STATE).write_text('{"katas": {}, "pad": "' + "x" * workspace.MAX_STATE_BYTES + '"}')
     assert main(["kata", "list"]) == 2
     assert capsys.readouterr().err == (
-        f"tfdojo: error: dojo/{STATE}: damaged (larger than 4096 KiB, too large for tfdojo's "
-        f"state file); {FIX}\n"
+        f"tfdojo: error: dojo/{STATE}: damaged ({workspace.MAX_STATE_BYTES + 24:,} bytes; expected "
+        f"tfdojo's state file of at most {workspace.MAX_STATE_BYTES:,} bytes); {FIX}\n"
     )
 
 

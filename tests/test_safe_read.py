@@ -266,8 +266,6 @@ ALLOWED = {
     ("runs/writing.py", "open"): "the run's .lock, opened to write into --out (21b)",
     ("cli/commands/play.py", "Player.open"): "run folders: through open_run",
     ("play/server.py", "webbrowser.open"): "a URL, not a file",
-    ("teaching/kata/workspace.py", "path.read_text"): "kata state files (21c)",
-    ("teaching/kata/runner.py", "os.fdopen"): "the kata runner's own pipe (21c)",
     (
         "teaching/kata/sources/__init__.py",
         "resources.files(__package__).joinpath(f'{stem}.py').read_text",

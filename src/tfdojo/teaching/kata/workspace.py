@@ -29,14 +29,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from tfdojo.core.atomic import ensure_dir, write_bytes, write_json, write_text
 from tfdojo.core.errors import TfdojoError
+from tfdojo.core.safe_read import MissingFile, read_bytes
 from tfdojo.teaching.kata.checking import STATUSES, CheckResult
 from tfdojo.teaching.kata.registry import Kata, find, katas
 
@@ -121,39 +120,17 @@ def sha256(data: bytes) -> str:
 
 
 def read_file(path: Path, limit: int, what: str) -> bytes:
-    """The bytes of the regular file ``path`` (a link to one counts), at most ``limit``.
+    """The bytes of the regular file ``path`` (a link to one counts), at most ``limit``
+    (:func:`tfdojo.core.safe_read.read_bytes`: a pipe is never waited on).
 
     Raises:
         FileNotFoundError: there is none.
         TfdojoError: a folder, a pipe or a device in its place, or a file over ``limit``.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe opens without waiting for a writer
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise TfdojoError(f"{path}: expected a file, found {_kind(mode)}; move it away")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise TfdojoError(f"{path}: larger than {limit // 1024} KiB, too large for {what}")
-    return data
-
-
-def _kind(mode: int) -> str:
-    """What a path that is no regular file is, in words."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a socket" if stat.S_ISSOCK(mode) else "no regular file"
+        return read_bytes(path, limit, what)
+    except MissingFile:
+        raise FileNotFoundError(path) from None
 
 
 def kata_bytes(path: Path) -> bytes | None:
@@ -163,7 +140,7 @@ def kata_bytes(path: Path) -> bytes | None:
         TfdojoError: not a regular file, or larger than :data:`MAX_KATA_BYTES`.
     """
     try:
-        return read_file(path, MAX_KATA_BYTES, "a kata file")
+        return read_file(path, MAX_KATA_BYTES, "your kata file there (move what is in its way)")
     except FileNotFoundError:
         return None
 
