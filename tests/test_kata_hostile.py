@@ -245,7 +245,8 @@ def test_a_folder_or_a_pipe_in_a_katas_place_is_named_and_never_overwritten(dojo
         ("todo", f"dojo/01_tensors.py: is a folder; expected {KATA_FILE}"),
         (
             "todo",
-            f"dojo/02_logistic.py: is a named pipe (FIFO), not a regular file; expected {KATA_FILE}",
+            "dojo/02_logistic.py: is a named pipe (FIFO), not a regular file; "
+            f"expected {KATA_FILE}",
         ),
     ]
     for argv in (["start", "--force"], ["start", "--force", "02"], ["solve", "01"]):
