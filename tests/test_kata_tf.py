@@ -423,10 +423,12 @@ def test_a_typical_mistake_is_named(tmp_path, name, edits, words):
     ],
 )
 def test_integer_labels_are_named_whichever_way_tensorflow_words_it(message):
-    from tfdojo.teaching.kata.checking import known_cause
+    from tfdojo.teaching.kata.causes.errors import known_cause
 
     line = "D = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)"
-    assert known_cause(message, line).startswith("integer labels where one-hot was expected")
+    cause, text = known_cause(message, line)
+    assert cause.id == "any/integer-labels-not-one-hot"
+    assert text.startswith("integer labels where one-hot was expected")
 
 
 # ------------------------------------------------- kata 12's formulas, shared diagnoses

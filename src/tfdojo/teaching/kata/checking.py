@@ -23,15 +23,15 @@ import dataclasses
 import importlib.util
 import re
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from tfdojo.teaching.kata import data
+from tfdojo.teaching.kata.causes import Cause
+from tfdojo.teaching.kata.causes.basics import MISSING_NAME
+from tfdojo.teaching.kata.learner_code import CellCode, FileCode, explain_exception
 
 if TYPE_CHECKING:
     from tfdojo.teaching.kata.data import KataData
@@ -42,12 +42,36 @@ STATUSES = ("todo", "failing", "pass")
 
 @dataclasses.dataclass(frozen=True)
 class CheckResult:
-    """One kata's verdict: ``status`` in :data:`STATUSES` and a message in plain words."""
+    """One kata's verdict: ``status`` in :data:`STATUSES` and a message in plain words, and
+    the same in fields for programs (``tfdojo kata check --json``, the ledger, the room).
+
+    Attributes:
+        name: the kata.
+        status: ``"todo"``, ``"failing"`` or ``"pass"``.
+        message: what the learner reads.
+        seconds: how long the check took.
+        case: the case that failed (``""`` when none did).
+        expected, received: what the check expected, and what came back.
+        cause: the stable id of the likely cause named (``""``: none), with its
+            ``cause_text`` and ``concept``.
+        error: the learner's exception (``"ValueError: ..."``), when one was raised.
+        trace: the tensor trace of the failing case, one line per tensor-making line.
+        figures: what a training kata measured (steps, seconds, parameters, McNemar, ...).
+    """
 
     name: str
     status: str
     message: str
     seconds: float = 0.0
+    case: str = ""
+    expected: str = ""
+    received: str = ""
+    cause: str = ""
+    cause_text: str = ""
+    concept: str = ""
+    error: str = ""
+    trace: tuple[str, ...] = ()
+    figures: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -60,19 +84,33 @@ class CheckResult:
         """In a notebook, a result shows as its message (IPython's text display)."""
         printer.text(self.message)
 
-    def to_dict(self) -> dict[str, str]:
-        """The ``--json`` object: ``{"name", "status", "message"}``."""
-        return {"name": self.name, "status": self.status, "message": self.message}
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object: every field above."""
+        d = dataclasses.asdict(self)
+        d["trace"] = list(self.trace)
+        return d
 
 
 class Failure(Exception):
-    """A wrong answer found by a check: what was expected, what came back, and why, likely."""
+    """A wrong answer found by a check: what was expected, what came back, and why, likely.
 
-    def __init__(self, expected: str, received: str, cause: str = ""):
+    Args:
+        cause: the likely mistake (:class:`~tfdojo.teaching.kata.causes.Cause`), or ``None``.
+    """
+
+    def __init__(self, expected: str, received: str, cause: Cause | str | None = None):
         super().__init__(f"expected {expected}, received {received}")
         self.expected = expected
         self.received = received
         self.cause = cause
+
+    @property
+    def cause_id(self) -> str:
+        return self.cause.id if isinstance(self.cause, Cause) else ""
+
+    @property
+    def cause_text(self) -> str:
+        return str(self.cause or "")
 
 
 class NotDone(Exception):
@@ -95,11 +133,7 @@ class Checker:
     def get(self, name: str) -> Any:
         """The learner's function, class or constant ``name``."""
         if not hasattr(self.learner, name):
-            raise Failure(
-                f"a definition named {name} in your code",
-                "none",
-                "keep the names the exercise gives: the check calls them by name",
-            )
+            raise Failure(f"a definition named {name} in your code", "none", MISSING_NAME)
         return getattr(self.learner, name)
 
     def data(self) -> KataData:
@@ -107,72 +141,6 @@ class Checker:
         if self._data is None:
             self._data = data.load()
         return self._data
-
-
-# -------------------------------------------------------------------------- comparing
-
-
-def to_array(what: str, value: Any) -> np.ndarray:
-    """``value`` (a tensor, variable, array or number) as a NumPy array, or a Failure."""
-    if value is None:
-        raise Failure(what, "None", "the function returned nothing: did you forget `return`?")
-    if value is Ellipsis:
-        raise NotDone(f"{what} is still `...`: write the TODO that computes it")
-    if hasattr(value, "numpy"):
-        value = value.numpy()
-    try:
-        return np.asarray(value)
-    except (TypeError, ValueError):
-        raise Failure(what, f"{type(value).__name__} {value!r:.60}") from None
-
-
-def brief(value: Any, n: int = 4) -> str:
-    """A short view of a number or an array: its first ``n`` values and its shape."""
-    a = np.asarray(value)
-    if a.ndim == 0:
-        return f"{a.item():.4g}" if a.dtype.kind == "f" else repr(a.item())
-    flat = a.ravel()
-    head = ", ".join(f"{v:.4g}" if a.dtype.kind == "f" else str(v) for v in flat[:n])
-    more = ", ..." if flat.size > n else ""
-    return f"[{head}{more}], shape {a.shape}"
-
-
-def likely(got: np.ndarray, wrong: list[tuple[str, Any]], rtol: float = 1e-4) -> str:
-    """The cause of the first known wrong answer that ``got`` equals, or ``""``."""
-    for cause, value in wrong:
-        w = np.asarray(value)
-        if w.shape == got.shape and np.allclose(got, w, rtol=rtol, atol=1e-5, equal_nan=True):
-            return cause
-    return ""
-
-
-def expect_close(
-    what: str,
-    got: Any,
-    want: Any,
-    wrong: list[tuple[str, Any]] = (),
-    rtol: float = 1e-4,
-    atol: float = 1e-5,
-) -> np.ndarray:
-    """Fail unless ``got`` equals ``want`` (shape and values); return ``got`` as an array.
-
-    Args:
-        wrong: ``(cause, value)`` of the usual wrong answers: when ``got`` equals one of
-            them, its cause is named.
-    """
-    g = to_array(what, got)
-    w = np.asarray(want)
-    if g.shape != w.shape:
-        shape_causes = {np.asarray(v).shape: c for c, v in wrong if np.asarray(v).shape != w.shape}
-        raise Failure(
-            f"{what} of shape {w.shape}", f"shape {g.shape}", shape_causes.get(g.shape, "")
-        )
-    if not np.allclose(g.astype(np.float64), w, rtol=rtol, atol=atol):
-        cause = likely(g.astype(np.float64), list(wrong), rtol)
-        if not cause and not np.all(np.isfinite(g)) and np.all(np.isfinite(w)):
-            cause = "inf or nan where numbers were expected: an exp() that overflowed, or log(0)?"
-        raise Failure(f"{what} = {brief(w)}", brief(g), cause)
-    return g
 
 
 # ---------------------------------------------------------------------- running a check
@@ -225,19 +193,33 @@ def run_check(
     """
     t0 = time.perf_counter()
     ck: Checker | None = None
+    fields: dict[str, Any] = {}
     try:
         ck = Checker(load())
         status, message = "pass", "well done: " + kata.check_function()(ck)
     except Failure as f:
-        status, message = "failing", format_failure(ck.case if ck else "loading your file", f)
+        case = ck.case if ck else "loading your file"
+        status, message = "failing", format_failure(case, f)
+        cause = f.cause if isinstance(f.cause, Cause) else None
+        fields = dict(case=case, expected=f.expected, received=f.received)
+        fields.update(cause=f.cause_id, cause_text=f.cause_text)
+        fields.update(concept=cause.concept if cause else "")
     except NotDone as exc:
         status, message = "todo", f"not done yet: {exc}"
     except SyntaxError as exc:
         status = "failing"
         message = f"your file does not parse: line {exc.lineno}: {exc.msg}\n    {exc.text or ''}"
+        fields = dict(error=f"SyntaxError: line {exc.lineno}: {exc.msg}")
     except caught as exc:  # the learner's code may raise anything
-        status, message = explain_exception(exc, code, ck.case if ck else "loading your file")
-    return CheckResult(kata.name, status, message.rstrip(), time.perf_counter() - t0)
+        case = ck.case if ck else "loading your file"
+        explained = explain_exception(exc, code, case)
+        status, message = explained.status, explained.message
+        if status == "failing":
+            cause = explained.cause
+            fields = dict(case=case, error=explained.error, cause_text=explained.cause_text)
+            fields.update(cause=cause.id if cause else "", concept=cause.concept if cause else "")
+    seconds = time.perf_counter() - t0
+    return CheckResult(kata.name, status, message.rstrip(), seconds, **fields)
 
 
 class Namespace:
@@ -259,164 +241,5 @@ class Namespace:
 def format_failure(case: str, f: Failure) -> str:
     lines = [f"case:     {case}", f"expected: {f.expected}", f"received: {f.received}"]
     if f.cause:
-        lines.append(f"cause:    {f.cause}")
+        lines.append(f"cause:    {f.cause_text}")
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------- the learner's exceptions
-
-KNOWN_ERRORS: list[tuple[str, str, str]] = [
-    (
-        # the second form is the message under tf.config.experimental.enable_op_determinism()
-        r"logits and labels must be broadcastable: .*labels_size=\[1,"
-        r"|Incompatible shapes: \[1,\d+\] vs\. \[\d+,10\]",
-        "",
-        "integer labels where one-hot was expected: softmax_cross_entropy_with_logits wants "
-        "labels of shape (N, 10); make them with tf.one_hot(y, 10)",
-    ),
-    (
-        r"Matrix size-incompatible: "
-        r"In\[0\]: \[\d+,(?P<d>\d+)\], In\[1\]: \[(?P<e>\d+),(?P<m>\d+)\]",
-        "",
-        "the shapes of a matrix product do not fit: (N, {d}) @ ({e}, {m}) needs {d} = {e}; is "
-        "a weight matrix transposed (it is (inputs, outputs)), or a flatten the wrong size?",
-    ),
-    (
-        r"NoneType|\(None\) with an unsupported type",
-        r"grad|assign|\blr\b",
-        "a gradient is None: the tape watches only tf.Variables, and only the operations "
-        "run inside `with tf.GradientTape() as tape:`; compute the loss inside that block, "
-        "from the model's variables (a tf.constant or a NumPy array is not watched)",
-    ),
-    (
-        r"\(None\) with an unsupported type",
-        r"seed",
-        "dropout without a seed: at evaluation (dropout_rate=0.0, seed=None) drop nothing; "
-        "while training, pass an int seed of shape (2,)",
-    ),
-    (
-        r"no attribute '_id'",
-        "",
-        "tape.gradient was given NumPy arrays: ask for the gradients of the tf.Variables "
-        "themselves (model.trainable_variables); the tape only watches variables",
-    ),
-    (
-        r"Value for attr 'T' of bool",
-        "",
-        "a mean of booleans: cast them first, tf.cast(correct, tf.float32)",
-    ),
-    (
-        r"Value for attr 'padding' of \"(same|valid)\"",
-        "",
-        'padding is written in capitals: "SAME" or "VALID"',
-    ),
-    (
-        r"input depth must be evenly divisible by filter depth",
-        "",
-        "the kernel's axes are in the wrong order: TensorFlow wants (k, k, depth_in, depth_out)",
-    ),
-    (
-        r"Input to reshape is a tensor with",
-        "",
-        "the flatten size is wrong: count what the layers leave, e.g. 28 -> 14 -> 7 after "
-        "two 2x2 pools, so 7 * 7 * depth values per image",
-    ),
-    (
-        r"Arguments `target` and `output` must have the same (rank|shape)",
-        "",
-        "integer labels where one-hot was expected: CategoricalCrossentropy wants one-hot "
-        "labels; for integer labels use SparseCategoricalCrossentropy",
-    ),
-]
-"""``(error message pattern, pattern of the learner's line or "", likely cause)``: the
-errors everyone meets. The cause may name the message pattern's groups, ``{d}``."""
-
-
-def known_cause(message: str, line: str) -> str:
-    """The likely cause of an error ``message`` raised at the learner's ``line``, or ``""``."""
-    for pattern, code, cause in KNOWN_ERRORS:
-        found = re.search(pattern, message)
-        if found and (not code or re.search(code, line)):
-            return cause.format(**found.groupdict())
-    return ""
-
-
-_TODO_ERROR = re.compile(r"ellipsis|Ellipsis")
-
-
-@dataclasses.dataclass(frozen=True)
-class FileCode:
-    """The learner's code is a file: its frames are the ones running that file."""
-
-    path: Path
-
-    def frames(self, tb: TracebackType | None) -> list[traceback.FrameSummary]:
-        mine = self.path.resolve()
-        return [f for f in traceback.extract_tb(tb) if Path(f.filename).resolve() == mine]
-
-    def where(self, frames: list[traceback.FrameSummary]) -> str:
-        """``"04_training_step.py line 12, in loss_fn (called from line 20)"``."""
-        if not frames:
-            return "in the check, called with what your code returned"
-        last = frames[-1]
-        where = f"{self.path.name} line {last.lineno}, in {last.name}"
-        if len(frames) > 1:
-            where += f" (called from line {frames[-2].lineno})"
-        return where
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class CellCode:
-    """The learner's code is a notebook's: its frames run with the notebook's globals.
-
-    A cell's file name is the kernel's (``/tmp/ipykernel_1234/5678.py``), so frames are
-    told apart by their globals instead, and named by function and line of the cell.
-    """
-
-    namespace: dict[str, Any]
-
-    def frames(self, tb: TracebackType | None) -> list[traceback.FrameSummary]:
-        found = []
-        for frame, lineno in traceback.walk_tb(tb):
-            if frame.f_globals is self.namespace:
-                code = frame.f_code
-                found.append(traceback.FrameSummary(code.co_filename, lineno, code.co_qualname))
-        return found
-
-    def where(self, frames: list[traceback.FrameSummary]) -> str:
-        """``"Logistic.__call__, line 4 of its cell (called from loss_fn, line 3 of its cell)"``."""
-        if not frames:
-            return "in the check, called with what your code returned"
-        where = f"{frames[-1].name}, line {frames[-1].lineno} of its cell"
-        if len(frames) > 1:
-            where += f" (called from {frames[-2].name}, line {frames[-2].lineno} of its cell)"
-        return where
-
-
-def explain_exception(exc: BaseException, code: FileCode | CellCode, case: str) -> tuple[str, str]:
-    """``(status, message)`` for an exception raised while checking the learner's code."""
-    frames = code.frames(exc.__traceback__)
-    where = code.where(frames)
-    text = _first_line(str(exc))
-    if isinstance(exc, NotImplementedError) or _TODO_ERROR.search(text):
-        still = "raises NotImplementedError" if isinstance(exc, NotImplementedError) else "has ..."
-        return "todo", f"not done yet: {where}: write the TODO there (it still {still})"
-    if isinstance(exc, SystemExit):
-        return "failing", f"your code called exit() ({where}): remove that call"
-    if isinstance(exc, KeyboardInterrupt):
-        return "failing", f"your code raised KeyboardInterrupt ({where}): remove that raise"
-    lines = [f"case:     {case}", f"error:    {type(exc).__name__} at {where}"]
-    if frames and frames[-1].line:
-        lines.append(f"          {frames[-1].line}")
-    lines.append(f"          {text}")
-    cause = known_cause(str(exc), (frames[-1].line or "") if frames else "")
-    if cause:
-        lines.append(f"cause:    {cause}")
-    return "failing", "\n".join(lines)
-
-
-def _first_line(message: str, limit: int = 300) -> str:
-    """The useful part of an error message: no TensorFlow node prefix, one line, bounded."""
-    message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", message).strip()
-    line = message.splitlines()[0] if message else ""
-    return line if len(line) <= limit else line[: limit - 3] + "..."

@@ -141,7 +141,8 @@ class Worker:
             elif current is not None and _result_of(event, current):
                 left.pop(0)
                 current = None
-                yield CheckResult(**event["result"])
+                result = event["result"]
+                yield CheckResult(**{**result, "trace": tuple(result.get("trace", ()))})
         # every verdict is in: nothing more to read, whoever still holds the pipe
 
     def exited(self) -> bool:
@@ -242,12 +243,15 @@ class Channel:
             self.eof = True
 
 
+RESULT_FIELDS = {f.name for f in dataclasses.fields(CheckResult)}
+
+
 def _result_of(event: dict, name: str) -> bool:
     """Whether ``event`` is a well-formed verdict on kata ``name``."""
     result = event.get("result")
     return (
         isinstance(result, dict)
-        and set(result) == {"name", "status", "message", "seconds"}
+        and {"name", "status", "message", "seconds"} <= set(result) <= RESULT_FIELDS
         and result["name"] == name
         and result["status"] in STATUSES
         and isinstance(result["message"], str)

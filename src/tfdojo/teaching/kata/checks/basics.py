@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdojo.models.layers import normalize
-from tfdojo.teaching.kata.checking import Checker, Failure, expect_close, to_array
+from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.checks.common import (
     cross_entropy,
     expect_contract,
@@ -23,6 +23,7 @@ from tfdojo.teaching.kata.checks.common import (
     trainable,
 )
 from tfdojo.teaching.kata.checks.diagnoses import cross_entropy_mistakes, softmax_mistakes
+from tfdojo.teaching.kata.expect import expect_close, to_array
 from tfdojo.teaching.kata.sources import reference
 
 # ------------------------------------------------------------------------------ 1 tensors

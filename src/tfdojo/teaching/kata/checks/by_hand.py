@@ -11,13 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from tfdojo.scratch import layers
-from tfdojo.teaching.kata.checking import Checker, Failure, expect_close, to_array
+from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.checks.diagnoses import (
     cross_entropy_mistakes,
     expect_dropout,
     expect_mask_follows,
     softmax_mistakes,
 )
+from tfdojo.teaching.kata.expect import expect_close, to_array
 
 # ------------------------------------------------------------------------------- softmax
 

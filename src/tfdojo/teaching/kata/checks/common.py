@@ -15,7 +15,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfdojo.models.learner import contract_breach, variables_by_name
-from tfdojo.teaching.kata.checking import Checker, Failure, brief, to_array
+from tfdojo.teaching.kata.checking import Checker, Failure
+from tfdojo.teaching.kata.expect import brief, to_array
 from tfdojo.teaching.kata.sources import reference
 
 MAX_STEPS = 300

@@ -18,7 +18,7 @@ from tfdojo import models
 from tfdojo.models import ModelConfig
 from tfdojo.models.shapes import layers
 from tfdojo.results.compare import compare_predictions
-from tfdojo.teaching.kata.checking import Checker, Failure, expect_close, to_array
+from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.checks.common import (
     MAX_STEPS,
     NOT_A_VARIABLE,
@@ -34,6 +34,7 @@ from tfdojo.teaching.kata.checks.common import (
 )
 from tfdojo.teaching.kata.checks.diagnoses import expect_num_params, expect_output_sizes
 from tfdojo.teaching.kata.checks.networks import spread_biases
+from tfdojo.teaching.kata.expect import expect_close, to_array
 from tfdojo.teaching.kata.sources import reference
 
 DECK_TABLE = [("SAME", 1, 28), ("VALID", 1, 26), ("VALID", 2, 13)]

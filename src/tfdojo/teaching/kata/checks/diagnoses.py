@@ -6,7 +6,7 @@ A NumPy kata (:mod:`~tfdojo.teaching.kata.checks.by_hand`) and its TensorFlow tw
 :mod:`~tfdojo.teaching.kata.checks.conv`) name the same mistake with the same words:
 
 - ``*_mistakes(...)`` return a case's usual wrong answers as ``(cause, value)`` pairs,
-  computed in NumPy, for :func:`~tfdojo.teaching.kata.checking.expect_close` to recognise
+  computed in NumPy, for :func:`~tfdojo.teaching.kata.expect.expect_close` to recognise
   (a value of another shape names a wrong shape);
 - ``expect_*(...)`` run a whole diagnosis and raise
   :class:`~tfdojo.teaching.kata.checking.Failure`.
@@ -23,7 +23,8 @@ import numpy as np
 
 from tfdojo.models.shapes import conv_output_size
 from tfdojo.scratch.layers import softmax
-from tfdojo.teaching.kata.checking import Checker, Failure, brief, to_array
+from tfdojo.teaching.kata.checking import Checker, Failure
+from tfdojo.teaching.kata.expect import brief, to_array
 
 Mistakes = list[tuple[str, Any]]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tfdojo.teaching.kata.checking import Checker, Failure, expect_close
+from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.checks.common import (
     Call,
     expect_finite,
@@ -18,6 +18,7 @@ from tfdojo.teaching.kata.checks.common import (
     spy,
     train_on_kata_set,
 )
+from tfdojo.teaching.kata.expect import expect_close
 from tfdojo.teaching.kata.sources import reference
 
 

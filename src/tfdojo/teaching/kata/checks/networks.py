@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tfdojo.teaching.kata.checking import Checker, Failure, brief, expect_close, to_array
+from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.checks.common import (
     MAX_STEPS,
     accuracy_of,
@@ -25,6 +25,7 @@ from tfdojo.teaching.kata.checks.common import (
     trainable,
 )
 from tfdojo.teaching.kata.checks.diagnoses import NO_SCALE, expect_dropout, expect_mask_follows
+from tfdojo.teaching.kata.expect import brief, expect_close, to_array
 from tfdojo.teaching.kata.sources import reference
 
 MLP_SHAPES = [(784, 1024), (1024,), (1024, 10), (10,)]
