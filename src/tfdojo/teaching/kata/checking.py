@@ -28,6 +28,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tfdojo.teaching.kata import data
 from tfdojo.teaching.kata.causes import Cause
 from tfdojo.teaching.kata.causes.basics import MISSING_NAME
@@ -122,13 +124,28 @@ class Checker:
 
     ``learner`` is the learner's module, or a notebook's globals as a :class:`Namespace`.
     A check sets ``ck.case`` before each case, so that a failure or an exception is
-    reported with the case it happened in.
+    reported with the case it happened in, and calls the learner's code through
+    :meth:`call`, so that the failing case can be run again under the tensor trace.
+
+    Attributes:
+        strict: ``kata check --strict``: checks draw more cases, at random shapes and sizes,
+            from :attr:`rng`.
+        rng: the check's random numbers (a fixed seed; a fresh one under ``strict``).
+        last_call: ``(function, args, kwargs)`` of the learner's code last called.
     """
 
-    def __init__(self, learner: ModuleType | Namespace):
+    def __init__(self, learner: ModuleType | Namespace, strict: bool = False, seed: int = 0):
         self.learner = learner
         self.case = "loading your file"
+        self.strict = strict
+        self.rng = np.random.default_rng(seed)
+        self.last_call: tuple[Callable, tuple, dict] | None = None
         self._data: KataData | None = None
+
+    def call(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``, remembered as the learner's last call."""
+        self.last_call = (fn, args, kwargs)
+        return fn(*args, **kwargs)
 
     def get(self, name: str) -> Any:
         """The learner's function, class or constant ``name``."""
