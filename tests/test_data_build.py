@@ -239,14 +239,18 @@ def test_lowercase_glyph_is_the_small_letter_or_none_where_the_face_lacks_it(tmp
 
 @pytest.mark.parametrize("key", ["styles", "lowercase", "reframe"])
 def test_build_refuses_a_share_outside_0_1(key):
-    with pytest.raises(TfdojoError, match=f"{key}: expected a share between 0 and 1, received 2"):
+    with pytest.raises(TfdojoError) as caught:
         BuildConfig(**{key: 2}).validate()
+    assert str(caught.value) == f"{key}: expected a share in [0, 1], received 2"
 
 
-@pytest.mark.parametrize("key", ["rotation", "shear"])
-def test_build_refuses_a_negative_spread(key):
-    with pytest.raises(TfdojoError, match=f"{key}: expected a spread >= 0, received -1"):
+@pytest.mark.parametrize(
+    "key, what", [("rotation", "a spread in degrees in [0, 45]"), ("shear", "a spread in [0, 1]")]
+)
+def test_build_refuses_a_negative_spread(key, what):
+    with pytest.raises(TfdojoError) as caught:
         BuildConfig(**{key: -1}).validate()
+    assert str(caught.value) == f"{key}: expected {what}, received -1"
 
 
 def test_look_without_rotation_shear_or_reframing_fills_the_frame_upright():
@@ -308,7 +312,7 @@ def test_build_cli_writes_summary(tmp_path, capsys):
         (["--fonts", "/nonexistent/fonts"], "--fonts: /nonexistent/fonts does not exist"),
         (["--fonts", "{empty}"], "holds no font files"),
         (["--fonts", "{junk}"], "no usable font face"),
-        (["--variants", "-1", "--fonts", "{mpl}"], "variants: expected a whole number >= 0"),
+        (["--variants", "-1", "--fonts", "{mpl}"], "variants: expected a whole number in 0..100"),
         (["--set", "colour=red", "--fonts", "{mpl}"], "unknown config key 'colour'"),
     ],
 )
