@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -434,3 +438,72 @@ def test_build_help_names_every_setting_of_set():
     for f in dataclasses.fields(BuildConfig):
         if f.name not in ("variants", "seed"):  # options of their own
             assert f.name in helptext, f.name
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux's /proc), children first."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit():
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        kids = [p for p, parent in parents.items() if parent in frontier]
+        found += kids
+        frontier = kids
+    return found
+
+
+def running(pid: int) -> bool:
+    """``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
+def test_sigterm_mid_build_leaves_no_process_behind(tmp_path):
+    """SIGTERM (``kill PID``, a CI timeout) stops a build as Ctrl-C does: the pool's workers
+    and multiprocessing's resource tracker end with it, and nothing is written. (They were
+    left running, orphaned, before.)"""
+    out = tmp_path / "out"
+    argv = ["--threads", "2", "data", "build", "--fonts", str(MPL), "--no-system-fonts"]
+    argv += ["--variants", "60", "--set", "styles=0.5", "--out", str(out), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tfdojo", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    started: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(descendants(proc.pid)) < 3 and proc.poll() is None:  # 2 workers + tracker
+            assert time.monotonic() < deadline, "the build started no worker in 120 s"
+            time.sleep(0.05)
+        started = descendants(proc.pid)
+        assert proc.poll() is None and len(started) >= 3, started
+        proc.send_signal(signal.SIGTERM)
+        status = proc.wait(timeout=60)
+        deadline = time.monotonic() + 30  # the workers end with it, or are left orphaned
+        while any(running(p) for p in started) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [p for p in started if running(p)]
+    finally:
+        for pid in [proc.pid, *started]:  # whatever a failure left: these are the test's own
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=30)  # the orphans held stderr open
+    assert (status, err, left) == (
+        143,
+        "tfdojo: terminated; nothing half-written was left behind\n",
+        [],
+    )
+    assert not out.exists() or list(out.iterdir()) == []

@@ -133,12 +133,15 @@ def parallel_map(fn: Callable, items: Sequence, processes: int, desc: str, progr
             return out
         chunk = max(1, min(32, len(items) // (processes * 8)))
         # spawn: safe even if the caller has TensorFlow loaded (fork is not).
-        with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(processes, mp_context=get_context("spawn"))
+        try:
             out = []
             for r in pool.map(fn, items, chunksize=chunk):
                 out.append(r)
                 bar.update()
             return out
+        finally:  # on Ctrl-C or SIGTERM too: drop the tasks not started, join the workers
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         bar.close()
 
