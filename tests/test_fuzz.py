@@ -1,4 +1,5 @@
-"""Fuzz the parsers of untrusted files: a valid result or one TfdojoError, in bounded memory.
+"""Fuzz the parsers of untrusted files and play's API: a valid result or one TfdojoError (for
+play, a one-line 4xx JSON error), in bounded memory.
 
 Each target gets inputs made to be nearly right (valid files, then cut, flipped, or
 with headers claiming any size or type) and checks, per example:
@@ -8,9 +9,10 @@ with headers claiming any size or type) and checks, per example:
 - the process's peak resident memory grows by less than :data:`MEMORY_BOUND`
   (:data:`IMAGE_MEMORY_BOUND` for pictures, which may be decoded up to the pixel cap).
 
-In CI the examples are derandomized (the same every run), 1,000 to 1,500 per target:
-all four take about 25 s on two idle cores, well within a minute. Fuzz longer, with fresh
-random examples, by giving a number: ``TFDOJO_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py``.
+In CI the examples are derandomized (the same every run), 1,000 to 1,500 per file target
+and 300 requests to play: the file targets take about 25 s on two idle cores, play's 15 s
+with the run it trains. Fuzz longer, with fresh random examples, by giving a number:
+``TFDOJO_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py``.
 """
 
 from __future__ import annotations
