@@ -190,6 +190,16 @@ def test_data_show_refuses_its_numbers_outside_their_range(tiny_dataset, tmp_pat
     assert not (tmp_path / "g.png").exists()
 
 
+def test_data_import_refuses_a_negative_seed_before_reading(tmp_path, capsys):
+    archive = tmp_path / "notMNIST_small.tar.gz"
+    archive.write_bytes(b"never read")
+    argv = ["data", "import", str(archive), "--out", str(tmp_path / "ds"), "--seed", "-1"]
+    assert refused(capsys, argv) == (
+        "--seed: expected a whole number in 0..9223372036854775807, received -1"
+    )
+    assert not (tmp_path / "ds").exists()
+
+
 # -- training ---------------------------------------------------------------------------------
 
 TRAIN_RANGES = [  # key, lowest, highest accepted, values just outside
