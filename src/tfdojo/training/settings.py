@@ -35,6 +35,10 @@ MAX_EPOCHS = 10_000
 MAX_BATCH = 65_536
 """Largest ``batch_size`` and ``eval_batch_size``: 205 MB of float32 images a batch; the
 full-batch gradient descent of lesson 2 takes 10,000."""
+MAX_LR = 1e38
+"""Largest ``lr``: the steps are taken in float32, whose largest number is 3.4e38. Far
+beyond any rate that learns, on purpose: lr=100 shows training diverge, and the loop stops
+with one line naming the rate."""
 MAX_STEPS_PER_CALL = 1_000
 """Most steps per compiled call (``0`` picks 1 to 200 from the model's size)."""
 
@@ -57,7 +61,7 @@ class TrainConfig:
         epochs: passes over the training set; 1..10000.
         batch_size: images per step ``B``; 1..65536.
         optimizer: ``"sgd"`` (with ``momentum``; 0 is plain SGD) or ``"adam"``.
-        lr: the learning rate at the start, in (0, 10].
+        lr: the learning rate at the start, in (0, 1e38] (:data:`MAX_LR`).
         momentum: SGD's momentum ``mu`` in [0, 1).
         lr_schedule: ``constant``; ``exponential``: ``lr * lr_decay ** (epoch / lr_decay_epochs)``
             (smooth, per step); ``step``: ``lr * lr_decay ** floor(epoch / lr_decay_epochs)``;
@@ -110,7 +114,7 @@ class TrainConfig:
         whole("seed", self.seed, 0, MAX_SEED)
         whole("epochs", self.epochs, 1, MAX_EPOCHS)
         whole("batch_size", self.batch_size, 1, MAX_BATCH)
-        number("lr", self.lr, 0, 10, low_open=True)
+        number("lr", self.lr, 0, MAX_LR, low_open=True)
         number("momentum", self.momentum, 0, 1, high_open=True)
         number("lr_decay", self.lr_decay, 0, 1, low_open=True)
         number("lr_decay_epochs", self.lr_decay_epochs, 0, MAX_EPOCHS, low_open=True)
