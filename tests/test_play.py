@@ -37,8 +37,8 @@ from tfdojo import LETTERS, runs
 from tfdojo.cli import main
 from tfdojo.data.frame import frame_image
 from tfdojo.play import Player, PlayError, create_app
+from tfdojo.play.listener import HEADERS_SECONDS
 from tfdojo.play.player import DECODE_SLOTS
-from tfdojo.play.server import HEADERS_SECONDS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
