@@ -38,8 +38,9 @@ MIN_RESOLUTION = 1e-4
 """Smallest accuracy change a test size is planned for (``--resolution``, 0.01%): it takes
 tens of millions of test images already."""
 MIN_ALPHA, MAX_ALPHA = 1e-6, 0.5
-"""Significance levels taken (``--alpha``): from one in a million (five sigma is 5.7e-7...
-nearly) to 0.5; beyond 1e-6 SciPy's binomial quantiles lose their precision."""
+"""Significance levels taken (``--alpha``): from one in a million to 0.5. Far smaller
+levels take SciPy's binomial quantiles past their limits (at 1e-300 it warned, and the
+rule of 30 came out as "at most 0 disagreements")."""
 
 # --------------------------------------------------------------------------- intervals
 

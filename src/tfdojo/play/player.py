@@ -42,9 +42,9 @@ MISTAKES = 48
 """How many of a run's most confident mistakes the page lists."""
 
 DECODE_SLOTS = 2
-"""Images decoded and framed at once, by as many threads of their own: a 4096 x 4096 PNG
-takes ~100 MiB on its way to a frame, and each thread that decodes one keeps its memory
-arena, so forty sent together to the server's threads took 1.2 GB."""
+"""Images decoded and framed at once, by as many threads of their own: a 4096 x 4096 RGBA
+PNG takes ~150 MiB on its way to a frame, and each thread that decodes one keeps its
+memory arena, so forty sent together to the server's four threads took 1.2 GB."""
 
 DECODE_WAIT = 2.0
 """Most seconds a request waits for a decoding thread before it is refused with a 503."""
