@@ -31,7 +31,8 @@ DEFAULT_MODEL = "cnn"
 MAX_SEED = bounds.MAX_SEED
 """Seeds are int64 in TensorFlow's stateless random ops (dropout masks)."""
 MAX_EPOCHS = 10_000
-"""Most epochs (and ``patience``, ``lr_decay_epochs``): a day of the default cnn's 8 is 2,000."""
+"""Most epochs (and ``patience``, ``lr_decay_epochs``): the presets train 8 to 20; ten
+thousand passes over the default dataset are days of a laptop's time."""
 MAX_BATCH = 65_536
 """Largest ``batch_size`` and ``eval_batch_size``: 205 MB of float32 images a batch; the
 full-batch gradient descent of lesson 2 takes 10,000."""
