@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 
-def _status(field: str) -> int:
-    text = Path("/proc/self/status").read_text()
+def _status(field: str, pid: int | str = "self") -> int:
+    text = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1)) * 1024
 
 
@@ -36,3 +36,15 @@ def peak_rss_growth(fn: Callable[[], Any]) -> tuple[Any, int]:
     except Exception as exc:  # noqa: BLE001 - handed back for the test to assert on
         result = exc
     return result, _status("VmHWM") - base
+
+
+def peak_rss_growth_of(pid: int, fn: Callable[[], Any]) -> tuple[Any, int]:
+    """As :func:`peak_rss_growth`, for the peak of another process ``pid`` (a server under
+    test) while ``fn()`` runs here; exceptions are raised, not returned."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pytest.skip("needs Linux /proc/PID/clear_refs to measure peak memory")
+    base = _status("VmRSS", pid)
+    result = fn()
+    return result, _status("VmHWM", pid) - base

@@ -1,4 +1,5 @@
-"""Fuzz the readers of untrusted files: a valid result or one TfdojoError, in bounded memory.
+"""Fuzz the readers of untrusted files and play's API: a valid result or one TfdojoError (for
+play, a one-line 4xx JSON error), in bounded memory.
 
 Each target gets inputs made to be nearly right (valid files, then cut, flipped, or
 with headers claiming any size or type) and checks, per example:
@@ -8,11 +9,12 @@ with headers claiming any size or type) and checks, per example:
 - the process's peak resident memory grows by less than :data:`MEMORY_BOUND`
   (:data:`IMAGE_MEMORY_BOUND` for pictures, which may be decoded up to the pixel cap).
 
-In CI the examples are derandomized (the same every run), 400 to 1,500 per target:
+In CI the examples are derandomized (the same every run), 400 to 1,500 per file target:
 the four file parsers take about 25 s on two idle cores, the run folders (every file of one,
 opened as every command opens a run, the model rebuilt and asked) 10 s more, and 10 s to
 import TensorFlow once; a kata workspace's state file, each example listed then written back,
-300 in under 10 s of CPU. Fuzz longer, with fresh random examples, by giving a number:
+300 in under 10 s of CPU; 300 requests to play, 15 s with the run it trains. Fuzz longer,
+with fresh random examples, by giving a number:
 ``TFDOJO_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py``.
 """
 
@@ -558,3 +560,107 @@ def test_fuzz_kata_state_file(kata_dojo, raw):
         lines = listed.splitlines()
         assert len(lines) == 15 and re.fullmatch(r"\d+ of 14 katas pass(; next: .*)?", lines[-1])
         assert (tensors.status, tensors.message, tensors.stale) == ("pass", "well done", False)
+
+
+# -- tfdojo play's API ------------------------------------------------------------------------
+
+PLAY_PATHS = ["/api/predict", "/api/play", "/api/mistakes", "/api/runs", "/", "/api/nowhere"]
+QUERY_VALUES = [
+    "0",
+    "1",
+    "2",
+    "",
+    "-1",
+    "48",
+    "49",
+    "²",
+    "٣",
+    "1e3",
+    "0x1",
+    " 1",
+    "NaN",
+    "9" * 5000,
+]
+HOSTS = ["127.0.0.1", "localhost:8000", "[::1]:80", "evil.example", "[bad", "127.0.0.1:x", ""]
+CONTENT_TYPES = [None, "image/png", "application/octet-stream", "application/json", "text/plain"]
+CONTENT_TYPES += ["multipart/form-data", "multipart/form-data; boundary=b", "image/png; charset=x"]
+
+
+@pytest.fixture(scope="module")
+def play_client(tiny_dataset, tmp_path_factory):
+    """The play app (Flask's test client) of a logistic run trained one epoch on the tiny set,
+    refusing hosts that are not this machine's, as ``tfdojo play`` serves it."""
+    from tfdojo.data import dataset as datasets
+    from tfdojo.play import Player, create_app
+    from tfdojo.play.server import LOOPBACK_NAMES
+    from tfdojo.training import train
+
+    run = tmp_path_factory.mktemp("play_fuzz") / "logistic"
+    cfg = train.make_config("logistic", sets=["epochs=1"])
+    train.train(cfg, datasets.load(tiny_dataset), run, progress=False, threads=1)
+    return create_app(Player.open([run]), allowed_hosts=LOOPBACK_NAMES).test_client()
+
+
+@st.composite
+def play_requests(draw) -> dict:
+    """Any method, path, query, Host, content type and body, nearly right or not at all."""
+    text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+    query = draw(
+        st.dictionaries(
+            st.sampled_from(["run", "count", "other"]),
+            st.one_of(st.sampled_from(QUERY_VALUES), text),
+            max_size=3,
+        )
+    )
+    body = draw(
+        st.one_of(
+            pictures(),
+            st.binary(max_size=600),
+            st.just(png(28, 28, "L")),
+            st.just(png(5000, 5000, pixels=False)),
+        )
+    )
+    kind = draw(st.sampled_from(CONTENT_TYPES))
+    if kind == "multipart/form-data; boundary=b" and draw(st.booleans()):  # a well-formed form
+        field = draw(st.sampled_from(["image", "picture", ""]))
+        body = (
+            (
+                f'--b\r\nContent-Disposition: form-data; name="{field}"; filename="a.png"\r\n\r\n'
+            ).encode()
+            + body
+            + b"\r\n--b--\r\n"
+        )
+    headers = {"Host": draw(st.sampled_from(HOSTS))}
+    if kind is not None:
+        headers["Content-Type"] = kind
+    return {
+        "method": draw(st.sampled_from(["GET", "POST", "PUT"])),
+        "path": draw(st.sampled_from(PLAY_PATHS)),
+        "query_string": query,
+        "data": body,
+        "headers": headers,
+    }
+
+
+def _no_json_constants(name: str):
+    raise AssertionError(f"{name} in a JSON answer")
+
+
+@fuzz(ci_examples=300)
+@given(req=play_requests())
+def test_fuzz_play_api(play_client, req):
+    """A valid answer or a one-line JSON error with a 4xx status: never a 500, never NaN."""
+    response, growth = peak_rss_growth(lambda: play_client.open(**req))
+    assert growth < IMAGE_MEMORY_BOUND, f"peak RSS grew by {growth / MiB:.0f} MiB"
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    if req["path"] == "/" and response.status_code == 200:
+        assert response.mimetype == "text/html"
+        return
+    assert response.mimetype == "application/json"
+    body = json.loads(response.get_data(as_text=True), parse_constant=_no_json_constants)
+    if response.status_code >= 400:
+        assert list(body) == ["error"] and body["error"] and "\n" not in body["error"], body
+    elif req["path"] == "/api/predict":
+        assert set(body) - {"warning"} == {"letter", "probabilities", "ink", "logits", "input"}
+        assert body["letter"] in "ABCDEFGHIJ" and np.shape(body["input"]) == (28, 28)
+        assert ("warning" in body) == (not body["ink"])  # a blank image says so

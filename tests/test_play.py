@@ -5,6 +5,7 @@ latency), and the page driven in headless Chromium through Selenium."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -30,10 +31,14 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.conftest import matplotlib_font_dir
+from tests.hostile import MiB
+from tests.memory import peak_rss_growth_of
 from tfdojo import LETTERS, runs
 from tfdojo.cli import main
 from tfdojo.data.frame import frame_image
-from tfdojo.play import Player, PlayError
+from tfdojo.play import Player, PlayError, create_app
+from tfdojo.play.listener import HEADERS_SECONDS
+from tfdojo.play.player import DECODE_SLOTS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -330,7 +335,36 @@ def test_bad_uploads_get_one_line_json_errors_and_the_server_goes_on(server, dra
             None,
             {},
             400,
-            "count: expected a whole number, received '-1'",
+            "count: expected a whole number in 0..48, received '-1'",
+        ),
+        (  # "²".isdigit() is True, and int("²") raised: a 500 before
+            f"{server.url}api/mistakes?count=%C2%B2",
+            None,
+            {},
+            400,
+            "count: expected a whole number in 0..48, received '²'",
+        ),
+        (
+            f"{server.url}api/mistakes?count={'7' * 5000}",
+            None,
+            {},
+            400,
+            f"count: expected a whole number in 0..48, received '{'7' * 40}...'",
+        ),
+        (
+            f"{server.url}api/mistakes?count=49",
+            None,
+            {},
+            400,
+            "count: expected a whole number in 0..48, received '49'",
+        ),
+        (f"{predict}?run=%C2%B2", drawn_a, {}, 400, "run: expected 0 or 1, received '²'"),
+        (
+            f"{server.url}api/mistakes?run={'1' * 5000}",
+            None,
+            {},
+            400,
+            f"run: expected 0 or 1, received '{'1' * 40}...'",
         ),
         (f"{server.url}nowhere", None, {}, 404, "GET /nowhere: 404 Not Found"),
         (
@@ -414,6 +448,113 @@ def test_the_page_loads_nothing_from_elsewhere(server):
         with opener.open(server.url.rstrip("/") + asset) as r:
             text = r.read().decode().replace('xmlns="http://www.w3.org/2000/svg"', "")
         assert r.status == 200 and "http://" not in text and "https://" not in text
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def test_slow_clients_are_cut_off_and_the_page_keeps_answering(server):
+    """120 connections each trickling a header line every second (so that waitress's idle
+    timeout never sees them idle) filled waitress's 100 connections and made the page's
+    requests time out for as long as they stayed. Now each is closed HEADERS_SECONDS after
+    its first byte, a closed one is opened again at once (120 stay open), and the page's
+    requests answer throughout."""
+    port = int(server.url.rstrip("/").rsplit(":", 1)[1])
+    slow: dict[socket.socket, float] = {}  # each slow connection: when its request began
+    cut: list[float] = []  # how long each lasted before the server closed it
+
+    def connect():
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        began = time.monotonic()  # before the server can see the first byte
+        s.sendall(b"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        slow[s] = began
+
+    for _ in range(120):
+        connect()
+    answered, line = [], 0
+    stop = time.monotonic() + 2 * HEADERS_SECONDS + 4
+    try:
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            status, info, _ = http(f"{server.url}api/runs")
+            answered.append((status, len(info), time.perf_counter() - started))
+            line += 1
+            for s in slow:
+                with contextlib.suppress(OSError):  # closed by the server: seen below
+                    s.sendall(b"X-Slow-%d: 1\r\n" % line)
+            readable, _, _ = select.select(list(slow), [], [], 1.0)
+            for s in readable:
+                try:
+                    data = s.recv(4096)
+                except OSError:
+                    data = b""
+                assert data == b"", f"a slow request got an answer: {data[:80]!r}"
+                cut.append(time.monotonic() - slow.pop(s))
+                s.close()
+                connect()
+    finally:
+        for s in slow:
+            s.close()
+    assert [(status, n) for status, n, _ in answered] == [(200, 2)] * len(answered)
+    assert max(seconds for _, _, seconds in answered) < 3.0, answered
+    assert len(cut) >= 120  # every one of the first 120, whatever it trickled
+    assert min(cut) >= HEADERS_SECONDS and max(cut) < HEADERS_SECONDS + 10, sorted(cut)
+
+
+def test_forty_large_pngs_at_once_stay_within_memory(server, drawn_a):
+    """40 concurrent 4096 x 4096 RGBA PNGs (100 KB each, ~150 MiB each to decode and frame)
+    took 35 s and 1.24 GB. Now at most DECODE_SLOTS are decoded at once, by the player's own
+    threads; a request that waits DECODE_WAIT s for one gets a 503. The server's peak
+    resident memory grows by less than 400 MiB (two decodes and their arenas)."""
+    img = Image.new("RGBA", (4096, 4096), (0, 0, 0, 255))
+    ImageDraw.Draw(img).line([(600, 3500), (2048, 500), (3500, 3500)], fill="white", width=300)
+    big = png_bytes(img)
+    del img
+    predict = f"{server.url}api/predict"
+    busy = {
+        "error": f"image: the server is decoding {DECODE_SLOTS} other images; "
+        "send this one again in a moment"
+    }
+
+    def flood():
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            return list(
+                pool.map(lambda _: http(predict, big, {"Content-Type": "image/png"}), range(40))
+            )
+
+    results, growth = peak_rss_growth_of(server.proc.pid, flood)
+    answers = [body for status, body, _ in results if status == 200]
+    assert all((status, body) == (503, busy) for status, body, _ in results if status != 200)
+    assert len(answers) >= DECODE_SLOTS and len({a["letter"] for a in answers}) == 1
+    assert answers[0]["input"] == frame_image(Image.open(io.BytesIO(big))).tolist()
+    assert growth < 400 * MiB, f"peak RSS grew by {growth / MiB:.0f} MiB"
+    assert http(predict, drawn_a)[0] == 200  # and it goes on serving
+
+
+def test_an_answer_holding_nan_is_refused_not_sent(play_runs, drawn_a):
+    """JSON has no NaN: Python's json wrote ``NaN``, which JSON.parse refuses. A run whose
+    weights hold NaN gets one line instead, naming where, with a 4xx status."""
+    player = Player.open([play_runs["logistic"]])
+    player.models[0].set_weights(
+        {k: np.full_like(v, np.nan) for k, v in player.models[0].get_weights().items()}
+    )
+    client = create_app(player).test_client()
+    expected = {
+        "/api/predict": "answer.probabilities.A is nan",
+        "/api/play": "answer.runs[0].probabilities.A is nan",
+    }
+    for path, where in expected.items():
+        response = client.post(path, data=drawn_a, content_type="image/png")
+        assert response.status_code == 422
+        body = json.loads(response.get_data(as_text=True), parse_constant=_no_constants)
+        assert body == {
+            "error": f"{where}, not a number JSON can carry; the run's weights or files hold "
+            "NaN or infinity: train it again"
+        }
+
+
+def _no_constants(name: str):
+    raise AssertionError(f"{name} in a JSON answer")
 
 
 # --------------------------------------------------------------------------- the page
@@ -556,6 +697,24 @@ def test_play_refuses_bad_arguments_in_one_line(play_runs, tmp_path, capsys):
         f"tfdojo: error: --port: cannot listen on 127.0.0.1:{port} (Address already in use); "
         "choose another with --port N (0 picks a free one)\n"
     )
+    hint = "expected an address of this machine, such as 127.0.0.1 (the default), localhost or ::1"
+    cases = [
+        (  # listened on 4464 (70000 mod 65536) before
+            ["--port", "70000"],
+            "--port: expected a port number in 0..65535 (0 picks a free one), received 70000",
+        ),
+        (
+            ["--port", "-1"],
+            "--port: expected a port number in 0..65535 (0 picks a free one), received -1",
+        ),
+        (
+            ["--host", "nonexistent.invalid"],
+            f"--host: cannot listen on 'nonexistent.invalid' (Name or service not known); {hint}",
+        ),
+    ]
+    for option, message in cases:
+        assert main(["play", str(play_runs["logistic"]), "--no-browser", *option]) == 2
+        assert capsys.readouterr().err == f"tfdojo: error: {message}\n"
 
 
 def test_no_browser_is_started_without_a_desktop(monkeypatch):

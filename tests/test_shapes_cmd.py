@@ -127,9 +127,21 @@ def test_input_parser_refuses_anything_else_naming_it(text):
             "--patch: with 'VALID' padding the patch must fit in the input (patch <= 5), "
             "received 7",
         ),
-        (["--stride", "0"], "--stride: expected a whole number >= 1, received 0"),
-        (["--patch", "0"], "--patch: expected a whole number >= 1, received 0"),
-        (["--depth", "-1"], "--depth: expected a whole number >= 1, received -1"),
+        (["--stride", "0"], "--stride: expected a whole number in 1..1024, received 0"),
+        (["--patch", "0"], "--patch: expected a whole number in 1..1024, received 0"),
+        (["--depth", "-1"], "--depth: expected a whole number in 1..65536, received -1"),
+        (
+            ["--patch", "99999999999"],
+            "--patch: expected a whole number in 1..1024, received 99999999999",
+        ),
+        (
+            ["--depth", "99999999999999999999"],
+            "--depth: expected a whole number in 1..65536, received 99999999999999999999",
+        ),
+        (
+            ["--input", "999999x28x3"],
+            "--input: expected a side of whole pixels in 1..65536, received 999999",
+        ),
         (["--padding", "full"], "--padding: expected one of SAME, VALID, received 'full'"),
         (
             ["--input", "28x0x3"],

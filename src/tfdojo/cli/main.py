@@ -8,7 +8,9 @@ Each subcommand lives in :mod:`tfdojo.cli.commands` as a module with
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 from tfdojo import __version__
 from tfdojo.cli.commands import (
@@ -83,13 +85,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, a service manager, a CI timeout), raised in the main thread as
+    Ctrl-C's KeyboardInterrupt is, so that the same clean-up runs: worker processes are
+    stopped and joined, temporary files removed, nothing half-written is left behind."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends at once
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``tfdojo`` console script; returns the exit status."""
+    """Entry point of the ``tfdojo`` console script; returns the exit status.
+
+    SIGTERM is handled as Ctrl-C is (:class:`Terminated`), while the command runs.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if threading.current_thread() is not threading.main_thread():
+        return _run(args)  # signal handlers belong to the main thread
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command: its exit status, and one line for a user's error."""
     try:
         n = parse_threads(getattr(args, "threads", None))
         set_threads(n)  # BLAS pools and child processes
@@ -101,9 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     except TfdojoError as exc:
         print(f"tfdojo: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("tfdojo: interrupted; nothing half-written was left behind", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"tfdojo: {how}; nothing half-written was left behind", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         return 0
     except OSError as exc:

@@ -21,7 +21,7 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
         "--threads",
         metavar="N",
         default=argparse.SUPPRESS,
-        help="threads/processes to compute with (default: $TFDOJO_THREADS or every core)",
+        help="threads/processes to compute with, 1..1024 (default: $TFDOJO_THREADS or every core)",
     )
 
 

@@ -25,10 +25,22 @@ import math
 import numpy as np
 from scipy.stats import binom, binomtest, norm
 
+from tfdojo.core.bounds import number, whole
 from tfdojo.core.errors import TfdojoError
 
 RULE_OF_30 = 30
 """The deck's threshold: a change must move at least this many test examples."""
+
+MAX_TEST_SIZE = 10_000_000
+"""Largest test set the power computations take (``--n``): they weigh every possible change
+one by one, 3 s and 250 MB at ten million images."""
+MIN_RESOLUTION = 1e-4
+"""Smallest accuracy change a test size is planned for (``--resolution``, 0.01%): it takes
+tens of millions of test images already."""
+MIN_ALPHA, MAX_ALPHA = 1e-6, 0.5
+"""Significance levels taken (``--alpha``): from one in a million to 0.5. Far smaller
+levels take SciPy's binomial quantiles past their limits (at 1e-300 it warned, and the
+rule of 30 came out as "at most 0 disagreements")."""
 
 # --------------------------------------------------------------------------- intervals
 
@@ -120,17 +132,23 @@ def rule_of_30_test_size(resolution: float, threshold: int = RULE_OF_30) -> int:
 # --------------------------------------------------------------------------- power
 
 
-def check_resolution(resolution: float) -> None:
-    if not 0 < resolution < 1:
-        raise TfdojoError(
-            f"resolution: expected an accuracy change in (0, 1) such as 0.005 or 0.5%, "
-            f"received {resolution!r}"
-        )
+def check_resolution(resolution: float, name: str = "resolution") -> None:
+    """Refuse an accuracy change outside [0.0001, 1) (:data:`MIN_RESOLUTION`), NaN included."""
+    number(name, resolution, MIN_RESOLUTION, 1, "an accuracy change", high_open=True)
+
+
+def check_test_size(n: int, name: str = "n") -> None:
+    """Refuse a test-set size outside 1..10000000 (:data:`MAX_TEST_SIZE`)."""
+    whole(name, n, 1, MAX_TEST_SIZE, "a test-set size")
+
+
+def check_alpha(alpha: float, name: str = "alpha") -> None:
+    """Refuse a significance level outside [1e-06, 0.5] (:data:`MIN_ALPHA`), NaN included."""
+    number(name, alpha, MIN_ALPHA, MAX_ALPHA, "a significance level")
 
 
 def check_power_args(alpha: float, power: float) -> None:
-    if not 0 < alpha < 1:
-        raise TfdojoError(f"alpha: expected a significance level in (0, 1), received {alpha!r}")
+    check_alpha(alpha)
     if not 0 < power < 1:
         raise TfdojoError(f"power: expected a probability in (0, 1), received {power!r}")
 
@@ -223,7 +241,7 @@ def mcnemar_min_change(
     ``None`` if no change up to ``disagree · n`` examples (every disagreement in B's favour)
     reaches the power.
     """
-    check_counts(0, n)
+    check_test_size(n)
     check_power_args(alpha, power)
     check_disagree(disagree)
     max_moved = max(1, round(disagree * n))
@@ -234,7 +252,7 @@ def binomial_min_change(
     n: int, baseline: float, alpha: float = 0.05, power: float = 0.8
 ) -> int | None:
     """Smallest number of gained examples a binomial test against ``baseline`` detects."""
-    check_counts(0, n)
+    check_test_size(n)
     check_power_args(alpha, power)
     check_baseline(baseline)
     max_moved = int((1 - baseline) * n)

@@ -14,11 +14,12 @@ from tfdojo.core.stats import (
     RULE_OF_30,
     binomial_min_change,
     binomial_test_size,
+    check_alpha,
     check_baseline,
-    check_counts,
     check_disagree,
     check_power_args,
     check_resolution,
+    check_test_size,
     mcnemar_max_discordant,
     mcnemar_min_change,
     mcnemar_test_size,
@@ -68,25 +69,27 @@ def plan_test_size(
     ``resolution`` (wanted accuracy change: how many test images are needed?).
 
     Args:
-        n: test-set size.
-        resolution: accuracy change to resolve, as a fraction (0.005 for 0.5%).
-        baseline: accuracy of the reference model (the deck's 80%).
+        n: test-set size, 1..10000000 (:data:`tfdojo.core.stats.MAX_TEST_SIZE`).
+        resolution: accuracy change to resolve, as a fraction (0.005 for 0.5%), in
+            [0.0001, 1) (:data:`tfdojo.core.stats.MIN_RESOLUTION`).
+        baseline: accuracy of the reference model (the deck's 80%), in (0, 1).
         disagree: fraction of test images where exactly one of the two models is right
-            (McNemar's power depends on it, not on the accuracies).
-        alpha: significance level of the two-sided tests.
-        power: wanted probability of detecting a real change of that size.
+            (McNemar's power depends on it, not on the accuracies), in (0, 1].
+        alpha: significance level of the two-sided tests, in [0.000001, 0.5].
+        power: wanted probability of detecting a real change of that size, in (0, 1).
 
     Raises:
         TfdojoError: neither or both of ``n`` and ``resolution``; values out of range.
     """
     if (n is None) == (resolution is None):
         raise TfdojoError("test-size: give exactly one of --n N or --resolution R")
+    check_alpha(alpha, "--alpha")
     check_power_args(alpha, power)
     check_baseline(baseline)
     check_disagree(disagree)
     rows: list[PlanRow] = []
     if n is not None:
-        check_counts(0, n)
+        check_test_size(n, "--n")
         question = "change"
         for method, m in (
             ("rule of 30", RULE_OF_30),
@@ -96,7 +99,7 @@ def plan_test_size(
             rows.append(PlanRow(method, n, m, None if m is None else m / n))
     else:
         assert resolution is not None
-        check_resolution(resolution)
+        check_resolution(resolution, "--resolution")
         question = "size"
         for method, size in (
             ("rule of 30", rule_of_30_test_size(resolution)),

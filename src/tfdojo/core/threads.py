@@ -14,29 +14,28 @@ from __future__ import annotations
 
 import os
 
-from tfdojo.core.errors import TfdojoError
+from tfdojo.core.bounds import parse_whole
 
 _BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 
+MAX_THREADS = 1024
+"""Most threads (and worker processes) asked for: more than the largest machines' cores.
+Each is a thread in every pool (TensorFlow's two, BLAS's) or a process of ``data build``."""
+
 
 def parse_threads(value: str | int | None, source: str = "--threads") -> int:
-    """Return a thread count >= 1 from ``value``, ``$TFDOJO_THREADS`` or the core count.
+    """Return a thread count in 1..1024 from ``value``, ``$TFDOJO_THREADS`` or the core count.
 
     Raises:
-        TfdojoError: ``value`` is not a whole number >= 1 (the message echoes it).
+        TfdojoError: ``value`` is not a whole number in 1..1024 (:data:`MAX_THREADS`; the
+            message echoes it).
     """
     if value is None or value == "":
         env = os.environ.get("TFDOJO_THREADS")
         if env:
             return parse_threads(env, "TFDOJO_THREADS")
-        return os.cpu_count() or 1
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        n = 0
-    if n < 1 or str(value).strip() != str(n):
-        raise TfdojoError(f"{source}: expected a whole number >= 1, received {value!r}")
-    return n
+        return min(os.cpu_count() or 1, MAX_THREADS)
+    return parse_whole(source, str(value), 1, MAX_THREADS)
 
 
 def set_threads(n: int) -> None:

@@ -23,6 +23,7 @@ import dataclasses
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
+from tfdojo.core import bounds
 from tfdojo.data import styles
 from tfdojo.data.frame import SIZE, fill_frame, ink_bbox
 
@@ -44,17 +45,31 @@ class Look:
     """How far the variants stray from a plain render (the defaults: the default build).
 
     Attributes:
-        styles: share drawn in a decorative style (:func:`styles.decorate`).
+        styles: share drawn in a decorative style (:func:`styles.decorate`), in [0, 1].
         reframe: share that does not fill the frame: a sixth of them with wide margins
-            (55-80% of each side), the rest at 80-100% of each side.
-        rotation: standard deviation of the rotation, in degrees (clipped at 2.5 of them).
-        shear: standard deviation of the slant (clipped at 2.5 of them).
+            (55-80% of each side), the rest at 80-100% of each side; in [0, 1].
+        rotation: standard deviation of the rotation, in degrees (clipped at 2.5 of them),
+            in [0, 45] (45: some letters on their side).
+        shear: standard deviation of the slant (clipped at 2.5 of them), in [0, 1]
+            (1: some letters slanted 68 degrees).
+
+    Raises:
+        TfdojoError: a value outside its range, NaN or infinity (one line naming it).
     """
 
     styles: float = 0.0
     reframe: float = 0.36
     rotation: float = 4.0
     shear: float = 0.12
+
+    MAX_ROTATION = 45.0
+    MAX_SHEAR = 1.0
+
+    def __post_init__(self) -> None:
+        bounds.number("styles", self.styles, 0, 1, "a share")
+        bounds.number("reframe", self.reframe, 0, 1, "a share")
+        bounds.number("rotation", self.rotation, 0, self.MAX_ROTATION, "a spread in degrees")
+        bounds.number("shear", self.shear, 0, self.MAX_SHEAR, "a spread")
 
 
 def _rotate_shear(img: Image.Image, rng: np.random.Generator, look: Look) -> Image.Image:

@@ -29,6 +29,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from tfdojo import LETTERS, __version__
+from tfdojo.core import bounds
 from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.safe_write import prepare
@@ -49,27 +50,39 @@ from tfdojo.data.render import (
     unlike_letters,
 )
 
+MAX_VARIANTS = 100
+"""Most variants per training glyph: 100 make ~1.4 million training images (1.1 GB of
+pixels) from the ~2,000 faces of a Debian desktop, eight times the default build."""
+MIN_RENDER_SIZE, MAX_RENDER_SIZE = 32, 256
+"""Font sizes rendered: below 32 pixels the glyphs lose their shape before framing; at 256
+the augmentation takes four times the default's (64) time, at 512 seventeen times."""
+
 
 @dataclasses.dataclass(frozen=True)
 class BuildConfig:
     """How to build the dataset. Defaults give ~180k training images from ~2,000 faces.
 
+    Every value has a range; :meth:`validate` refuses one outside it, NaN or infinity.
+
     Attributes:
         variants: augmented variants per training glyph, on average (classes with fewer
-            glyphs get more, so every class ends with the same count); 0 = plain renders.
-        seed: the one seed every random choice derives from.
-        valid_fraction, test_fraction: share of the glyphs (by whole font families).
-        render_size: font size in pixels before framing to 28x28.
-        near_rms: near-duplicate threshold across splits (RMS pixel difference, 0..255).
+            glyphs get more, so every class ends with the same count); 0 = plain renders;
+            0..100 (:data:`MAX_VARIANTS`).
+        seed: the one seed every random choice derives from; 0..2**63-1.
+        valid_fraction, test_fraction: share of the glyphs (by whole font families), each
+            in (0, 0.5).
+        render_size: font size in pixels before framing to 28x28; 32..256.
+        near_rms: near-duplicate threshold across splits (RMS pixel difference), in [0, 255].
         styles: share of the variants drawn in a decorative style (outline, shadow,
-            stripes, cut out of a box, ...: :mod:`~tfdojo.data.styles`).
+            stripes, cut out of a box, ...: :mod:`~tfdojo.data.styles`), in [0, 1].
         lowercase: share of the variants drawn from the lower-case letter (display and
-            unicase faces draw some capitals so), where the face has one.
+            unicase faces draw some capitals so), where the face has one; in [0, 1].
         augment_eval: draw every valid and test glyph as one augmented variant (the
             training's look: slant, rotation, framing, styles) instead of its plain render,
             so that those splits are as varied as real images; still one image per glyph,
             so the test images stay independent draws for the intervals and McNemar.
-        reframe, rotation, shear: the variants' framing, rotation and slant
+        reframe, rotation, shear: the variants' framing (a share in [0, 1]), rotation (a
+            spread in degrees, in [0, 45]) and slant (a spread in [0, 1])
             (:class:`~tfdojo.data.augment.Look`).
     """
 
@@ -93,22 +106,20 @@ class BuildConfig:
         )
 
     def validate(self) -> None:
-        if self.variants < 0:
-            raise TfdojoError(f"variants: expected a whole number >= 0, received {self.variants}")
+        """Refuse a value outside its range (see the attributes), NaN or infinity.
+
+        Raises:
+            TfdojoError: one line naming the setting, its range and the value received.
+        """
+        bounds.whole("variants", self.variants, 0, MAX_VARIANTS)
+        bounds.whole("seed", self.seed, 0, bounds.MAX_SEED)
         for name in ("valid_fraction", "test_fraction"):
-            v = getattr(self, name)
-            if not 0 < v < 0.5:
-                raise TfdojoError(f"{name}: expected a number between 0 and 0.5, received {v}")
-        for name in ("styles", "lowercase", "reframe"):
-            v = getattr(self, name)
-            if not 0 <= v <= 1:
-                raise TfdojoError(f"{name}: expected a share between 0 and 1, received {v}")
-        for name in ("rotation", "shear"):
-            v = getattr(self, name)
-            if v < 0:
-                raise TfdojoError(f"{name}: expected a spread >= 0, received {v}")
-        if self.render_size < 32:
-            raise TfdojoError(f"render_size: expected >= 32 pixels, received {self.render_size}")
+            bounds.number(name, getattr(self, name), 0, 0.5, "a share", True, True)
+        size = "a font size in pixels"
+        bounds.whole("render_size", self.render_size, MIN_RENDER_SIZE, MAX_RENDER_SIZE, size)
+        bounds.number("near_rms", self.near_rms, 0, 255, "an RMS pixel difference")
+        bounds.number("lowercase", self.lowercase, 0, 1, "a share")
+        self.look()  # styles, reframe, rotation, shear: Look checks its own
 
 
 def parallel_map(fn: Callable, items: Sequence, processes: int, desc: str, progress: bool) -> list:
@@ -124,12 +135,15 @@ def parallel_map(fn: Callable, items: Sequence, processes: int, desc: str, progr
             return out
         chunk = max(1, min(32, len(items) // (processes * 8)))
         # spawn: safe even if the caller has TensorFlow loaded (fork is not).
-        with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(processes, mp_context=get_context("spawn"))
+        try:
             out = []
             for r in pool.map(fn, items, chunksize=chunk):
                 out.append(r)
                 bar.update()
             return out
+        finally:  # on Ctrl-C or SIGTERM too: drop the tasks not started, join the workers
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         bar.close()
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfdojo import LETTERS
+from tfdojo.core import bounds
 from tfdojo.data.dataset import SPLITS
 
 NEAR_RMS = 10.0
@@ -146,8 +147,13 @@ def curate_indices(
 
     Args:
         images: uint8 (N, 28, 28); labels: (N,) 0..9; groups: N family keys.
+        seed: 0..2**63-1 (:data:`tfdojo.core.bounds.MAX_SEED`).
         balance_splits: the splits whose classes are sampled down to the rarest.
+
+    Raises:
+        TfdojoError: ``seed`` outside its range.
     """
+    bounds.whole("seed", seed, 0, bounds.MAX_SEED)
     labels = np.asarray(labels)
     report: dict = {"input_images": len(images)}
     digests = image_digests(images)  # hashed once, used by both steps below

@@ -31,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tfdojo import LETTERS, __version__
+from tfdojo.core import bounds
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.safe_read import TooLarge, open_regular, read_bytes
 from tfdojo.core.safe_write import prepare
@@ -370,10 +371,14 @@ def import_dataset(
     splits train/valid/test by font so no font spans two splits, removes
     near-duplicates across splits and balances classes.
 
+    Args:
+        seed: the split's seed, 0..2**63-1.
+
     Returns:
         The manifest written.
     """
 
+    bounds.whole("--seed", seed, 0, bounds.MAX_SEED)  # before the long read
     prepare(out, DATASET, overwrite)
     _check_writable(Path(out))  # fail before the long read, without creating anything
     images, y, keys, report = load_images(path, labels=labels, progress=progress)

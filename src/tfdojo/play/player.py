@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -40,16 +41,49 @@ class PlayError(TfdojoError):
 MISTAKES = 48
 """How many of a run's most confident mistakes the page lists."""
 
+DECODE_SLOTS = 2
+"""Images decoded and framed at once, by as many threads of their own: a 4096 x 4096 RGBA
+PNG takes ~150 MiB on its way to a frame, and each thread that decodes one keeps its
+memory arena, so forty sent together to the server's four threads took 1.2 GB."""
+
+DECODE_WAIT = 2.0
+"""Most seconds a request waits for a decoding thread before it is refused with a 503."""
+
+
+def frame_upload(data: bytes) -> np.ndarray:
+    """Image bytes -> the uint8 (28, 28) the models see (:func:`frame_image`).
+
+    Raises:
+        PlayError: not a readable image (400), or larger than
+            :data:`tfdojo.data.frame.MAX_PIXELS`, refused from its header (413).
+    """
+    try:
+        return frame_image(open_image(data, "image"))
+    except ImageTooLarge as exc:
+        raise PlayError(str(exc), 413) from None
+    except TfdojoError as exc:
+        raise PlayError(str(exc), 400) from None
+
 
 class Player:
     """One or two runs' models, ready to answer for any image.
+
+    Args:
+        runs: one or two runs.
+        decode_slots: images decoded at once (:meth:`frame`), whatever calls it.
+        decode_wait: most seconds :meth:`frame` waits for a decoding thread.
 
     Attributes:
         runs: the :class:`tfdojo.runs.Run` of each folder, in the order given.
         models: each run's trained model, built once.
     """
 
-    def __init__(self, runs: Sequence[Run]):
+    def __init__(
+        self,
+        runs: Sequence[Run],
+        decode_slots: int = DECODE_SLOTS,
+        decode_wait: float = DECODE_WAIT,
+    ):
         if not 1 <= len(runs) <= MAX_RUNS:
             raise TfdojoError(f"RUN: expected 1 or {MAX_RUNS} runs, received {len(runs)}")
         for run in runs:
@@ -63,6 +97,8 @@ class Player:
         self.models = [run.model() for run in self.runs]
         self._mistakes: dict[int, dict[str, Any]] = {}
         self._mistakes_lock = threading.Lock()
+        self.decode_slots, self.decode_wait = decode_slots, decode_wait
+        self._decoder = ThreadPoolExecutor(decode_slots, thread_name_prefix="tfdojo-decode")
 
     @classmethod
     def open(cls, run_dirs: Sequence[str | os.PathLike]) -> Player:
@@ -79,10 +115,11 @@ class Player:
         """
         if value in (None, ""):
             return 0
-        if isinstance(value, str) and value.isdigit() and int(value) < len(self.runs):
+        valid = [str(i) for i in range(len(self.runs))]
+        if value in valid:  # exactly "0" or "1": not "²" nor "01" nor 5,000 digits
             return int(value)
-        valid = " or ".join(str(i) for i in range(len(self.runs)))
-        raise PlayError(f"run: expected {valid}, received {value!r}")
+        shown = value[:40] + "..." if isinstance(value, str) and len(value) > 40 else value
+        raise PlayError(f"run: expected {' or '.join(valid)}, received {shown!r}")
 
     def info(self) -> list[dict[str, Any]]:
         """Each run's name, kind, size, test accuracy, layers and fixed first-layer weights."""
@@ -107,16 +144,25 @@ class Player:
     def frame(self, data: bytes) -> np.ndarray:
         """Image bytes -> the uint8 (28, 28) the models see, framed as ``tfdojo predict`` does.
 
+        The image is decoded by one of ``decode_slots`` threads of the player's own, so
+        that at most that many images are decoded at once whatever the callers.
+
         Raises:
             PlayError: not a readable image (400), or larger than
-                :data:`tfdojo.data.frame.MAX_PIXELS`, refused from its header (413).
+                :data:`tfdojo.data.frame.MAX_PIXELS`, refused from its header (413), or no
+                decoding thread free within ``decode_wait`` seconds (503).
         """
+        job = self._decoder.submit(frame_upload, data)
         try:
-            return frame_image(open_image(data, "image"))
-        except ImageTooLarge as exc:
-            raise PlayError(str(exc), 413) from None
-        except TfdojoError as exc:
-            raise PlayError(str(exc), 400) from None
+            return job.result(timeout=self.decode_wait)
+        except TimeoutError:
+            if job.cancel():  # not started: every decoding thread was busy all along
+                raise PlayError(
+                    f"image: the server is decoding {self.decode_slots} other images; "
+                    "send this one again in a moment",
+                    503,
+                ) from None
+            return job.result()  # started in time: its own decoding is bounded
 
     @staticmethod
     def answer(model, framed: np.ndarray) -> dict[str, Any]:

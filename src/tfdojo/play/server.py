@@ -21,16 +21,29 @@ An image is sent as the request body (``Content-Type: image/png``, ...) or as th
 ``image`` field of a multipart form. Every error is one line of JSON,
 ``{"error": "..."}``, with a 4xx status; the server goes on serving.
 
-Limits: a body over :data:`MAX_BYTES` gets a 413 from Flask; waitress itself refuses
-any body over four times that before reading it. Images over 4096 x 4096 pixels are
-refused from their header (:func:`tfdojo.data.frame.open_image`). Bound to 127.0.0.1, the app
-also refuses requests whose ``Host`` is not a loopback name (a web page elsewhere cannot
-reach it through DNS rebinding).
+Limits, so that no client can deny the page to the others:
+
+- a body over :data:`MAX_BYTES` gets a 413 from Flask; waitress itself refuses any body
+  over four times that before reading it;
+- images over 4096 x 4096 pixels are refused from their header
+  (:func:`tfdojo.data.frame.open_image`), and at most :data:`~tfdojo.play.player.DECODE_SLOTS`
+  images are decoded at once: a request that finds no slot free within
+  :data:`~tfdojo.play.player.DECODE_WAIT` seconds gets a 503 (:meth:`Player.frame`);
+- a request's line and headers must arrive within 5 s of its first byte, and its body
+  within 60 s: a client that trickles its request is disconnected however steadily it
+  trickles; an idle connection is closed after 30 s; at most 500 are open at once
+  (:mod:`tfdojo.play.listener`);
+- an answer never holds NaN or infinity, which JSON cannot carry (:class:`FiniteJSON`);
+- query values are ASCII whole numbers in their range (``run``: 0 or 1; ``count``: 0..48).
+
+Bound to 127.0.0.1, the app also refuses requests whose ``Host`` is not a loopback name (a
+web page elsewhere cannot reach it through DNS rebinding).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
@@ -41,10 +54,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, request, send_from_directory
-from waitress.server import create_server
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from tfdojo.core import bounds
 from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.play.listener import bound_port, make_server, shorten
 from tfdojo.play.player import MISTAKES, Player, PlayError
 
 STATIC = Path(__file__).parent / "static"
@@ -70,16 +85,17 @@ def create_app(
         allowed_hosts: host names the ``Host`` header may name (any when None).
     """
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    app.json = FiniteJSON(app)
     app.config["MAX_CONTENT_LENGTH"] = max_bytes
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 0
-    app.json.sort_keys = False  # keep {"letter", "probabilities", ...} in that order
 
     @app.before_request
     def check_host():
         host = urllib.parse.urlsplit(f"//{request.host}").hostname  # "[::1]:80" -> "::1"
         if allowed_hosts is not None and host not in allowed_hosts:
             raise PlayError(
-                f"host: {request.host!r} is not a name of this machine; open 127.0.0.1", 403
+                f"host: {shorten(request.host)!r} is not a name of this machine; open 127.0.0.1",
+                403,
             )
 
     @app.after_request
@@ -108,10 +124,13 @@ def create_app(
     @app.get("/api/mistakes")
     def mistakes():
         run = player.run_index(request.args.get("run"))
-        count = request.args.get("count", str(MISTAKES))
-        if not count.isdigit():
-            raise PlayError(f"count: expected a whole number, received {count!r}")
-        return jsonify(player.mistakes(run, int(count)))
+        try:
+            count = bounds.parse_whole(
+                "count", request.args.get("count", str(MISTAKES)), 0, MISTAKES
+            )
+        except TfdojoError as exc:
+            raise PlayError(str(exc)) from None
+        return jsonify(player.mistakes(run, count))
 
     @app.errorhandler(PlayError)
     def refused(exc: PlayError):
@@ -138,6 +157,47 @@ def create_app(
     return app
 
 
+class FiniteJSON(DefaultJSONProvider):
+    """Flask's JSON, which never writes NaN or infinity.
+
+    JSON has no such numbers: Python's ``json`` writes ``NaN``, which ``JSON.parse`` refuses,
+    so the page would get no answer at all. An answer holding one (a run whose weights
+    diverged) is refused instead, naming where the number was: a 422 (:class:`PlayError`).
+    """
+
+    sort_keys = False  # keep {"letter", "probabilities", ...} in that order
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        try:
+            return super().dumps(obj, allow_nan=False, **kwargs)
+        except ValueError:
+            where = non_finite(obj)
+            if where is None:  # not a number at fault: not ours to explain
+                raise
+            raise PlayError(
+                f"{where[0]} is {where[1]}, not a number JSON can carry; the run's "
+                "weights or files hold NaN or infinity: train it again",
+                422,
+            ) from None
+
+
+def non_finite(obj: Any, path: str = "answer") -> tuple[str, float] | None:
+    """Where the first NaN or infinity sits in ``obj`` (dicts and lists), and its value."""
+    if isinstance(obj, float):
+        return None if math.isfinite(obj) else (path, obj)
+    if isinstance(obj, dict):
+        items = ((f"{path}.{key}", value) for key, value in obj.items())
+    elif isinstance(obj, list | tuple):
+        items = ((f"{path}[{i}]", value) for i, value in enumerate(obj))
+    else:
+        return None
+    for where, value in items:
+        found = non_finite(value, where)
+        if found is not None:
+            return found
+    return None
+
+
 def uploaded_bytes() -> bytes:
     """The image of the current request: the ``image`` field of a multipart form, or the
     whole body."""
@@ -155,29 +215,6 @@ def error(message: str, status: int):
     response = jsonify({"error": " ".join(message.splitlines())})
     response.status_code = status
     return response
-
-
-def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 4):
-    """A waitress server bound to ``host:port`` (0: a free port; see ``.effective_port``).
-
-    Raises:
-        TfdojoError: the address is in use or cannot be bound.
-    """
-
-    try:
-        return create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            max_request_body_size=4 * app.config["MAX_CONTENT_LENGTH"],
-            ident="tfdojo",
-        )
-    except OSError as exc:
-        raise TfdojoError(
-            f"--port: cannot listen on {host}:{port} ({exc.strerror or exc}); "
-            "choose another with --port N (0 picks a free one)"
-        ) from None
 
 
 def open_page(url: str, say: Callable[[str], Any]) -> None:
@@ -198,13 +235,6 @@ def open_page(url: str, say: Callable[[str], Any]) -> None:
             say(hint)
 
     threading.Thread(target=run, name="open-browser", daemon=True).start()
-
-
-def bound_port(server) -> int:
-    """The port ``server`` listens on (one socket, or several for a name like localhost)."""
-    if hasattr(server, "effective_port"):
-        return server.effective_port
-    return server.effective_listen[0][1]
 
 
 def serve(

@@ -116,8 +116,10 @@ def compare_predictions(
         names: how A and B are called in messages (their run folders).
 
     Raises:
-        TfdojoError: the predictions do not cover the same ``N`` images as the labels.
+        TfdojoError: the predictions do not cover the same ``N`` images as the labels;
+            ``alpha`` outside [0.000001, 0.5].
     """
+    stats.check_alpha(alpha, "--alpha")
 
     y = np.asarray(labels).astype(np.int64).ravel()
     if len(y) == 0:
@@ -233,8 +235,10 @@ def compare_runs(
 
     Raises:
         TfdojoError: a run folder is missing or unfinished, the runs used different test
-            sets, or a model's outputs do not match the data.
+            sets, or a model's outputs do not match the data; ``alpha`` outside
+            [0.000001, 0.5].
     """
+    stats.check_alpha(alpha, "--alpha")  # before the runs load
 
     classes = model_classes or {}
     a = open_run(run_a, model_class_for(run_a, classes))

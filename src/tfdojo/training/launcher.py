@@ -26,10 +26,15 @@ import threading
 import time
 from pathlib import Path
 
+from tfdojo.core import bounds
 from tfdojo.core.errors import TfdojoError
 from tfdojo.engines.replicated import tempdirs
 from tfdojo.models.spec import is_reference
 
+MAX_WORKERS = 64
+"""Most worker processes on this machine (each a TensorFlow process of its own)."""
+MAX_GRACE = 3600.0
+"""Longest ``--grace``: an hour."""
 DEFAULT_GRACE = 10.0
 # Options launch sets for every worker itself.
 _OWN_OPTIONS = ("--worker-hosts", "--task-index", "--threads")
@@ -102,9 +107,9 @@ def launch(
 
     Args:
         command: a ``tfdojo train`` command line without ``tfdojo``.
-        workers: how many processes (>= 1).
+        workers: how many processes, 1..64 (:data:`MAX_WORKERS`).
         threads: threads per worker (given with ``--threads``); default ``cores // workers``.
-        grace: seconds the workers get to stop after SIGTERM before SIGKILL.
+        grace: seconds the workers get to stop after SIGTERM before SIGKILL, in [0, 3600].
         cores: the machine's cores (default ``os.cpu_count()``).
         out: where the prefixed lines go (default ``sys.stdout``).
 
@@ -112,10 +117,8 @@ def launch(
         0 when every worker exits with 0; 1 when one fails (the others are stopped);
         128 + the signal's number when interrupted.
     """
-    if workers < 1:
-        raise TfdojoError(f"--workers: expected a whole number >= 1, received {workers}")
-    if grace < 0:
-        raise TfdojoError(f"--grace: expected seconds >= 0, received {grace}")
+    bounds.whole("--workers", workers, 1, MAX_WORKERS)
+    bounds.number("--grace", grace, 0, MAX_GRACE, "seconds")
     out = out or sys.stdout
     per_worker = threads or max(1, (cores or os.cpu_count() or 1) // workers)
     ports = free_ports(workers)

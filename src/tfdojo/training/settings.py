@@ -15,21 +15,33 @@ so the engines (:mod:`tfdojo.engines`) see the same run step for step.
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from tfdojo import models
+from tfdojo.core import bounds
 from tfdojo.core import typed_config as config_lib
 from tfdojo.core.errors import TfdojoError
 from tfdojo.models import ModelConfig
 from tfdojo.models.spec import config_for, is_reference
 
 DEFAULT_MODEL = "cnn"
-MAX_SEED = 2**63 - 1
+MAX_SEED = bounds.MAX_SEED
 """Seeds are int64 in TensorFlow's stateless random ops (dropout masks)."""
+MAX_EPOCHS = 10_000
+"""Most epochs (and ``patience``, ``lr_decay_epochs``): the presets train 8 to 20; ten
+thousand passes over the default dataset are days of a laptop's time."""
+MAX_BATCH = 65_536
+"""Largest ``batch_size`` and ``eval_batch_size``: 205 MB of float32 images a batch; the
+full-batch gradient descent of lesson 2 takes 10,000."""
+MAX_LR = 1e38
+"""Largest ``lr``: the steps are taken in float32, whose largest number is 3.4e38. Far
+beyond any rate that learns, on purpose: lr=100 shows training diverge, and the loop stops
+with one line naming the rate."""
+MAX_STEPS_PER_CALL = 1_000
+"""Most steps per compiled call (``0`` picks 1 to 200 from the model's size)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,28 +51,32 @@ class TrainConfig:
     The defaults are the default model's (``cnn``) tuned settings: ``TrainConfig()``
     equals ``default_config("cnn")``.
 
+    Every number has a range (below); :meth:`validate` refuses one outside it, NaN or
+    infinity, in one line naming the key.
+
     Attributes:
         model: the architecture (see :class:`tfdojo.models.ModelConfig`).
         engine: ``"tensorflow"`` (:mod:`tfdojo.engines.tensorflow_engine`) or ``"numpy"``
             (:mod:`tfdojo.engines.numpy_engine`: every gradient by hand).
-        seed: seeds the initial weights, the shuffles and the dropout masks.
-        epochs: passes over the training set.
-        batch_size: images per step ``B``.
+        seed: seeds the initial weights, the shuffles and the dropout masks; 0..2**63-1.
+        epochs: passes over the training set; 1..10000.
+        batch_size: images per step ``B``; 1..65536.
         optimizer: ``"sgd"`` (with ``momentum``; 0 is plain SGD) or ``"adam"``.
-        lr: the learning rate at the start (> 0).
+        lr: the learning rate at the start, in (0, 1e38] (:data:`MAX_LR`).
         momentum: SGD's momentum ``mu`` in [0, 1).
         lr_schedule: ``constant``; ``exponential``: ``lr * lr_decay ** (epoch / lr_decay_epochs)``
             (smooth, per step); ``step``: ``lr * lr_decay ** floor(epoch / lr_decay_epochs)``;
             ``cosine``: ``lr * (1 + cos(pi * t / T)) / 2`` over the whole run.
         lr_decay: the factor of ``exponential`` and ``step`` schedules, in (0, 1].
-        lr_decay_epochs: epochs per decay factor.
-        weight_decay: L2 coefficient ``lambda`` (on weights, not biases).
-        dropout: probability of dropping each hidden dense unit while training.
+        lr_decay_epochs: epochs per decay factor, in (0, 10000].
+        weight_decay: L2 coefficient ``lambda`` (on weights, not biases), in [0, 1].
+        dropout: probability of dropping each hidden dense unit while training, in [0, 1).
         patience: early stopping: stop after this many epochs without a better
-            validation accuracy (0: never stop early).
+            validation accuracy (0: never stop early); 0..10000.
         restore_best: export the weights of the epoch with the best validation accuracy.
-        steps_per_call: training steps per compiled call; 0 picks from the model's size.
-        eval_batch_size: images per step when evaluating.
+        steps_per_call: training steps per compiled call; 0 picks from the model's size;
+            0..1000.
+        eval_batch_size: images per step when evaluating; 1..65536.
         deterministic: ``tf.config.experimental.enable_op_determinism()``.
         precision: ``float32``; ``bfloat16``: mixed precision, the forward and backward
             passes in bfloat16 with float32 weights, loss and optimiser state (the
@@ -90,34 +106,24 @@ class TrainConfig:
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
 
     def validate(self) -> None:
-        """Refuse values no run can use (called on every override)."""
-        checks = [
-            (0 <= self.seed <= MAX_SEED, "seed", f"a whole number in 0..{MAX_SEED}", self.seed),
-            (self.lr > 0 and math.isfinite(self.lr), "lr", "a number > 0", self.lr),
-            (self.epochs >= 1, "epochs", "a whole number >= 1", self.epochs),
-            (self.batch_size >= 1, "batch_size", "a whole number >= 1", self.batch_size),
-            (0 <= self.momentum < 1, "momentum", "a number in [0, 1)", self.momentum),
-            (0 < self.lr_decay <= 1, "lr_decay", "a number in (0, 1]", self.lr_decay),
-            (self.lr_decay_epochs > 0, "lr_decay_epochs", "a number > 0", self.lr_decay_epochs),
-            (self.weight_decay >= 0, "weight_decay", "a number >= 0", self.weight_decay),
-            (0 <= self.dropout < 1, "dropout", "a number in [0, 1)", self.dropout),
-            (self.patience >= 0, "patience", "a whole number >= 0", self.patience),
-            (
-                self.steps_per_call >= 0,
-                "steps_per_call",
-                "a whole number >= 0",
-                self.steps_per_call,
-            ),
-            (
-                self.eval_batch_size >= 1,
-                "eval_batch_size",
-                "a whole number >= 1",
-                self.eval_batch_size,
-            ),
-        ]
-        for ok, key, expected, value in checks:
-            if not ok:
-                raise TfdojoError(f"{key}: expected {expected}, received {value!r}")
+        """Refuse values no run can use (called on every override).
+
+        Raises:
+            TfdojoError: ``KEY: expected ... in RANGE, received VALUE`` (see the attributes).
+        """
+        whole, number = bounds.whole, bounds.number
+        whole("seed", self.seed, 0, MAX_SEED)
+        whole("epochs", self.epochs, 1, MAX_EPOCHS)
+        whole("batch_size", self.batch_size, 1, MAX_BATCH)
+        number("lr", self.lr, 0, MAX_LR, low_open=True)
+        number("momentum", self.momentum, 0, 1, high_open=True)
+        number("lr_decay", self.lr_decay, 0, 1, low_open=True)
+        number("lr_decay_epochs", self.lr_decay_epochs, 0, MAX_EPOCHS, low_open=True)
+        number("weight_decay", self.weight_decay, 0, 1)
+        number("dropout", self.dropout, 0, 1, high_open=True)
+        whole("patience", self.patience, 0, MAX_EPOCHS)
+        whole("steps_per_call", self.steps_per_call, 0, MAX_STEPS_PER_CALL)
+        whole("eval_batch_size", self.eval_batch_size, 1, MAX_BATCH)
 
 
 def default_config(model: str = DEFAULT_MODEL) -> TrainConfig:
@@ -142,15 +148,37 @@ def make_config(
 
     The model is ``model`` if given, else ``model.name`` from ``--set`` or the TOML
     file, else ``cnn``. ``overrides`` with value ``None`` are ignored (unset CLI flags).
+
+    Raises:
+        TfdojoError: a bad setting; a TOML file whose ``model`` is not a table.
     """
     name = model
     if name is None:
         name = config_lib.parse_sets(sets).get("model.name")
     if name is None and toml_path:
-        name = config_lib.read_toml(toml_path).get("model", {}).get("name")
+        name = _toml_model_name(toml_path)
     cfg = config_lib.layered(default_config(name or DEFAULT_MODEL), toml_path, sets)
     given = {k: v for k, v in overrides.items() if v is not None}
     return config_lib.replace(cfg, given, where="option") if given else cfg
+
+
+def _toml_model_name(toml_path: str | Path) -> Any:
+    """``model.name`` of a TOML config file (None when it names none).
+
+    Raises:
+        TfdojoError: its ``model`` is not a table (``model = "cnn"``, ``model = 5``), or
+            its name not a string.
+    """
+    section = config_lib.read_toml(toml_path).get("model", {})
+    if not isinstance(section, dict):
+        raise TfdojoError(
+            f'{toml_path}: model expects a table ([model] with name = "cnn" and the '
+            f"architecture's keys below it), received {section!r}"
+        )
+    name = section.get("name")
+    if name is not None and not isinstance(name, str):
+        raise TfdojoError(f"{toml_path}: model.name expects a string, received {name!r}")
+    return name
 
 
 def from_saved(saved: dict[str, Any], where: str = "config.json") -> TrainConfig:

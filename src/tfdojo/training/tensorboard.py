@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from tfdojo.core import bounds
 from tfdojo.core.errors import TfdojoError
 from tfdojo.models.first_layer import first_layer
 from tfdojo.training.loop import Callback, FitResult, Training
@@ -113,9 +114,14 @@ def write_summaries(writer, row: dict[str, Any], weights: dict[str, np.ndarray] 
 def serve(logdir: str | os.PathLike, host: str = "127.0.0.1", port: int = 6006) -> str:
     """Start TensorBoard on ``logdir`` in this process; return its URL.
 
+    Args:
+        port: 0..65535 (0: a free port).
+
     Raises:
-        TfdojoError: TensorBoard is not installed, or ``logdir`` is not a folder.
+        TfdojoError: TensorBoard is not installed, ``logdir`` is not a folder, or ``port``
+            is outside 0..65535 or in use.
     """
+    bounds.whole("--port", port, 0, 65535, "a port number")
     logdir = Path(logdir)
     if not logdir.is_dir():
         raise TfdojoError(f"RUNS: {logdir} is not a folder; expected runs (or one run) to show")

@@ -35,7 +35,12 @@ def register(sub) -> None:
         help="score both on these images: a dataset folder (its test split), a notMNIST "
         "tarball or A..J folder, or IDX files (default: the runs' own test set)",
     )
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default: 0.05)")
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="significance level, 0.000001 to 0.5 (default: 0.05)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--report",

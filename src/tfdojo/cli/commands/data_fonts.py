@@ -42,15 +42,19 @@ def register(group) -> None:
         "--variants",
         type=int,
         metavar="N",
-        help="augmented variants per training glyph (default 12)",
+        help="augmented variants per training glyph, 0..100 (default 12)",
     )
-    p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
+    p.add_argument(
+        "--seed", type=int, metavar="S", help="random seed, 0..9223372036854775807 (default 0)"
+    )
     p.add_argument(
         "--set",
         metavar="KEY=VALUE",
         action="append",
-        help="any other build setting: styles, lowercase, reframe, rotation, shear, "
-        "augment_eval, valid_fraction, test_fraction, render_size, near_rms "
+        help="any other build setting, in its range: the shares styles, lowercase and "
+        "reframe in [0, 1]; rotation, a spread in degrees in [0, 45]; shear in [0, 1]; "
+        "valid_fraction and test_fraction in (0, 0.5); render_size, font pixels in 32..256; "
+        "near_rms, an RMS pixel difference in [0, 255]; augment_eval, true or false "
         "(e.g. --set styles=0.25 --set augment_eval=true)",
     )
     add_quiet_option(p)
@@ -94,10 +98,18 @@ def register(group) -> None:
         help="which split's images (default: train)",
     )
     p.add_argument(
-        "--per-class", type=int, default=10, metavar="N", help="images per letter (default 10)"
+        "--per-class",
+        type=int,
+        default=10,
+        metavar="N",
+        help="images per letter, 1..50 (default 10)",
     )
     p.add_argument(
-        "--seed", type=int, default=0, metavar="S", help="which images are drawn (default 0)"
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="which images are drawn, 0..9223372036854775807 (default 0)",
     )
     p.set_defaults(func=run_show)
 

@@ -50,7 +50,13 @@ def register(group) -> None:
         metavar="DIR",
         help="then import it as a dataset into DIR (like `tfdojo data import`)",
     )
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="split seed for --import")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="split seed for --import, 0..9223372036854775807 (default 0)",
+    )
     add_quiet_option(p)
     p.set_defaults(func=run_download)
 
@@ -88,7 +94,13 @@ def register(group) -> None:
     p.add_argument(
         "--labels", metavar="FILE", help="IDX labels file (default: found by MNIST naming)"
     )
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="split seed (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="split seed, 0..9223372036854775807 (default 0)",
+    )
     add_quiet_option(p)
     p.set_defaults(func=run_import)
 

@@ -30,7 +30,9 @@ def register(sub) -> None:
     s.add_argument(
         "scores", nargs="*", type=float, metavar="SCORE", help="scores (default: -1 1 2)"
     )
-    s.add_argument("--decimals", type=int, default=2, metavar="D", help="decimals (default 2)")
+    s.add_argument(
+        "--decimals", type=int, default=2, metavar="D", help="decimals, 0..10 (default 2)"
+    )
     s.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
     s.set_defaults(func=run_softmax)
 
@@ -50,7 +52,9 @@ def register(sub) -> None:
         metavar="I",
         help="index of the right class, from 0 (default: the last)",
     )
-    c.add_argument("--decimals", type=int, default=4, metavar="D", help="decimals (default 4)")
+    c.add_argument(
+        "--decimals", type=int, default=4, metavar="D", help="decimals, 0..10 (default 4)"
+    )
     c.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
     c.set_defaults(func=run_cross_entropy)
 

@@ -29,14 +29,16 @@ def register(sub) -> None:
         "listens on every interface (0.0.0.0 and [::]), unauthenticated, not only on "
         "127.0.0.1: run it on a machine whose ports are firewalled or on a private network.",
     )
-    p.add_argument("--workers", metavar="N", type=int, default=2, help="worker processes (2)")
+    p.add_argument(
+        "--workers", metavar="N", type=int, default=2, help="worker processes, 1..64 (default 2)"
+    )
     p.add_argument(
         "--grace",
         metavar="SECONDS",
         type=float,
         default=DEFAULT_GRACE,
         help="seconds the workers get to stop after SIGTERM (a failure, or Ctrl-C) before "
-        f"SIGKILL (default {DEFAULT_GRACE:g})",
+        f"SIGKILL, 0 to 3600 (default {DEFAULT_GRACE:g})",
     )
     p.add_argument(
         "train_command", metavar="-- train ...", nargs=argparse.REMAINDER, help="the train command"

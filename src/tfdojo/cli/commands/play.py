@@ -25,11 +25,18 @@ def register(sub) -> None:
     )
     p.add_argument("run", metavar="RUN", help="a run folder made by `tfdojo train`")
     p.add_argument("run_b", metavar="RUN_B", nargs="?", help="a second run, shown beside RUN")
-    p.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        metavar="N",
+        help="port to listen on, 0..65535; 0 picks a free one (default 8000)",
+    )
     p.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only)",
+        help="address to listen on, a name or address of this machine "
+        "(default 127.0.0.1: this machine only)",
     )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(func=run)
@@ -38,7 +45,10 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
     from tfdojo.play import Player, serve
+    from tfdojo.play.listener import check_host, check_port
 
+    check_port(args.port)  # before the models load: a bad address is refused at once
+    check_host(args.host)
     player = Player.open([r for r in (args.run, args.run_b) if r])
     player.warm_up()
     serve(player, host=args.host, port=args.port, open_browser=not args.no_browser, say=_say)

@@ -24,11 +24,15 @@ def register(sub) -> None:
         "--input",
         metavar="HxWxD",
         default="28x28x3",
-        help="input height x width x depth (default 28x28x3; 28x28 means depth 1)",
+        help="input height x width x depth, each 1..65536 (default 28x28x3; 28x28 means depth 1)",
     )
-    p.add_argument("--patch", type=int, default=3, metavar="K", help="patch size K x K (default 3)")
-    p.add_argument("--depth", type=int, default=8, metavar="D", help="output depth (default 8)")
-    p.add_argument("--stride", type=int, default=1, metavar="S", help="stride (default 1)")
+    p.add_argument(
+        "--patch", type=int, default=3, metavar="K", help="patch size K x K, 1..1024 (default 3)"
+    )
+    p.add_argument(
+        "--depth", type=int, default=8, metavar="D", help="output depth, 1..65536 (default 8)"
+    )
+    p.add_argument("--stride", type=int, default=1, metavar="S", help="stride, 1..1024 (default 1)")
     p.add_argument("--padding", default="SAME", metavar="P", help="SAME or VALID (default SAME)")
     p.add_argument(
         "--table",
@@ -49,6 +53,7 @@ def register(sub) -> None:
 def run(args) -> int:
     # imported here: `tfdojo --help` loads no library
     from tfdojo.cli.commands.params import model_config, model_json
+    from tfdojo.core import bounds
     from tfdojo.core.errors import TfdojoError
     from tfdojo.models import shapes
     from tfdojo.teaching import deck
@@ -60,8 +65,13 @@ def run(args) -> int:
     if args.set:
         raise TfdojoError(f"--set: only used with --model, received {args.set[0]!r}")
     padding = args.padding.upper() if args.padding.upper() in ("SAME", "VALID") else args.padding
+    bounds.whole("--patch", args.patch, 1, 1024)
+    bounds.whole("--depth", args.depth, 1, 65536)
+    bounds.whole("--stride", args.stride, 1, 1024)
     try:
         shape = deck.parse_input_shape(args.input)
+        for side in shape:
+            bounds.whole("--input", side, 1, 65536, "a side of whole pixels")
         if args.json:
             settings = [("SAME", 1), ("VALID", 1), ("VALID", 2)] if args.table else None
             settings = settings or [(padding, args.stride)]

@@ -30,26 +30,43 @@ def register(sub) -> None:
         ),
     )
     what = t.add_mutually_exclusive_group(required=True)
-    what.add_argument("--n", type=int, metavar="N", help="test-set size: smallest change to trust")
+    what.add_argument(
+        "--n",
+        type=int,
+        metavar="N",
+        help="test-set size, 1..10000000: smallest change to trust",
+    )
     what.add_argument(
         "--resolution",
         metavar="R",
-        help="accuracy change to resolve, e.g. 0.5%% or 0.005: test-set size needed",
+        help="accuracy change to resolve, 0.01%% to 100%%, e.g. 0.5%% or 0.005: "
+        "test-set size needed",
     )
     t.add_argument(
-        "--baseline", default="80%", metavar="ACC", help="reference accuracy (default: 80%%)"
+        "--baseline",
+        default="80%",
+        metavar="ACC",
+        help="reference accuracy, strictly between 0%% and 100%% (default: 80%%)",
     )
     t.add_argument(
         "--disagree",
         default="5%",
         metavar="FRAC",
-        help="share of test images where exactly one of the two models is right "
-        "(McNemar's power depends on it; default: 5%%)",
+        help="share of test images where exactly one of the two models is right, strictly "
+        "between 0%% and 100%% (McNemar's power depends on it; default: 5%%)",
     )
     t.add_argument(
-        "--alpha", default="0.05", metavar="A", help="significance level (default: 0.05)"
+        "--alpha",
+        default="0.05",
+        metavar="A",
+        help="significance level, 0.000001 to 0.5 (default: 0.05)",
     )
-    t.add_argument("--power", default="80%", metavar="P", help="wanted power (default: 80%%)")
+    t.add_argument(
+        "--power",
+        default="80%",
+        metavar="P",
+        help="wanted power, strictly between 0%% and 100%% (default: 80%%)",
+    )
     t.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     t.set_defaults(func=run_test_size)
     p.set_defaults(func=lambda args: p.print_help() or 2)

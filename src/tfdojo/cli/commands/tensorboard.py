@@ -22,7 +22,9 @@ def register(sub) -> None:
         "as images after each epoch. Stop it with Ctrl-C.",
     )
     p.add_argument("runs", metavar="RUNS", nargs="?", default="runs", help="default: runs")
-    p.add_argument("--port", type=int, default=6006, help="default: 6006")
+    p.add_argument(
+        "--port", type=int, default=6006, metavar="N", help="port, 0..65535 (default: 6006)"
+    )
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1 only)"
     )

@@ -55,13 +55,21 @@ def register(sub) -> None:
         metavar="KEY=VALUE",
         action="append",
         default=[],
-        help="override one setting, e.g. lr=0.1 or model.hidden=512,256 (repeatable)",
+        help="override one setting, e.g. lr=0.1 or model.hidden=512,256 (repeatable); each "
+        "in its range: seed 0..9223372036854775807, epochs 1..10000, patience 0..10000, "
+        "batch_size and eval_batch_size 1..65536, lr (0, 1e38], momentum [0, 1), lr_decay "
+        "(0, 1], lr_decay_epochs (0, 10000], weight_decay [0, 1], dropout [0, 1), "
+        "steps_per_call 0..1000 (0 picks)",
     )
     add_overwrite_option(p, "run folder")
     p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")
     p.add_argument("--engine", choices=["tensorflow", "numpy"], help="default: tensorflow")
-    p.add_argument("--epochs", metavar="N", help="passes over the training set")
-    p.add_argument("--seed", metavar="S", help="seed of weights, shuffles and dropout")
+    p.add_argument("--epochs", metavar="N", help="passes over the training set, 1..10000")
+    p.add_argument(
+        "--seed",
+        metavar="S",
+        help="seed of weights, shuffles and dropout, 0..9223372036854775807",
+    )
     p.add_argument(
         "--precision",
         choices=["auto", "float32", "bfloat16"],
@@ -94,7 +102,13 @@ def add_strategy_options(p) -> None:
         help="none: one device (default); mirrored: every local GPU, or --devices N logical "
         "CPU devices; multiworker: MultiWorkerMirroredStrategy over --worker-hosts or TF_CONFIG",
     )
-    g.add_argument("--devices", metavar="N", type=int, default=0, help="mirrored: how many devices")
+    g.add_argument(
+        "--devices",
+        metavar="N",
+        type=int,
+        default=0,
+        help="mirrored: how many devices, 0..64 (0: every GPU, or one CPU)",
+    )
     g.add_argument(
         "--worker-hosts",
         metavar="HOST:PORT,...",
@@ -110,7 +124,7 @@ def add_strategy_options(p) -> None:
         type=float,
         default=DEFAULT_TIMEOUT,
         help="multiworker: stop with an error when the other workers do not answer "
-        "within this time, at start-up and in each all-reduce "
+        "within this time, at start-up and in each all-reduce; more than 0, at most 86400 "
         f"(default {DEFAULT_TIMEOUT:g})",
     )
     g.add_argument(

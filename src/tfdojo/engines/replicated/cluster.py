@@ -18,9 +18,14 @@ import os
 import re
 from typing import Literal
 
+from tfdojo.core import bounds
 from tfdojo.core.errors import TfdojoError
 
 STRATEGIES = ("none", "mirrored", "multiworker")
+MAX_DEVICES = 64
+"""Most logical CPU devices for ``mirrored`` (each a replica of the model, in memory)."""
+MAX_TIMEOUT = 86_400.0
+"""Longest ``--collective-timeout``: a day."""
 DEFAULT_TIMEOUT = 60.0
 _HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
 
@@ -32,12 +37,12 @@ class StrategyConfig:
     Attributes:
         kind: ``"none"``, ``"mirrored"`` or ``"multiworker"``.
         devices: ``mirrored``: how many devices (0: every GPU, or 1 CPU without GPUs);
-            on a machine without GPUs, that many logical CPU devices.
+            on a machine without GPUs, that many logical CPU devices; 0..64.
         worker_hosts: ``multiworker``: ``("host:port", ...)``, worker 0 first (the chief);
             empty: read ``TF_CONFIG``.
         task_index: ``multiworker`` with ``worker_hosts``: this worker's position.
         timeout: seconds a worker waits for the others, at start-up and in each
-            all-reduce, before stopping with an error.
+            all-reduce, before stopping with an error; in (0, 86400].
         dump_weights: a folder: each worker writes its final weights there as
             ``worker-<i>.npz`` (for checking that all replicas agree).
     """
@@ -54,8 +59,7 @@ class StrategyConfig:
             raise TfdojoError(
                 f"--strategy: expected one of {', '.join(STRATEGIES)}, received {self.kind!r}"
             )
-        if self.devices < 0:
-            raise TfdojoError(f"--devices: expected a whole number >= 1, received {self.devices}")
+        bounds.whole("--devices", self.devices, 0, MAX_DEVICES)
         if self.devices and self.kind != "mirrored":
             raise TfdojoError(
                 f"--devices: only with --strategy mirrored, received --strategy {self.kind}"
@@ -65,10 +69,7 @@ class StrategyConfig:
                 "--worker-hosts/--task-index: only with --strategy multiworker, "
                 f"received --strategy {self.kind}"
             )
-        if not self.timeout > 0:
-            raise TfdojoError(
-                f"--collective-timeout: expected seconds > 0, received {self.timeout}"
-            )
+        bounds.number("--collective-timeout", self.timeout, 0, MAX_TIMEOUT, "seconds", True)
 
 
 @dataclasses.dataclass(frozen=True)

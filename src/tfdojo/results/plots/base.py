@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from tfdojo import LETTERS
+from tfdojo.core import bounds
 
 TRAIN = "#1f77b4"
 VALID = "#ff7f0e"
@@ -21,6 +22,8 @@ GLYPHS = "gray_r"
 WEIGHTS = "RdBu_r"
 MATRIX = "Blues"
 DPI = 100
+MAX_PER_CLASS = 50
+"""Most sample images per letter in :func:`sample_grid` (a figure 35 inches wide)."""
 
 
 def new_figure(width: float, height: float):
@@ -59,8 +62,17 @@ def figure_png(fig) -> bytes:
 
 def sample_grid(ds, split: str = "train", per_class: int = 10, seed: int = 0):
     """One row per letter, ``per_class`` random images of it, white on black as the model
-    sees them; ``ds`` is a :class:`tfdojo.data.dataset.Dataset`."""
+    sees them; ``ds`` is a :class:`tfdojo.data.dataset.Dataset`.
 
+    Args:
+        per_class: 1..50 (:data:`MAX_PER_CLASS`).
+        seed: which images, 0..2**63-1.
+
+    Raises:
+        TfdojoError: ``per_class`` or ``seed`` outside its range.
+    """
+    bounds.whole("--per-class", per_class, 1, MAX_PER_CLASS)
+    bounds.whole("--seed", seed, 0, bounds.MAX_SEED)
     s = ds.split(split)
     rng = np.random.default_rng(seed)
     fig = new_figure(max(per_class * 0.7, 4.5), len(LETTERS) * 0.75 + 0.4)
