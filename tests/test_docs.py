@@ -83,7 +83,7 @@ def test_the_cli_page_holds_every_command_option_default_and_example():
     page = make_docs().cli_page()
     assert "| [`tfdojo docs`](#tfdojo-docs) | this documentation, offline:" in page
     assert "### `tfdojo data build` {#tfdojo-data-build}" in page
-    assert "| `--patch K` | `3` | patch size K x K (default 3) |" in page
+    assert "| `--patch K` | `3` | patch size K x K, 1..1024 (default 3) |" in page
     assert "| `--port PORT` | `8001` | port to listen on (default 8001;" in page
     assert "| `--set KEY=VALUE` |  | override one setting, e.g. lr=0.1 or " in page
     assert "| `RUN` |  | a run folder made by `tfdojo train` |" in page  # a positional

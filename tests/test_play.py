@@ -35,9 +35,9 @@ from tests.hostile import MiB
 from tests.memory import peak_rss_growth_of
 from tfdojo import LETTERS, runs
 from tfdojo.cli import main
+from tfdojo.core.serving import HEADER_TIMEOUT as HEADERS_SECONDS
 from tfdojo.data.frame import frame_image
 from tfdojo.play import Player, PlayError, create_app
-from tfdojo.play.listener import HEADERS_SECONDS
 from tfdojo.play.player import DECODE_SLOTS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -422,7 +422,8 @@ def test_a_shared_file_is_shown_escaped_and_highlighted(room, tmp_path, capsys):
     big.write_text("#" * 70_000)
     assert main(["dojo", "share", "tensors", "--dir", str(ws)]) == 2
     assert capsys.readouterr().err == (
-        f"tfdojo: error: {big}: 70,000 bytes; a shared kata may have 65,536\n"
+        f"tfdojo: error: {big}: 70,000 bytes; expected your kata file, UTF-8 Python text of "
+        "at most 65,536 bytes\n"
     )
 
 

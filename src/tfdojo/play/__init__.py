@@ -7,7 +7,6 @@ first layer makes of the drawing; a tab of the run's most confident test mistake
 - :mod:`tfdojo.play.inside`: what a model does with one framed image;
 - :mod:`tfdojo.play.player`: one or two runs, and every answer about them as a dict;
 - :mod:`tfdojo.play.server`: the Flask app around a player, and ``serve``;
-- :mod:`tfdojo.play.listener`: the waitress server under it, with deadlines and limits;
 - ``static/``: the page, plain HTML, CSS and JavaScript, served from this folder.
 """
 

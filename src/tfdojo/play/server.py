@@ -32,7 +32,7 @@ Limits, so that no client can deny the page to the others:
 - a request's line and headers must arrive within 5 s of its first byte, and its body
   within 60 s: a client that trickles its request is disconnected however steadily it
   trickles; an idle connection is closed after 30 s; at most 500 are open at once
-  (:mod:`tfdojo.play.listener`);
+  (:mod:`tfdojo.core.serving`);
 - an answer never holds NaN or infinity, which JSON cannot carry (:class:`FiniteJSON`);
 - query values are ASCII whole numbers in their range (``run``: 0 or 1; ``count``: 0..48).
 
@@ -59,7 +59,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tfdojo.core import bounds
 from tfdojo.core.errors import TfdojoError, first_line
-from tfdojo.play.listener import bound_port, make_server, shorten
+from tfdojo.core.serving import bound_port, make_server, shorten
 from tfdojo.play.player import MISTAKES, Player, PlayError
 
 STATIC = Path(__file__).parent / "static"
@@ -254,7 +254,7 @@ def serve(
     """
     loopback = host in LOOPBACK_NAMES or host.startswith("127.")
     app = create_app(player, allowed_hosts=LOOPBACK_NAMES | {host} if loopback else None)
-    server = make_server(app, host, port)
+    server = make_server(app, host, port, max_body_bytes=4 * app.config["MAX_CONTENT_LENGTH"])
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound_port(server)}/"
     names = " and ".join(f"{run.path} ({run.kind})" for run in player.runs)
     say(f"tfdojo play: {names} on {url}  (Ctrl-C stops)")

@@ -44,8 +44,8 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported here, once --threads has sized TensorFlow's pools (cli/main.py)
+    from tfdojo.core.serving import check_host, check_port
     from tfdojo.play import Player, serve
-    from tfdojo.play.listener import check_host, check_port
 
     check_port(args.port)  # before the models load: a bad address is refused at once
     check_host(args.host)
