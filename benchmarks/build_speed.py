@@ -62,7 +62,8 @@ def main() -> None:
     parser.add_argument("--skip-full", action="store_true", help="only the per-core rates")
     args = parser.parse_args()
 
-    from tfdojo.data.build import BuildConfig, build
+    from tfdojo.data.build import build
+    from tfdojo.data.build_config import BuildConfig
     from tfdojo.data.fonts import find_font_files
 
     files = [str(f) for f in find_font_files()]

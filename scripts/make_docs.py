@@ -29,7 +29,7 @@ import typing
 from pathlib import Path
 
 from tfdojo.cli.main import build_parser
-from tfdojo.data.build import BuildConfig
+from tfdojo.data.build_config import BuildConfig
 from tfdojo.models.registry import PRESETS
 from tfdojo.models.spec import ModelConfig
 from tfdojo.training.settings import TrainConfig

@@ -43,7 +43,8 @@ def matplotlib_font_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory) -> Path:
     """A small real dataset folder (notmnist.npz + manifest.json) built from matplotlib's fonts."""
-    from tfdojo.data.build import BuildConfig, build
+    from tfdojo.data.build import build
+    from tfdojo.data.build_config import BuildConfig
 
     out = tmp_path_factory.mktemp("tiny_dataset")
     cfg = BuildConfig(variants=3, seed=0)

@@ -18,7 +18,7 @@ from tfdojo.core import bounds
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.typed_config import replace
 from tfdojo.data.augment import Look
-from tfdojo.data.build import BuildConfig
+from tfdojo.data.build_config import BuildConfig
 from tfdojo.engines.replicated import StrategyConfig
 from tfdojo.training import settings
 from tfdojo.training.launcher import launch

@@ -84,6 +84,7 @@ def test_threads_only_where_something_computes(capsys):
         "data build": "output folder (default: the tfdojo cache)",
         "data show": "the image to write, .png, .pdf or .svg (default: notmnist-grid.png here)",
         "data download": "folder for the archive (default: the cache's)",
+        "data fetch": "dataset folder to write (default: the cache's)",
         "data import": "dataset folder to write",
         "data export": "where to write (default: DIR/idx)",
         "train": "the run folder to create (default: runs/<model>-<date>-<time>); with "
@@ -92,6 +93,7 @@ def test_threads_only_where_something_computes(capsys):
         "RUN/export/model.keras or RUN/export/savedmodel)",
         "report": "where to write the page (default: RUN/report/report.html)",
         "lesson": "lessons folder (default: runs/lessons); writes DIR/lessonN",
+        "dojo export": "folder to write (default: room-export here)",
         "docs": "the site's folder (default: <cache>/docs-site); only a new or empty folder, "
         "or one tfdojo docs built",
     }
@@ -105,6 +107,7 @@ def test_threads_only_where_something_computes(capsys):
     assert overwrites == {
         "data build": "replace an existing dataset folder that tfdojo wrote (never anything else)",
         "data show": "replace an existing figure that tfdojo wrote (never anything else)",
+        "data fetch": "replace an existing dataset folder that tfdojo wrote (never anything else)",
         "data import": "replace an existing dataset folder that tfdojo wrote (never anything else)",
         "data export": "replace an existing folder of IDX files that tfdojo wrote (never "
         "anything else)",

@@ -22,7 +22,8 @@ from tfdojo import LETTERS
 from tfdojo.cli import main
 from tfdojo.core.errors import TfdojoError
 from tfdojo.data import curate, dataset
-from tfdojo.data.build import BuildConfig, build, plan_variants
+from tfdojo.data.build import _lowercase_glyph, build, plan_variants
+from tfdojo.data.build_config import BuildConfig
 from tfdojo.data.fonts import family_key, find_font_files
 from tfdojo.data.frame import fill_frame, frame_image, ink_bbox
 from tfdojo.data.render import render_file
@@ -229,7 +230,6 @@ def test_styled_build_is_deterministic_and_augment_eval_redraws_valid_and_test(
 
 
 def test_lowercase_glyph_is_the_small_letter_or_none_where_the_face_lacks_it(tmp_path):
-    from tfdojo.data.build import _lowercase_glyph
     from tfdojo.data.render import NOTDEF_PROBE, draw_glyph, load_font
 
     font = load_font(MPL / "DejaVuSans.ttf")

@@ -396,6 +396,6 @@ def test_a_run_folder_naming_its_model_with_a_path_is_refused(run, tmp_path, cap
     config["model"]["name"] = "../../x"
     (copy / "config.json").write_text(json.dumps(config))
     assert one_line_error(capsys, ["report", str(copy)]) == (
-        "model.name: expected a name without '/', '\\' or a drive (it names a folder), "
-        "received '../../x'"
+        f"{copy / 'config.json'}: model.name: expected a name without '/', '\\' or a drive "
+        "(it names a folder), received '../../x'"
     )

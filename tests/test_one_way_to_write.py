@@ -85,8 +85,6 @@ ALLOWED = {
     "outbox files tfdojo wrote in the workspace's .tfdojo folder",
     ("room/server.py", "Path(f'{db}{suffix}').unlink"): "the room file this very call created, "
     "when the server then cannot listen: nothing left behind",
-    ("teaching/kata/runner.py", "os.fdopen"): "the kata runner's protocol: a copy of its "
-    "stdout pipe, not a file",
 }
 """``(module, call)``: why it may write outside core/atomic.py and core/safe_write.py."""
 

@@ -20,11 +20,10 @@ ARCHITECTURE.md states the same as a spec.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from tfdojo.core import safe_read
 from tfdojo.core.errors import TfdojoError
@@ -154,7 +153,7 @@ def check_metrics(path: Path, metrics: dict[str, Any]) -> None:
         if value is None:
             continue
         ok = isinstance(value, types) and not isinstance(value, bool)
-        if not ok or (float in types and not np.isfinite(value)):
+        if not ok or (isinstance(value, float) and not math.isfinite(value)):  # ints: exact
             expected = "a string" if types == (str,) else "a number"
             expected = "a whole number" if types == (int,) else expected
             raise TfdojoError(f"{path}: {key} expects {expected}, received {value!r}")

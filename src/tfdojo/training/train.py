@@ -33,7 +33,8 @@ from tfdojo.core.tf_setup import configure_tensorflow
 from tfdojo.core.threads import threads as threads_in_force
 from tfdojo.core.typed_config import replace, to_dict
 from tfdojo.data import dataset
-from tfdojo.data.build import BuildConfig, build
+from tfdojo.data.build import build
+from tfdojo.data.build_config import BuildConfig
 from tfdojo.engines.replicated.cluster import resolve_cluster
 from tfdojo.training.callbacks import Checkpoints, EarlyStopping, ProgressBar, RunFolder
 from tfdojo.training.loop import Callback, FitResult, fit

@@ -117,7 +117,7 @@ def register(group) -> None:
 def build_config(args):
     # imported here: `tfdojo --help` loads no library
     from tfdojo.core.typed_config import parse_sets, replace
-    from tfdojo.data.build import BuildConfig
+    from tfdojo.data.build_config import BuildConfig
 
     cfg = BuildConfig()
     overrides = parse_sets(args.set)

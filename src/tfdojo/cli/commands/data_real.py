@@ -73,7 +73,7 @@ def register(group) -> None:
     )
     p.add_argument("url", metavar="URL", help="the room's address")
     p.add_argument("--out", metavar="DIR", help="dataset folder to write (default: the cache's)")
-    add_overwrite_option(p, "dataset in --out")
+    add_overwrite_option(p, "dataset folder")
     add_quiet_option(p)
     p.set_defaults(func=run_fetch)
 

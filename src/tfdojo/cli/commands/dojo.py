@@ -124,7 +124,12 @@ def register(sub) -> None:
         threads=False,
     )
     export.add_argument("--db", metavar="FILE", help="the room's file (default: the cache's)")
-    export.add_argument("--out", metavar="DIR", default="room-export", help="folder to write")
+    export.add_argument(
+        "--out",
+        metavar="DIR",
+        default="room-export",
+        help="folder to write (default: room-export here)",
+    )
     export.set_defaults(func=run_export)
 
     dojo_learner.register(actions)
