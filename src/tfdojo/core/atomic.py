@@ -106,15 +106,15 @@ def write_json(path: str | os.PathLike, obj: Any) -> Path:
 
 
 def append_line(path: str | os.PathLike, line: bytes) -> Path:
-    """Append ``line`` (one record, ending in a newline) to the log ``path``: one ``write``,
-    then ``fsync``.
+    """Append ``line`` (one record, ending in a newline; it may start with one, to end a torn
+    line) to the log ``path``: one ``write``, then ``fsync``.
 
     The one way tfdojo appends (a ledger of checks): the file is created if missing, a link
     in its place is refused (``O_NOFOLLOW``), and a crash or a full disk mid-write leaves at
     most a torn last line, which the reader skips; every line before it is intact.
     """
     path = Path(path)
-    if not line.endswith(b"\n") or b"\n" in line[:-1]:
+    if not line.endswith(b"\n") or b"\n" in line[1:-1]:
         raise ValueError(f"append_line: expected one line ending in a newline, got {line[:60]!r}")
     ensure_dir(path.parent)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)

@@ -41,7 +41,7 @@ from typing import Any
 
 from tfdojo.core.atomic import append_line
 from tfdojo.core.errors import TfdojoError
-from tfdojo.core.safe_read import MissingFile, read_bytes
+from tfdojo.core.safe_read import MissingFile, open_regular, read_bytes
 from tfdojo.teaching.kata.checking import STATUSES, CheckResult
 
 LEDGER = Path(".tfdojo") / "ledger.jsonl"
@@ -132,7 +132,21 @@ def event_record(event: str, kata: str, **fields: Any) -> dict[str, Any]:
 def append(directory: str | os.PathLike, record: dict[str, Any]) -> None:
     """Append ``record`` as one line: one write, then fsync."""
     line = json.dumps(record, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n"
+    if _torn(path(directory)):
+        line = "\n" + line  # end the torn line first: it stays skipped, this one reads
     append_line(path(directory), line.encode("ascii"))
+
+
+def _torn(where: Path) -> bool:
+    """Whether the ledger ends in a torn line (a crash mid-write): its last byte is no newline."""
+    try:
+        with open_regular(where, 1 << 40, "tfdojo's ledger of your checks") as f:
+            if f.seek(0, os.SEEK_END) == 0:
+                return False
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except MissingFile:
+        return False
 
 
 # ------------------------------------------------------------------------------- reading
