@@ -99,7 +99,8 @@ def test_a_newer_versions_lines_read_and_unknown_ones_are_ignored(dojo):
     lines = [
         {"v": 2, "event": "check", "time": "2030-01-01T00:00:00+00:00", "kata": "tensors",
          "sha256": None, "status": "failing", "cause": "tensors/wrong-axis", "hints": 0,
-         "seconds": 1, "source": "tablet", "gpu": {"name": "x"}, "cause_text": "", "concept": "axis"},
+         "seconds": 1, "source": "tablet", "gpu": {"name": "x"}, "cause_text": "",
+         "concept": "axis"},
         {"v": 2, "event": "mood", "time": "2030-01-01T00:01:00+00:00", "kata": "tensors"},
         "not a record",
         {"v": 1, "event": "check", "time": "yesterday", "kata": "tensors"},

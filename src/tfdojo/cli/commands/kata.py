@@ -144,7 +144,8 @@ def listing(args: argparse.Namespace) -> int:
         print(json.dumps({"katas": listed, "belt": belt.to_dict()}, indent=2))
     else:
         print(format_statuses(statuses))
-        print(belt.line())
+        if any(r["event"] == "redo" for r in book.records):  # once randori has begun
+            print(belt.line())
     return 0
 
 

@@ -13,6 +13,7 @@ time. It holds
 from __future__ import annotations
 
 import difflib
+import textwrap
 from pathlib import Path
 
 from tfdojo.teaching.kata import sources
@@ -68,14 +69,19 @@ WHY = {
 
 
 def key_lines(kata: Kata) -> list[str]:
-    """The reference's lines inside its solution blocks (what the learner had to write)."""
-    out, inside = [], False
+    """The reference's lines inside its solution blocks (what the learner had to write),
+    each block dedented."""
+    out: list[str] = []
+    block: list[str] | None = None
     for line in sources.read(kata.stem).splitlines():
         stripped = line.strip()
-        if stripped in (sources.BEGIN, sources.END):
-            inside = stripped == sources.BEGIN
-        elif inside:
-            out.append(line)
+        if stripped == sources.BEGIN:
+            block = []
+        elif stripped == sources.END and block is not None:
+            out += textwrap.dedent("\n".join(block)).splitlines()
+            block = None
+        elif block is not None:
+            block.append(line)
     return out
 
 
@@ -94,7 +100,7 @@ def debrief(kata: Kata, mine: str | None) -> str:
     else:
         same = "yours is the reference, line for line; " if mine is not None else ""
         lines.append(head + same + "its key lines")
-        lines += [f"    {line.strip()}" for line in key_lines(kata)]
+        lines += [f"    {line}" for line in key_lines(kata)]
     if kata.name in WHY:
         lines.append(f"    why: {WHY[kata.name]}")
     return "\n".join(lines)
