@@ -246,7 +246,7 @@ def test_leitner_boxes_and_the_katas_due(dojo, monkeypatch):
     assert due(2.0 + 8 + 0.01) == ["tensors", "logistic", "softmax_cross_entropy"]
 
 
-def test_a_passed_attempt_from_blank_reports_its_time_and_the_best(dojo, monkeypatch):
+def test_a_passed_attempt_from_blank_reports_its_time_and_the_best(dojo, monkeypatch, capsys):
     at(monkeypatch, 0)
     main(["kata", "redo", "tensors", "--timebox", "4"])
     at(monkeypatch, 3.5)
@@ -264,6 +264,12 @@ def test_a_passed_attempt_from_blank_reports_its_time_and_the_best(dojo, monkeyp
     ]
     assert schedule.belt(ledger.read(dojo), ["tensors"]).complete
     assert not schedule.belt(ledger.read(dojo), ["tensors", "logistic"]).complete
+    assert cli_json(capsys, "kata", "list", "--json")["belt"]["earned"] == ["tensors"]
+    main(["kata", "list"])
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "belt: 1 of 14 katas passed from blank with no hint within the target time "
+        "(`tfdojo kata redo NAME` to try one)"
+    )
 
 
 def test_redo_keeps_every_version_of_the_learners_file(dojo, capsys):

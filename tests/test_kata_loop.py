@@ -4,8 +4,10 @@ the schedule's due katas as the clock moves on. Three checks run (about 5 s each
 
 from __future__ import annotations
 
+import _thread
 import datetime
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from tests.test_kata_tf import learner_file
 from tfdojo.cli import main
 from tfdojo.teaching import kata
 from tfdojo.teaching.kata import ledger
+from tfdojo.teaching.kata.watch import watch
 
 T0 = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
 ASSIGN = "training_step/assign-not-assign_sub"
@@ -100,3 +103,30 @@ def test_the_loop_from_a_wrong_step_to_a_redo_that_is_due(dojo, monkeypatch, cap
     assert code == 0 and mine.read_text() == STEP.exercise()
     assert (dojo / "04_training_step.py.bak2").read_text() == STEP.solution()
     assert "04_training_step.py.bak2" in out
+
+
+def test_watch_records_its_checks_as_watch_and_prints_the_debrief(dojo):
+    """In process: kata 1 written right before watch starts (so it is checked at once); the
+    debrief after its pass stops watch (as Ctrl-C does). A timer interrupts it if that
+    never comes."""
+    seen: list[str] = []
+    stopped: list[bool] = []
+
+    def out(text: str) -> None:
+        seen.append(text)
+        if text.startswith("debrief of 01_tensors") and not stopped:
+            stopped.append(True)
+            raise KeyboardInterrupt
+
+    learner_file(dojo, kata.find("tensors"))
+    bound = threading.Timer(120, _thread.interrupt_main)
+    bound.start()
+    try:
+        watch(dojo, out=out, poll=0.05)
+    finally:
+        bound.cancel()
+    assert stopped, f"no debrief in 120 s: {seen}"
+    assert any(s.startswith("✓ 01_tensors") for s in seen)
+    assert [(r["kata"], r["status"], r["source"]) for r in ledger.read(dojo).checks()] == [
+        ("tensors", "pass", "watch")
+    ]

@@ -320,7 +320,7 @@ def statuses(directory: str | Path) -> list[KataStatus]:
         if "status" in last and last["sha256"] == digest:
             out.append(KataStatus(kata, path, last["status"], last["message"], False, latest))
         elif mine is not None:
-            message = mine.get("cause_text") or f"{mine['status']} at the check of {mine['time']}"
+            message = mine.get("cause_text") or f"{mine['status']} at its check of {mine['time']}"
             out.append(KataStatus(kata, path, mine["status"], message, False, latest))
         elif "status" in last:
             out.append(KataStatus(kata, path, last["status"], last["message"], True, latest))
