@@ -330,3 +330,15 @@ def test_a_joined_workspace_with_an_unreachable_room_records_and_queues(dojo):
         ("training_step", "failing", ASSIGN, "cli"),
         ("training_step", "pass", None, "cli"),
     ]
+
+
+def test_a_notebook_hint_names_the_last_cause_and_is_counted(dojo, monkeypatch):
+    workspace.record(dojo, [failing("np_softmax", "any/not-finite", "numerics")], "notebook")
+    text = kata.hint("np_softmax", 1, workspace=dojo)
+    first, second = text.splitlines()[:2]
+    assert first.startswith("your last check (") and "[any/not-finite]" in first
+    assert second.startswith("    what to look for: look at numbers that overflow")
+    assert [r["number"] for r in ledger.read(dojo).of("np_softmax", "hint")] == [1]
+    monkeypatch.chdir(dojo)  # no ./dojo here, no TFDOJO_KATA_DIR: the staged hint alone
+    alone = kata.hint("np_softmax", 1)
+    assert alone.startswith("hint 1 of ")

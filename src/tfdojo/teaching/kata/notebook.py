@@ -39,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from tfdojo.core.errors import TfdojoError, first_line
+from tfdojo.teaching.kata import hints, ledger
 from tfdojo.teaching.kata import workspace as workspaces
 from tfdojo.teaching.kata.checking import CheckResult, check_namespace
-from tfdojo.teaching.kata.registry import find
+from tfdojo.teaching.kata.registry import Kata, find
 
 WORKSPACE_VARIABLE = "TFDOJO_KATA_DIR"
 DEFAULT_WORKSPACE = "dojo"
@@ -100,8 +101,12 @@ def _record(result: CheckResult, directory: Path | None) -> list[str]:
     return recorded.notes()
 
 
-def hint(name: str, number: int = 1) -> str:
+def hint(name: str, number: int = 1, workspace: str | os.PathLike | None = None) -> str:
     """Hint ``number`` (1, 2, ...) of kata ``name``, vaguest first.
+
+    With a workspace (:func:`notebook_workspace`), the hint starts, as ``tfdojo kata hint``
+    does, with the cause the kata's last check named, ends with a reteach of its concept
+    when that has failed in two katas or more, and is counted in the ledger.
 
     Raises:
         TfdojoError: an unknown kata name.
@@ -111,4 +116,21 @@ def hint(name: str, number: int = 1) -> str:
     if not 1 <= number <= total:
         return f"{kata.name} has hints 1 to {total}; received number={number}"
     more = f"; the next: kata.hint({kata.name!r}, {number + 1})" if number < total else ""
-    return f"hint {number} of {total} for {kata.name}{more}\n{kata.hints[number - 1]}"
+    text = f"hint {number} of {total} for {kata.name}{more}\n{kata.hints[number - 1]}"
+    return "\n".join(_aimed(kata, notebook_workspace(workspace), number, text))
+
+
+def _aimed(kata: Kata, directory: Path | None, number: int, text: str) -> list[str]:
+    """``text`` between the last cause and the reteach of the workspace's ledger."""
+    if directory is None:
+        return [text]
+    try:
+        workspaces.require(directory)
+        book = ledger.read(directory)
+        ledger.append(directory, ledger.event_record("hint", kata.name, number=number))
+    except TfdojoError:
+        return [text]  # a hint is never refused over the ledger
+    last = book.last_check(kata.name)
+    failing = last is not None and last["status"] == "failing"
+    again = hints.reteach(book, last.get("concept") or "") if failing else ""
+    return [part for part in (hints.last_cause(book, kata), text, again) if part]
