@@ -20,13 +20,12 @@ NOT_FINITE = Cause(
     "inf or nan where numbers were expected: an exp() that overflowed, or log(0)?",
 )
 
-# -- kata 4: the training step ---------------------------------------------------------------
+# -- 4 training step --------------------------------------------------------------------------
 
-ASSIGN_NOT_ASSIGN_SUB = Cause(
+ASSIGN = Cause(
     "training_step/assign-not-assign_sub",
     "tape",
-    # W is checked first, so a step written with assign() is named on W
     "assign() replaced W by lr * gradient: use W.assign_sub(lr * g), which does W <- W - lr * g",
-    "the line that updates each variable: v.assign(x) sets v to x, forgetting v; "
-    "v.assign_sub(x) subtracts x from it, which is the gradient step W <- W - lr * dL/dW.",
+    "assign_sub subtracts from the variable in place: v.assign_sub(lr * g) is v <- v - lr * g. "
+    "v.assign(x) throws the old value away and puts x there; v.assign(v - lr * g) works too.",
 )
