@@ -342,3 +342,15 @@ def test_a_notebook_hint_names_the_last_cause_and_is_counted(dojo, monkeypatch):
     monkeypatch.chdir(dojo)  # no ./dojo here, no TFDOJO_KATA_DIR: the staged hint alone
     alone = kata.hint("np_softmax", 1)
     assert alone.startswith("hint 1 of ")
+
+
+def test_a_ledger_that_is_no_file_is_named_never_waited_on(dojo, capsys):
+    capsys.readouterr()
+    assert main(["kata", "stats"]) == 0
+    assert capsys.readouterr().out.startswith("no checks yet: `tfdojo kata check`")
+    (dojo / ledger.LEDGER).parent.mkdir()
+    os.mkfifo(dojo / ledger.LEDGER)
+    assert main(["kata", "list"]) != 0
+    assert "ledger.jsonl: is a named pipe (FIFO), not a regular file" in capsys.readouterr().err
+    with pytest.raises(TfdojoError, match=r"ledger.jsonl: is a named pipe \(FIFO\)"):
+        workspace.record(dojo, [passing("tensors")])
