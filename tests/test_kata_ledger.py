@@ -354,3 +354,11 @@ def test_a_ledger_that_is_no_file_is_named_never_waited_on(dojo, capsys):
     assert "ledger.jsonl: is a named pipe (FIFO), not a regular file" in capsys.readouterr().err
     with pytest.raises(TfdojoError, match=r"ledger.jsonl: is a named pipe \(FIFO\)"):
         workspace.record(dojo, [passing("tensors")])
+
+
+def test_a_notebook_check_counts_the_notebooks_hints(dojo):
+    kata.hint("np_softmax", 1, workspace=dojo)
+    kata.hint("np_softmax", 2, workspace=dojo)
+    result = kata.check_here("np_softmax", {"np_softmax": np_softmax}, workspace=dojo)
+    assert result.passed
+    assert ledger.read(dojo).last_check("np_softmax")["hints"] == 2

@@ -84,7 +84,8 @@ def record(
 
     Args:
         sha256: the checked file's hash (None: a notebook's cell).
-        hints: the hints shown for this kata before the check.
+        hints: the hints shown for this kata before the check (the state file's count; the
+            ledger's, of the attempt under way, when larger).
         source: ``"cli"``, ``"watch"`` or ``"notebook"``.
         track: the kata's track, for the room.
 
@@ -93,16 +94,19 @@ def record(
     """
     d = Path(directory)
     before = ledger.read(d)
+    tries = schedule.attempts(before, result.name)
+    under_way = tries[-1] if tries and tries[-1].end is None else None
+    if under_way is not None:  # the notebook's hints too (the state file counts the CLI's)
+        hints = max(hints, under_way.hints)
     line = ledger.check_record(result, sha256, hints, source)
     first_pass = result.passed and not any(
         r["status"] == "pass" and r.get("sha256") == sha256 for r in before.checks(result.name)
     )
     attempt = best = None
     if result.passed:
-        tries = schedule.attempts(before, result.name)
         best = schedule.personal_best(tries)
-        if tries and tries[-1].end is None:
-            attempt = tries[-1]
+        if under_way is not None:
+            attempt = under_way
             attempt.end = ledger.parse_time(line["time"])
     ledger.append(d, line)
     return Recorded(result, line, first_pass, attempt, best, send(d, line, track))
