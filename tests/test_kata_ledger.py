@@ -262,6 +262,9 @@ def test_a_passed_attempt_from_blank_reports_its_time_and_the_best(dojo, monkeyp
     assert second.notes() == [
         "from blank in 6 min 00 s (1 failing checks, 0 hints; target 5 min); your best: 3 min 30 s"
     ]
+    assert first.first_pass and second.first_pass  # the same file: a redo's pass is debriefed
+    (again,) = workspace.record(dojo, [passing("tensors")])
+    assert not again.first_pass and again.notes() == []
     assert schedule.belt(ledger.read(dojo), ["tensors"]).complete
     assert not schedule.belt(ledger.read(dojo), ["tensors", "logistic"]).complete
     assert cli_json(capsys, "kata", "list", "--json")["belt"]["earned"] == ["tensors"]

@@ -34,8 +34,9 @@ class Recorded:
     Attributes:
         result: the verdict.
         record: the ledger's line, as written.
-        first_pass: it passes, and no earlier check of this file's version (same sha256)
-            passed: time for the debrief.
+        first_pass: it passes, and it ends an attempt (the first time through, or a redo)
+            or no earlier check of this file's version (same sha256) passed: time for the
+            debrief.
         attempt: the attempt it ended (a pass), or None.
         best_seconds: the personal best from blank before this attempt (None: none yet).
         room_note: one line about the room (queued, sent later), or None.
@@ -99,8 +100,11 @@ def record(
     if under_way is not None:  # the notebook's hints too (the state file counts the CLI's)
         hints = max(hints, under_way.hints)
     line = ledger.check_record(result, sha256, hints, source)
-    first_pass = result.passed and not any(
-        r["status"] == "pass" and r.get("sha256") == sha256 for r in before.checks(result.name)
+    first_pass = result.passed and (
+        under_way is not None  # the pass that ends an attempt, a redo's too
+        or not any(
+            r["status"] == "pass" and r.get("sha256") == sha256 for r in before.checks(result.name)
+        )
     )
     attempt = best = None
     if result.passed:
