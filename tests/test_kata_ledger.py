@@ -365,3 +365,23 @@ def test_a_notebook_check_counts_the_notebooks_hints(dojo):
     result = kata.check_here("np_softmax", {"np_softmax": np_softmax}, workspace=dojo)
     assert result.passed
     assert ledger.read(dojo).last_check("np_softmax")["hints"] == 2
+
+
+def test_solve_sends_a_kata_back_to_box_one_and_earns_no_belt(dojo, monkeypatch):
+    at(monkeypatch, 0)
+    main(["kata", "redo", "tensors"])
+    workspace.record(dojo, [failing("tensors")])
+    main(["kata", "solve", "tensors"])
+    at(monkeypatch, 2)
+    workspace.record(dojo, [passing("tensors")])
+    book = ledger.read(dojo)
+    (attempt,) = schedule.attempts(book, "tensors")
+    assert (attempt.from_blank, attempt.failures, attempt.solved, attempt.seconds) == (
+        True,
+        1,
+        True,
+        120.0,
+    )
+    assert schedule.review(book, "tensors").box == 1
+    assert schedule.belt(book, ["tensors"]).earned == ()
+    assert schedule.personal_best([attempt]) is None
