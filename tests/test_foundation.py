@@ -50,7 +50,8 @@ def test_every_command_module_is_in_the_static_tuple():
     from tfdojo.cli import commands
 
     found = {m.name for m in pkgutil.iter_modules(commands.__path__)}
-    groups = {"data_fonts", "data_real", "dojo_learner"}  # actions of `tfdojo data`, `dojo`
+    # actions of `tfdojo data`, `dojo` and `kata`
+    groups = {"data_fonts", "data_real", "dojo_learner", "kata_practice"}
     assert found - groups == {c.__name__.rpartition(".")[2] for c in COMMANDS}
     tensorflow = {c.NAME for c in COMMANDS if c.NEEDS_TENSORFLOW}
     assert {"train", "evaluate", "predict", "play", "report"} <= tensorflow

@@ -48,10 +48,12 @@ def test_a_fresh_workspace_lists_every_kata_and_none_passes(dojo, capsys):
     assert {k["status"] for k in katas} == {"todo"}
     assert katas[3] == {
         "name": "training_step",
+        "track": "tensorflow",
         "file": "dojo/04_training_step.py",
         "status": "todo",
         "stale": False,
         "message": "not started",
+        "last_check": None,
     }
     assert (dojo / "README.md").read_text().startswith("# Your TensorFlow dojo")
     code, out = run(capsys, "kata", "list")

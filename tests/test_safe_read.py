@@ -254,6 +254,8 @@ ALLOWED = {
     ("core/safe_read.py", "zipfile.ZipFile"): "on the file open_regular opened",
     ("core/safe_read.py", "zf.open"): "a member of that zip",
     ("core/atomic.py", "os.fdopen"): "writes: the temporary file it just made",
+    ("core/atomic.py", "os.open"): "append_line writes (O_WRONLY | O_APPEND): a log's line, "
+    "O_NOFOLLOW and O_NONBLOCK, then fstat: regular files only",
     ("core/precision.py", "open"): "/proc/cpuinfo, the kernel's, not a user's",
     ("data/frame.py", "Image.open"): "on a file open_regular opened, or on bytes",
     ("data/render.py", "ImageFont.truetype"): "on the bytes read_font read",

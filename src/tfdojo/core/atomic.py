@@ -13,6 +13,7 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,6 +103,43 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Atomically write ``obj`` as indented, key-sorted JSON."""
     return write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=json_default) + "\n")
+
+
+def append_line(path: str | os.PathLike, line: bytes) -> Path:
+    """Append ``line`` (one record, ending in a newline; it may start with one, to end a torn
+    line) to the log ``path``: one ``write``, then ``fsync``.
+
+    The one way tfdojo appends (a ledger of checks): the file is created if missing, a link
+    in its place is refused (``O_NOFOLLOW``), and a crash or a full disk mid-write leaves at
+    most a torn last line, which the reader skips; every line before it is intact.
+    """
+    path = Path(path)
+    if not line.endswith(b"\n") or b"\n" in line[1:-1]:
+        raise ValueError(f"append_line: expected one line ending in a newline, got {line[:60]!r}")
+    ensure_dir(path.parent)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NONBLOCK", 0)  # a FIFO in its place: refused, never waited on
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+            raise TfdojoError(
+                f"{path}: not a regular file ({exc.strerror}); expected tfdojo's own log"
+            ) from exc
+        raise explain_os_error(exc, path) from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise TfdojoError(f"{path}: not a regular file; expected tfdojo's own log")
+        written = os.write(fd, line)  # O_APPEND: one write lands whole at the end, or torn
+        if written != len(line):
+            raise OSError(errno.ENOSPC, "short write")
+        os.fsync(fd)
+    except OSError as exc:
+        raise explain_os_error(exc, path) from exc
+    finally:
+        os.close(fd)
+    return path
 
 
 def json_default(obj: Any) -> Any:

@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+from tfdojo.cli.commands import kata_practice
 from tfdojo.cli.options import add_command
 
 NAME = "kata"
@@ -66,7 +67,10 @@ def register(sub) -> None:
         example="tfdojo kata watch",
     )
     hint = add_command(
-        actions, "hint", help="the next hint of a kata", example="tfdojo kata hint 4"
+        actions,
+        "hint",
+        help="what your last check of a kata named, then its next hint",
+        example="tfdojo kata hint 4",
     )
     hint.add_argument("name", help="the kata")
     solve = add_command(
@@ -88,6 +92,7 @@ def register(sub) -> None:
             metavar="SECONDS",
             help="stop a check that runs longer; more than 0, at most 3600 (default: 60)",
         )
+    kata_practice.register(actions)  # stats, redo, debrief: each sets its own func
     p.set_defaults(func=run)
 
 
@@ -127,20 +132,27 @@ def start(args: argparse.Namespace) -> int:
 
 def listing(args: argparse.Namespace) -> int:
     # imported here: `tfdojo --help` loads no library
-    from tfdojo.teaching.kata import workspace
+    from tfdojo.teaching.kata import ledger, schedule, workspace
     from tfdojo.teaching.kata.display import format_statuses
 
     statuses = workspace.statuses(args.dir)
+    book = ledger.read(args.dir)
+    belt = schedule.belt(book, [s.kata.name for s in statuses])
     if args.json:
-        print(json.dumps({"katas": [s.to_dict() for s in statuses]}, indent=2))
+        listed = [s.to_dict() for s in statuses]
+        listed += workspace.notebook_only(book)
+        print(json.dumps({"katas": listed, "belt": belt.to_dict()}, indent=2))
     else:
         print(format_statuses(statuses))
+        if any(r["event"] == "redo" for r in book.records):  # once randori has begun
+            print(belt.line())
     return 0
 
 
 def check(args: argparse.Namespace) -> int:
     # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata import find, katas, workspace
+    from tfdojo.teaching.kata.debrief import after_check
     from tfdojo.teaching.kata.display import format_result, summary
     from tfdojo.teaching.kata.runner import run_checks, validate_time_limit
 
@@ -151,9 +163,11 @@ def check(args: argparse.Namespace) -> int:
     results = []
     for result in run_checks(d, names, args.time_limit):
         results.append(result)
-        workspace.record(d, [result])
+        (recorded,) = workspace.record(d, [result], source="cli")
         if not args.json:
             print(format_result(result, d), flush=True)
+            for line in after_check(d, recorded):
+                print(line, flush=True)
     passed = sum(r.passed for r in results)
     if args.json:
         print(json.dumps({"katas": [r.to_dict() for r in results]}, indent=2))
@@ -175,16 +189,10 @@ def watch(args: argparse.Namespace) -> int:
 def hint(args: argparse.Namespace) -> int:
     # imported here: `tfdojo --help` loads no library
     from tfdojo.teaching.kata import find, workspace
+    from tfdojo.teaching.kata.hints import advise
 
     kata = find(args.name, workspace.TRACK)
-    number, text = workspace.next_hint(args.dir, kata)
-    if number == 0:
-        print(
-            f"no more hints for {kata.stem} ({len(kata.hints)} shown); "
-            f"`tfdojo kata solve {kata.name}` writes the solution"
-        )
-    else:
-        print(f"hint {number} of {len(kata.hints)} for {kata.stem}: {text}")
+    print("\n".join(advise(workspace.require(args.dir), kata).lines(kata)))
     return 0
 
 

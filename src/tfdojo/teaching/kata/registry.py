@@ -102,8 +102,9 @@ KATAS: list[Kata] = [
         (
             "tf.reshape(images, [-1, 784]) keeps the first axis (the images) and flattens "
             "the rest; -1 means 'whatever size is left'.",
-            "Arithmetic on uint8 stays in whole numbers 0..255: tf.cast(images, tf.float32) "
-            "first, then / 255.0 - 0.5.",
+            "images / 255 does give float32, but + and * on uint8 stay uint8 and wrap "
+            "around past 255 (128 * 2 is 0), and uint8 - 0.5 or / 255.0 is refused: "
+            "tf.cast(images, tf.float32) first, then / 255.0 - 0.5, every step in float32.",
             "tf.one_hot(labels, 10) returns float32 rows of ten numbers, a 1.0 at each label.",
         ),
     ),

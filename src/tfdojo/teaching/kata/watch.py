@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tfdojo.teaching.kata.debrief import after_check
 from tfdojo.teaching.kata.display import format_result
 from tfdojo.teaching.kata.registry import katas
 from tfdojo.teaching.kata.runner import TIME_LIMIT, Worker, run_checks, validate_time_limit
@@ -64,8 +65,10 @@ def watch(
             kata = now.kata if now is not None and now.kata in changed else changed[0]
             (result,) = run_checks(d, [kata.name], time_limit, worker)
             worker = Worker()  # ready, TensorFlow imported, for the next save
-            record(d, [result])
+            (recorded,) = record(d, [result], source="watch")
             out(format_result(result, d))
+            for line in after_check(d, recorded):  # the debrief, the attempt's time, the room
+                out(line)
             if result.passed and (now is None or kata == now.kata):
                 now = current(d)
                 out(announce(now))

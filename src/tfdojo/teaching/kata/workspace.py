@@ -10,12 +10,15 @@ lesson notebooks only.
       01_tensors.py ...     the exercises: the learner's to edit
       .tfdojo-kata.json     each kata's last check (status, message, the file's sha256)
                             and how many hints were shown
+      .tfdojo/ledger.jsonl  every check, hint, redo and solution, one JSON line each
+                            (:mod:`~tfdojo.teaching.kata.ledger`)
 
 Nothing the learner wrote is overwritten: :func:`start` copies only the files that are
 missing (``force`` resets the named ones, keeping the learner's as ``NAME.py.bak``), and
 :func:`solve` keeps the learner's version the same way. The status of each kata
-(:func:`statuses`) comes from the last check when the file has not changed since, so
-``tfdojo kata list`` runs no check.
+(:func:`statuses`) comes from the latest check of the file as it is now (its sha256 in
+the ledger, else in the state file), so ``tfdojo kata list`` runs no check, and a file
+restored to a version that passed passes again.
 
 The state file is read in one place, :func:`load_state`, which checks it entry by entry:
 a damaged one (not JSON, not the shape tfdojo writes, a folder, over 4 MiB) is refused in
@@ -36,6 +39,7 @@ from typing import Any
 from tfdojo.core.atomic import ensure_dir, write_bytes, write_json, write_text
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.safe_read import MissingFile, read_bytes
+from tfdojo.teaching.kata import ledger, verdict
 from tfdojo.teaching.kata.checking import STATUSES, CheckResult
 from tfdojo.teaching.kata.registry import Kata, find, katas
 
@@ -65,8 +69,11 @@ the places to write are marked TODO and raise NotImplementedError until you do.
     tfdojo kata check [NAME]     checks one kata (04, 04_training_step, training_step)
                                  or all of them
     tfdojo kata list             your progress
-    tfdojo kata hint NAME        the next hint
+    tfdojo kata hint NAME        what your last check named, then the next hint
     tfdojo kata solve NAME       the reference solution (yours is kept as NAME.py.bak)
+    tfdojo kata stats            your attempts, times, hints and mistakes by concept
+    tfdojo kata redo NAME        blank a kata and write it again, timed (--due: the ones
+                                 due for review)
 
 Run the commands in the folder that holds this one, or add --dir {folder}.
 The training katas use the kata set: a few thousand letters rendered from matplotlib's
@@ -101,15 +108,26 @@ class KataStatus:
     status: str  # "todo", "failing" or "pass"
     message: str
     stale: bool  # the file changed since the status was checked
+    last: dict[str, Any] | None = None  # the ledger's latest check, from any source
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.kata.name,
+            "track": self.kata.track,
             "file": str(self.path),
             "status": self.status,
             "stale": self.stale,
             "message": self.message,
+            "last_check": last_check(self.last),
         }
+
+
+def last_check(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A ledger check as ``kata list --json`` shows it (None: never checked)."""
+    if record is None:
+        return None
+    keys = ("time", "status", "cause", "source", "hints", "seconds")
+    return {k: record.get(k) for k in keys}
 
 
 def sha256(data: bytes) -> str:
@@ -283,24 +301,50 @@ def statuses(directory: str | Path) -> list[KataStatus]:
     """Every kata's status, from the files and the last checks (no check is run)."""
     d = require(directory)
     state = load_state(d)["katas"]
+    book = ledger.read(d)
     out = []
     for kata in katas(TRACK):
         path = d / kata.filename
         last = state.get(kata.name, {})
+        latest = book.last_check(kata.name)
         try:
             data = kata_bytes(path)
         except TfdojoError as exc:
-            out.append(KataStatus(kata, path, "todo", str(exc), False))
+            out.append(KataStatus(kata, path, "todo", str(exc), False, latest))
             continue
         if data is None:
-            out.append(KataStatus(kata, path, "todo", "missing: tfdojo kata start", False))
+            out.append(KataStatus(kata, path, "todo", "missing: tfdojo kata start", False, latest))
+            continue
+        digest = sha256(data)
+        mine = book.last_check(kata.name, digest)
+        if "status" in last and last["sha256"] == digest:
+            out.append(KataStatus(kata, path, last["status"], last["message"], False, latest))
+        elif mine is not None:
+            message = mine.get("cause_text") or f"{mine['status']} at its check of {mine['time']}"
+            out.append(KataStatus(kata, path, mine["status"], message, False, latest))
         elif "status" in last:
-            stale = last["sha256"] != sha256(data)
-            out.append(KataStatus(kata, path, last["status"], last["message"], stale))
+            out.append(KataStatus(kata, path, last["status"], last["message"], True, latest))
         else:
             started = data != kata.exercise().encode()
             message = "edited, not checked yet" if started else "not started"
-            out.append(KataStatus(kata, path, "todo", message, started))
+            out.append(KataStatus(kata, path, "todo", message, started, latest))
+    return out
+
+
+def notebook_only(book: ledger.Ledger) -> list[dict[str, Any]]:
+    """The katas checked only in notebooks (the NumPy track), as ``kata list --json`` shows
+    them: their status is their latest check's."""
+    files = {k.name for k in katas(TRACK)}
+    known = {k.name: k for k in katas()}  # another tfdojo's kata: not listed
+    out = []
+    for name in dict.fromkeys(r["kata"] for r in book.checks()):
+        if name in files or name not in known:
+            continue
+        last = book.last_check(name)
+        entry = {"name": name, "track": known[name].track, "file": None}
+        entry.update(status=last["status"], stale=False, last_check=last_check(last))
+        entry["message"] = last.get("cause_text") or f"{last['status']} in a notebook"
+        out.append(entry)
     return out
 
 
@@ -309,18 +353,34 @@ def current(directory: str | Path) -> KataStatus | None:
     return next((s for s in statuses(directory) if s.status != "pass"), None)
 
 
-def record(directory: str | Path, results: Iterable[CheckResult]) -> None:
-    """Remember each result with the sha256 of the file it was checked on."""
+def record(
+    directory: str | Path, results: Iterable[CheckResult], source: str = "cli"
+) -> list[verdict.Recorded]:
+    """Remember each result: the one place a verdict is recorded, whoever checked.
+
+    A check of the workspace's file (``source`` ``"cli"`` or ``"watch"``) becomes its
+    kata's state, with the sha256 of the file it was checked on; every check, a notebook's
+    (``"notebook"``) too, is appended to the ledger and sent to the room if the workspace
+    joined one (:func:`tfdojo.teaching.kata.verdict.record`).
+    """
     d = Path(directory)
-    state = load_state(d)
+    done = []
     for r in results:
-        try:
-            data = kata_bytes(d / find(r.name, TRACK).filename)
-        except TfdojoError:
-            data = None  # not a file: the verdict says so
-        entry = state["katas"].setdefault(r.name, {})
-        entry.update(status=r.status, message=r.message, sha256=sha256(data or b""))
-    save_state(d, state)
+        kata = find(r.name)
+        state = load_state(d)
+        digest = None
+        if source != "notebook" and kata.track == TRACK:
+            try:
+                data = kata_bytes(d / kata.filename)
+            except TfdojoError:
+                data = None  # not a file: the verdict says so
+            digest = sha256(data or b"")
+            entry = state["katas"].setdefault(r.name, {})
+            entry.update(status=r.status, message=r.message, sha256=digest)
+            save_state(d, state)
+        hints = state["katas"].get(r.name, {}).get("hints", 0)
+        done.append(verdict.record(d, r, digest, hints, source, kata.track))
+    return done
 
 
 def next_hint(directory: str | Path, kata: Kata) -> tuple[int, str]:
@@ -333,6 +393,7 @@ def next_hint(directory: str | Path, kata: Kata) -> tuple[int, str]:
         return 0, ""
     entry["hints"] = shown + 1
     save_state(d, state)
+    ledger.append(d, ledger.event_record("hint", kata.name, number=shown + 1))
     return shown + 1, kata.hints[shown]
 
 
@@ -346,4 +407,5 @@ def solve(directory: str | Path, kata: Kata) -> Path | None:
     if mine is not None and mine not in (solution.encode(), kata.exercise().encode()):
         backup = _backup(path, mine)
     write_text(path, solution)
+    ledger.append(d, ledger.event_record("solve", kata.name))
     return backup

@@ -19,3 +19,13 @@ NOT_FINITE = Cause(
     "numerics",
     "inf or nan where numbers were expected: an exp() that overflowed, or log(0)?",
 )
+
+# -- 4 training step --------------------------------------------------------------------------
+
+ASSIGN = Cause(
+    "training_step/assign-not-assign_sub",
+    "tape",
+    "assign() replaced W by lr * gradient: use W.assign_sub(lr * g), which does W <- W - lr * g",
+    "assign_sub subtracts from the variable in place: v.assign_sub(lr * g) is v <- v - lr * g. "
+    "v.assign(x) throws the old value away and puts x there; v.assign(v - lr * g) works too.",
+)

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdojo.models.layers import normalize
+from tfdojo.teaching.kata.causes.basics import ASSIGN
 from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.checks.common import (
     cross_entropy,
@@ -219,11 +220,7 @@ def check_training_step(ck: Checker) -> str:
             v,
             v0 - lr * g,
             wrong=[
-                (
-                    f"assign() replaced {name} by lr * gradient: use {name}.assign_sub(lr * g), "
-                    f"which does {name} <- {name} - lr * g",
-                    lr * g,
-                ),
+                (ASSIGN, lr * g),
                 (f"{name} was replaced by -lr * gradient: assign_sub(lr * g)", -lr * g),
                 ("the step went uphill: subtract the gradient (assign_sub)", v0 + lr * g),
                 (f"{name} did not change: update each variable, v.assign_sub(lr * g)", v0),
