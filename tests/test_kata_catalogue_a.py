@@ -1,0 +1,64 @@
+"""The catalogue of katas 1-6 and of the NumPy track, replayed through the checks.
+
+Every mutant (a reference solution with one learner's mistake) must fail with exactly its
+cause id; every variant (a right solution written differently) must pass. The checks run
+in this process (TensorFlow imported once), on the learner's file as ``tfdojo kata check``
+sees it, or on a notebook's namespace for the NumPy track.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tfdojo.teaching import kata
+from tfdojo.teaching.kata import causes
+from tfdojo.teaching.kata.mutants import basics, by_hand, loops
+from tfdojo.teaching.kata.mutants.mutant import Mutant
+
+MUTANTS = basics.MUTANTS + loops.MUTANTS + by_hand.MUTANTS
+VARIANTS = basics.VARIANTS + loops.VARIANTS + by_hand.VARIANTS
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tensorflow():
+    from tfdojo.core.tf_setup import configure_tensorflow
+
+    configure_tensorflow(1)
+
+
+def run(tmp_path: Path, m: Mutant) -> kata.CheckResult:
+    """``m`` applied to its kata's reference, checked as a learner's file or notebook cell."""
+    k = kata.find(m.kata)
+    text = m.apply(k.solution())
+    if k.track == "numpy":
+        namespace: dict = {}
+        exec(compile(text, f"<{k.name}>", "exec"), namespace)  # a notebook cell, as run
+        return kata.check_here(k.name, namespace)
+    path = tmp_path / k.filename
+    path.write_text(text, encoding="utf-8")
+    return kata.check_file(k, path)
+
+
+def test_the_catalogue_is_well_formed():
+    assert len(MUTANTS) >= 45 and len(VARIANTS) >= 8
+    keys = [(m.kata, m.id) for m in MUTANTS + VARIANTS]
+    assert len(set(keys)) == len(keys)
+    for m in MUTANTS:
+        assert m.cause in causes.CAUSES, (m.kata, m.id, m.cause)
+    for m in MUTANTS + VARIANTS:
+        m.apply(kata.find(m.kata).solution())  # its text is found once
+
+
+@pytest.mark.parametrize("m", MUTANTS, ids=lambda m: f"{m.kata}-{m.id}")
+def test_a_mutant_fails_with_its_cause(tmp_path, m):
+    result = run(tmp_path, m)
+    assert result.status == "failing", result.message
+    assert result.cause == m.cause, result.message
+
+
+@pytest.mark.parametrize("v", VARIANTS, ids=lambda v: f"{v.kata}-{v.id}")
+def test_a_variant_passes(tmp_path, v):
+    result = run(tmp_path, v)
+    assert result.status == "pass", result.message
