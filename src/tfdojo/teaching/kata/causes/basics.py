@@ -141,6 +141,12 @@ ONE_HOT_AXIS = Cause(
     "one row per label: tf.one_hot's default axis=-1 gives (N, num_classes); axis=0 gives "
     "(num_classes, N)",
 )
+ONE_HOT_INDEXING = Cause(
+    "tensors/one-hot-fancy-indexing",
+    "one-hot",
+    "a tensor takes no array of indices: tf.one_hot(labels, num_classes), or "
+    "tf.gather(tf.eye(num_classes), labels)",
+)
 ONE_HOT_DTYPE = Cause(
     "tensors/one-hot-not-float32",
     "dtype",
@@ -264,6 +270,12 @@ NOT_UPDATED = Cause(
     "training_step/not-updated",
     "tape",
     "a variable did not change: update each one, v.assign_sub(lr * g) for every variable",
+)
+VARIABLE_REPLACED = Cause(
+    "training_step/variable-replaced",
+    "tape",
+    "model.W = model.W - lr * g replaces the tf.Variable by a tensor, which the tape no "
+    "longer watches and the model no longer tracks: change it in place, v.assign_sub(lr * g)",
 )
 NO_LR = Cause(
     "training_step/no-lr",

@@ -91,9 +91,17 @@ def check_tensors(ck: Checker) -> str:
         y = np.array(y, np.int32)
         ck.case = f"one_hot(y, num_classes={k}), y = {y.tolist()}"
         want = np.eye(k)[y]
+        got = expect_runs(
+            ck.call,
+            f"({len(y)}, {k}) one-hot rows",
+            one_hot,
+            tf.constant(y),
+            k,
+            known=[(r"are valid indices", c.ONE_HOT_INDEXING)],
+        )
         got = expect_close(
             "one_hot(y)",
-            ck.call(one_hot, tf.constant(y), k),
+            got,
             want,
             wrong=[
                 (c.ONE_HOT_INTEGER, y),
@@ -366,8 +374,19 @@ def check_training_step(ck: Checker) -> str:
             loss = cross_entropy(model(X), y)
         grads = [g.numpy() for g in tape.gradient(loss, [model.W, model.b])]
         before = [model.W.numpy(), model.b.numpy()]
+        variables = [model.W, model.b]
         got_loss = ck.call(train_step, model, X, tf.constant(y), lr)
-        for name, v, v0, g in zip("Wb", (model.W, model.b), before, grads):
+        replaced = [n for n, v in zip("Wb", variables) if getattr(model, n) is not v]
+        if replaced:
+            received = ", ".join(
+                f"model.{n} is a {type(getattr(model, n)).__name__}" for n in replaced
+            )
+            raise Failure(
+                "W and b changed in place, still the model's tf.Variables",
+                received,
+                c.VARIABLE_REPLACED,
+            )
+        for name, v, v0, g in zip("Wb", variables, before, grads):
             got = to_array(f"{name} after the step", v)
             expect_close(
                 f"{name} after the step, {name} - lr * dloss/d{name}",

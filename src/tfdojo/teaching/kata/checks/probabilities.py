@@ -111,6 +111,9 @@ def cross_entropy_mistakes(logits: Any, labels: Any, causes: CrossEntropyCauses)
     found: Mistakes = []
     if np.any(S == 0):  # softmax underflows here: an inf or nan is a log(0)
         found += [(causes.unstable, np.inf), (causes.unstable, np.nan)]
+        for eps in (1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15):  # log(S + eps)
+            found += [(causes.unstable, -np.log(S + eps)[rows, labels].mean())]
+            found += [(causes.unstable, -np.log(np.clip(S, eps, 1.0))[rows, labels].mean())]
     elif not np.isfinite(by_batch_max):  # a row far below the batch's maximum: log(0)
         found += [(causes.batch_max, v) for v in (np.nan, np.inf, -np.inf)]
     elif not np.isclose(by_batch_max, want):

@@ -120,6 +120,14 @@ MUTANTS: list[Mutant] = [
         "tf.one_hot(labels - 1, num_classes)",
         "tensors/one-hot-off-by-one",
     ),
+    Mutant(
+        "tensors",
+        "one-hot-eye-index",
+        "rows of the identity by NumPy indexing",
+        "tf.one_hot(labels, num_classes)",
+        "tf.eye(num_classes)[labels]",
+        "tensors/one-hot-fancy-indexing",
+    ),
     # -- 2 logistic
     Mutant(
         "logistic",

@@ -101,6 +101,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "np_cross_entropy",
+        "log-epsilon",
+        "log(softmax + 1e-12): finite, and wrong far apart",
+        "log_S = z - np.log(np.exp(z).sum(axis=1, keepdims=True))",
+        "log_S = np.log(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True) + 1e-12)",
+        "np_cross_entropy/unstable",
+    ),
+    Mutant(
+        "np_cross_entropy",
         "sign",
         "the minus sign forgotten",
         PICK,

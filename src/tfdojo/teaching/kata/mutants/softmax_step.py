@@ -165,6 +165,14 @@ MUTANTS: list[Mutant] = [
         "return float(tf.reduce_mean(D))",
         "softmax_cross_entropy/not-differentiable",
     ),
+    Mutant(
+        "softmax_cross_entropy",
+        "ce-log-epsilon",
+        "log(softmax + 1e-10): finite, and wrong far apart",
+        "log_S = z - tf.math.log(tf.reduce_sum(tf.exp(z), axis=-1, keepdims=True))",
+        "log_S = tf.math.log(tf.nn.softmax(logits) + 1e-10)",
+        "softmax_cross_entropy/ce-unstable",
+    ),
     # -- 4 training step
     Mutant(
         "training_step",
@@ -269,6 +277,15 @@ MUTANTS: list[Mutant] = [
         "zip(model.trainable_variables, grads)",
         "zip(model.trainable_variables[:1], grads)",
         "training_step/not-updated",
+    ),
+    Mutant(
+        "training_step",
+        "replace-variables",
+        "model.W = model.W - lr * dW: the variables replaced by tensors",
+        "    for v, g in zip(model.trainable_variables, grads):\n"
+        "        v.assign_sub(lr * g)  # v <- v - lr * dloss/dv\n",
+        "    model.W = model.W - lr * grads[0]\n    model.b = model.b - lr * grads[1]\n",
+        "training_step/variable-replaced",
     ),
 ]
 
