@@ -40,7 +40,8 @@ BROADCAST_ERROR = r"Incompatible shapes|must be broadcastable|could not be broad
 def check_tensors(ck: Checker) -> str:
     flatten, scale, one_hot = ck.get("flatten"), ck.get("scale"), ck.get("one_hot")
     rng = np.random.default_rng(0)
-    for n in (3, 1, 5):
+    sizes = (3, 1, 5) + ((int(ck.rng.integers(2, 65)),) if ck.strict else ())
+    for n in sizes:
         images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
         rows = images.reshape(n, 784)
         ck.case = f"flatten(images), images uint8 ({n}, 28, 28)"
@@ -87,7 +88,11 @@ def check_tensors(ck: Checker) -> str:
     if x.dtype != np.float32:
         raise Failure("float32 values", f"dtype {x.dtype}", c.SCALE_DTYPE)
 
-    for y, k in [([2, 0, 9, 4], 10), ([2, 0, 1], 3), ([25, 0, 7, 12, 3], 26)]:
+    cases = [([2, 0, 9, 4], 10), ([2, 0, 1], 3), ([25, 0, 7, 12, 3], 26)]
+    if ck.strict:  # a random number of classes and of labels
+        k = int(ck.rng.integers(2, 41))
+        cases.append((ck.rng.integers(0, k, int(ck.rng.integers(1, 50))).tolist(), k))
+    for y, k in cases:
         y = np.array(y, np.int32)
         ck.case = f"one_hot(y, num_classes={k}), y = {y.tolist()}"
         want = np.eye(k)[y]
@@ -194,7 +199,7 @@ def check_logistic(ck: Checker) -> str:
     expect_seeded_weights(Logistic)
 
     b.assign(tf.linspace(-1.0, 1.0, 10))  # a bias that shows whether it is added
-    for n in (5, 1, 13):
+    for n in (5, 1, 13) + ((int(ck.rng.integers(2, 65)),) if ck.strict else ()):
         ck.case = f"model(x, dropout_rate=0.0, seed=None), x float32 ({n}, 28, 28), b = [-1 .. 1]"
         x = random_images(n, n)
         X = x.numpy().reshape(n, 784).astype(np.float64)
@@ -255,6 +260,17 @@ MIXED_SCALES = [[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0], [-1000.0, -999.0, -99
 """Rows of very different scale: a shift by the batch's maximum leaves two rows at 0 / 0."""
 
 
+def strict_logits(ck: Checker) -> list[tuple[str, np.ndarray]]:
+    """Under ``--strict``, one more case: logits of a random shape, each row of its own
+    random scale and offset; none otherwise."""
+    if not ck.strict:
+        return []
+    n, k = (int(v) for v in ck.rng.integers(1, 40, size=2))
+    z = ck.rng.normal(0, 1, (n, k)) * ck.rng.uniform(0.1, 10, (n, 1))
+    z += ck.rng.uniform(-300, 300, (n, 1))  # rows far apart from one another
+    return [(f"random logits ({n}, {k}), rows of different scales", z)]
+
+
 def check_softmax_cross_entropy(ck: Checker) -> str:
     softmax, cross_entropy_fn = ck.get("softmax"), ck.get("cross_entropy")
     rng = np.random.default_rng(3)
@@ -265,6 +281,7 @@ def check_softmax_cross_entropy(ck: Checker) -> str:
         ("large logits", [[1000.0, 1001.0, 1002.0]]),
         ("very negative logits", [[-1000.0, -1001.0, -1002.0]]),
         ("rows of very different scale", MIXED_SCALES),
+        *strict_logits(ck),
     ]:
         z = np.asarray(z, np.float32)
         ck.case = f"softmax(logits), {label}: {z.tolist() if z.size <= 9 else 'random'}"
@@ -285,6 +302,7 @@ def check_softmax_cross_entropy(ck: Checker) -> str:
         ("3 images, 3 classes", rng.normal(0, 2, size=(3, 3)), [2, 0, 1]),
         ("rows of very different scale", MIXED_SCALES, [2, 0, 1]),
         ("logits far apart", [[0.0, 800.0], [5.0, -5.0]], [0, 0]),
+        *[(label, z, ck.rng.integers(0, z.shape[1], len(z))) for label, z in strict_logits(ck)],
     ]:
         z, y = np.asarray(z, np.float32), np.asarray(y)
         y_onehot = np.eye(z.shape[1], dtype=np.float32)[y]
@@ -348,7 +366,7 @@ def step_mistakes(v0: np.ndarray, v: np.ndarray, g: np.ndarray, lr: float, n: in
 def check_training_step(ck: Checker) -> str:
     loss_fn, train_step = ck.get("loss_fn"), ck.get("train_step")
     Logistic = reference("02_logistic").Logistic
-    for n in (32, 7):
+    for n in (32, 7) + ((int(ck.rng.integers(2, 65)),) if ck.strict else ()):
         X, y = random_images(n, n), random_labels(n, n)
         ck.case = f"loss_fn(model, X, y), model = Logistic(seed=0), X ({n}, 28, 28), y int ({n},)"
         model = Logistic(seed=0)
@@ -366,7 +384,10 @@ def check_training_step(ck: Checker) -> str:
             ],
         )
 
-    for n, lr in ((32, 0.5), (7, 0.05)):
+    settings = [(32, 0.5), (7, 0.05)]
+    if ck.strict:  # a random batch size and learning rate
+        settings.append((int(ck.rng.integers(2, 65)), float(ck.rng.uniform(0.01, 1.0))))
+    for n, lr in settings:
         X, y = random_images(n, n + 1), random_labels(n, n + 1)
         ck.case = f"train_step(model, X, y, lr={lr}), model = Logistic(seed=0), {n} images"
         model = Logistic(seed=0)

@@ -27,6 +27,23 @@ BROADCAST = r"could not be broadcast|operands could not"
 
 # ------------------------------------------------------------------------------- softmax
 
+
+def shown(a: np.ndarray) -> str:
+    """A small array's values, a large one's shape (for the case a message names)."""
+    return str(a.tolist()) if a.size <= 12 else f"an array of shape {a.shape}"
+
+
+def strict_scores(ck: Checker) -> list[tuple[str, np.ndarray]]:
+    """Under ``--strict``, one more case: scores of a random shape (N, K), each row of its
+    own random scale and offset; none otherwise."""
+    if not ck.strict:
+        return []
+    n, k = (int(v) for v in ck.rng.integers(1, 40, size=2))
+    z = ck.rng.normal(0, 1, (n, k)) * ck.rng.uniform(0.1, 10, (n, 1))
+    z += ck.rng.uniform(-300, 300, (n, 1))  # rows far apart from one another
+    return [(f"random scores ({n}, {k}), rows of different scales", z)]
+
+
 SOFTMAX = SoftmaxCauses(
     c.SM_AXIS_0,
     c.SM_WHOLE_SUM,
@@ -56,9 +73,10 @@ def check_np_softmax(ck: Checker) -> str:
         ("large scores", [1000.0, 1001.0, 1002.0]),
         ("very negative scores", [[-1000.0, -1001.0, -1002.0]]),
         ("rows of very different scale", [[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0]]),
+        *strict_scores(ck),
     ]:
         z = np.array(z)
-        ck.case = f"np_softmax(z), {label}: z = {z.tolist()}"
+        ck.case = f"np_softmax(z), {label}: z = {shown(z)}"
         got = expect_runs(
             ck.call,
             f"probabilities of shape {z.shape}",
@@ -113,11 +131,12 @@ def check_np_cross_entropy(ck: Checker) -> str:
         ("a batch of 5, 2 classes", rng.normal(0, 3, (5, 2)).round(2), [1, 0, 0, 1, 1]),
         ("rows of very different scale", [[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0]], [2, 0]),
         ("logits far apart", [[0.0, 800.0], [5.0, -5.0]], [0, 0]),
+        *[(label, z, ck.rng.integers(0, z.shape[1], len(z))) for label, z in strict_scores(ck)],
     ]:
         logits, y = np.array(logits), np.array(y)
         ck.case = (
-            f"np_cross_entropy(logits, labels), {label}: logits = {logits.tolist()}, "
-            f"labels = {y.tolist()}"
+            f"np_cross_entropy(logits, labels), {label}: logits = {shown(logits)}, "
+            f"labels = {shown(y)}"
         )
         want, _ = layers.softmax_cross_entropy_forward(logits, y)
         got = expect_runs(
@@ -152,9 +171,10 @@ def check_np_relu_backward(ck: Checker) -> str:
         np.array([[-2.0, -0.5, 0.5, 3.0], [1.0, -1.0, 2.0, -3.0]]),
         np.array([0.0, 1.5, -0.2, 0.0, 2.0]),
         rng.normal(size=(2, 3, 4)).round(2),
+        *[z.round(2) for _, z in strict_scores(ck)],
     ):
         dout = rng.normal(size=x.shape).round(2)
-        ck.case = f"np_relu_backward(dout, x), x = {x.tolist()}, dout = {dout.tolist()}"
+        ck.case = f"np_relu_backward(dout, x), x = {shown(x)}, dout = {shown(dout)}"
         _, cache = layers.relu_forward(x)
         expect_close(
             "dx = dout * [x > 0]",
@@ -180,7 +200,10 @@ def check_np_affine_backward(ck: Checker) -> str:
     """
     np_affine_backward = ck.get("np_affine_backward")
     rng = np.random.default_rng(1)
-    for n, d, m in ((4, 3, 2), (1, 5, 3), (6, 2, 7)):
+    sizes = [(4, 3, 2), (1, 5, 3), (6, 2, 7)]
+    if ck.strict:  # a random N, D, M
+        sizes.append(tuple(int(v) for v in ck.rng.integers(1, 30, size=3)))
+    for n, d, m in sizes:
         x, W, dout = rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=(n, m))
         ck.case = (
             f"np_affine_backward(dout, x, W), x (N, D) = {x.shape}, W (D, M) = {W.shape}, "
