@@ -256,8 +256,7 @@ CE_NOT_DIFFERENTIABLE = Cause(
 ASSIGN = Cause(
     "training_step/assign-not-assign_sub",
     "tape",
-    "v.assign(...) replaced each variable by lr * gradient: use v.assign_sub(lr * g), which "
-    "does v <- v - lr * g",
+    "assign() replaced W by lr * gradient: use W.assign_sub(lr * g), which does W <- W - lr * g",
     "assign_sub subtracts from the variable in place: v.assign_sub(lr * g) is v <- v - lr * g. "
     "v.assign(x) throws the old value away and puts x there; v.assign(v - lr * g) works too.",
 )

@@ -183,7 +183,7 @@ def expect_gradient_descent(ck: Checker, Logistic, gradient_descent) -> None:
     if any(len(s.rows) != n for s in steps):
         sizes = [len(s.rows) for s in steps]
         raise Failure(
-            f"{num_steps} steps on all {n} images", f"steps on {sizes}", lc.GD_NOT_ALL_ROWS
+            f"{num_steps} steps on all {n} images", f"steps on {sizes} images", lc.GD_NOT_ALL_ROWS
         )
     expect_labels(steps, y, GD_SGD)
     expect_losses(losses, steps, GD_SGD)
