@@ -297,6 +297,12 @@ LOSS_SOFTMAX_TWICE = Cause(
     "logits",
     "softmax applied twice: softmax_cross_entropy_with_logits takes the logits",
 )
+LOSS_LOGITS_AS_PROBABILITIES = Cause(
+    "training_step/loss-logits-as-probabilities",
+    "logits",
+    "the loss took the logits as probabilities: Keras's losses want from_logits=True "
+    "for logits (or tf.nn.softmax_cross_entropy_with_logits)",
+)
 LOSS_NOT_ONE_NUMBER = Cause(
     "training_step/loss-not-one-number",
     "mean-sum",

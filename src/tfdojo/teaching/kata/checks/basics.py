@@ -347,6 +347,20 @@ def check_softmax_cross_entropy(ck: Checker) -> str:
 # ------------------------------------------------------------------------ 4 training step
 
 
+def as_probabilities(logits, y: np.ndarray) -> list[float]:
+    """Keras's cross-entropies without from_logits=True: the logits taken as probabilities,
+    clipped to [1e-7, 1 - 1e-7] and normalised by their sum (or not), then -mean log p[y]."""
+    z = np.asarray(logits, np.float64)
+    rows = np.arange(len(y))
+    with np.errstate(all="ignore"):  # a sum of logits may be 0 or negative
+        found = []
+        for p in (z / z.sum(axis=-1, keepdims=True), z):
+            found.append(float(-np.log(np.clip(p, 1e-7, 1 - 1e-7))[rows, y].mean()))
+        q = np.clip(z, 1e-7, 1 - 1e-7)  # the sparse loss: clipped, then normalised
+        found.append(float(-np.log(q[rows, y] / q.sum(axis=-1)).mean()))
+    return found
+
+
 SEEDS = {32: 4, 7: 9}
 """The seed of each batch size's images and labels (32 images: those the README shows)."""
 
@@ -385,6 +399,7 @@ def check_training_step(ck: Checker) -> str:
                 (c.LOSS_SUM, want * n),
                 (c.LOSS_SOFTMAX_TWICE, cross_entropy(tf.nn.softmax(logits), y).numpy()),
                 (c.LOSS_NOT_ONE_NUMBER, per_image),
+                *[(c.LOSS_LOGITS_AS_PROBABILITIES, v) for v in as_probabilities(logits, y)],
             ],
         )
 

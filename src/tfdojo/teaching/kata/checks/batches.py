@@ -29,7 +29,10 @@ def numbered_images(n: int) -> np.ndarray:
 
 def row_numbers(X: np.ndarray, n: int) -> np.ndarray:
     """The rows of :func:`numbered_images` (n) that the images X are; -1 for another image."""
-    values = np.asarray(X, np.float64).reshape(len(X), -1)[:, 0]
+    X = np.asarray(X, np.float64)
+    if X.size == 0:  # an empty batch
+        return np.zeros(len(X), int)
+    values = X.reshape(len(X), -1)[:, 0]
     rows = np.rint((values + 0.5) * 2 * n - 1).astype(int)
     return np.where((rows >= 0) & (rows < n), rows, -1)
 

@@ -225,6 +225,30 @@ MUTANTS: list[Mutant] = [
         "return tf.nn.relu(tf.matmul(X, self.W) + self.b)",
         "logistic/activation-on-logits",
     ),
+    Mutant(
+        "tensors",
+        "one-hot-int-values",
+        "on_value=1, off_value=0: int32 rows",
+        "tf.one_hot(labels, num_classes)",
+        "tf.one_hot(labels, num_classes, on_value=1, off_value=0)",
+        "tensors/one-hot-not-float32",
+    ),
+    Mutant(
+        "logistic",
+        "uniform",
+        "W uniform in [-0.1, 0.1]",
+        "tf.random.stateless_truncated_normal([784, 10], seed=[seed, 0], stddev=0.1)",
+        "tf.random.stateless_uniform([784, 10], seed=[seed, 0], minval=-0.1, maxval=0.1)",
+        "logistic/init-stddev",
+    ),
+    Mutant(
+        "logistic",
+        "sigmoid",
+        "a sigmoid on the logits",
+        "return tf.matmul(X, self.W) + self.b",
+        "return tf.sigmoid(tf.matmul(X, self.W) + self.b)",
+        "logistic/activation-on-logits",
+    ),
 ] + softmax_step.MUTANTS
 
 VARIANTS: list[Variant] = [
@@ -269,5 +293,26 @@ VARIANTS: list[Variant] = [
         "seed=(seed, 1)",
         "seed=[seed, 0]",
         "seed=(seed, 1)",
+    ),
+    Variant(
+        "tensors",
+        "convert-image-dtype",
+        "tf.image.convert_image_dtype",
+        "tf.cast(images, tf.float32) / 255.0 - 0.5",
+        "tf.image.convert_image_dtype(images, tf.float32) - 0.5",
+    ),
+    Variant(
+        "tensors",
+        "one-hot-equal",
+        "labels compared with a range",
+        "tf.one_hot(labels, num_classes)",
+        "tf.cast(tf.equal(tf.expand_dims(labels, 1), tf.range(num_classes)), tf.float32)",
+    ),
+    Variant(
+        "logistic",
+        "bias-add",
+        "tf.nn.bias_add",
+        "tf.matmul(X, self.W) + self.b",
+        "tf.nn.bias_add(tf.matmul(X, self.W), self.b)",
     ),
 ] + softmax_step.VARIANTS

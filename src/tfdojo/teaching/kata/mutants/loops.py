@@ -303,6 +303,22 @@ MUTANTS: list[Mutant] = [
         "",
         "gd_vs_sgd/no-losses",
     ),
+    Mutant(
+        "minibatch_loop",
+        "no-wrap",
+        "the offset never wraps: the last batches run out",
+        "        offset = (step * batch_size) % (len(y) - batch_size)\n",
+        "        offset = step * batch_size\n",
+        "minibatch_loop/short-batch",
+    ),
+    Mutant(
+        "gd_vs_sgd",
+        "integers",
+        "rows drawn by rng.integers: with replacement",
+        "rows = rng.choice(len(y), size=batch_size, replace=False)",
+        "rows = rng.integers(0, len(y), size=batch_size)",
+        "gd_vs_sgd/with-replacement",
+    ),
 ]
 
 VARIANTS: list[Variant] = [
@@ -350,5 +366,28 @@ VARIANTS: list[Variant] = [
         "    return [float(train_step(model, X, y, lr)) for _ in range(num_steps)]",
         "    losses = []\n    for _ in range(num_steps):\n"
         "        losses.append(float(train_step(model, X, y, lr)))\n    return losses",
+    ),
+    Variant(
+        "minibatch_loop",
+        "numpy-accuracy",
+        "the accuracy in NumPy",
+        PREDICT + "  # (N,) of 0.0 or 1.0\n    return float(tf.reduce_mean(correct))",
+        "import numpy as np\n\n"
+        "    return float(np.mean(np.argmax(logits, axis=1) == np.asarray(y)))",
+    ),
+    Variant(
+        "minibatch_loop",
+        "tensor-losses",
+        "the step's tensors kept as the losses",
+        STEP_5,
+        "        losses.append(train_step(model, X_batch, y_batch, lr))\n",
+    ),
+    Variant(
+        "gd_vs_sgd",
+        "random-window",
+        "a random window of consecutive rows",
+        "rows = rng.choice(len(y), size=batch_size, replace=False)",
+        "start = rng.integers(0, len(y) - batch_size)\n"
+        "        rows = np.arange(start, start + batch_size)",
     ),
 ]

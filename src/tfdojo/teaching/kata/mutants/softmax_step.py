@@ -287,6 +287,22 @@ MUTANTS: list[Mutant] = [
         "    model.W = model.W - lr * grads[0]\n    model.b = model.b - lr * grads[1]\n",
         "training_step/variable-replaced",
     ),
+    Mutant(
+        "softmax_cross_entropy",
+        "ce-clip",
+        "log of a clipped softmax",
+        "log_S = z - tf.math.log(tf.reduce_sum(tf.exp(z), axis=-1, keepdims=True))",
+        "log_S = tf.math.log(tf.clip_by_value(tf.nn.softmax(logits), 1e-10, 1.0))",
+        "softmax_cross_entropy/ce-unstable",
+    ),
+    Mutant(
+        "training_step",
+        "keras-without-from-logits",
+        "Keras's loss given logits as probabilities",
+        ONE_HOT_LOSS + "\n    return tf.reduce_mean(D)",
+        "    return tf.keras.losses.SparseCategoricalCrossentropy()(y, logits)",
+        "training_step/loss-logits-as-probabilities",
+    ),
 ]
 
 VARIANTS: list[Variant] = [
@@ -331,5 +347,19 @@ VARIANTS: list[Variant] = [
         "the sparse op on the integer labels",
         ONE_HOT_LOSS,
         "    D = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)  # (N,)",
+    ),
+    Variant(
+        "softmax_cross_entropy",
+        "logsumexp-minus-right",
+        "log-sum-exp minus the right logit",
+        CROSS_ENTROPY + "\n    D = -tf.reduce_sum(y_onehot * log_S, axis=-1)  # (N, K) -> (N,)",
+        "    D = tf.reduce_logsumexp(logits, axis=-1) - tf.reduce_sum(y_onehot * logits, axis=-1)",
+    ),
+    Variant(
+        "training_step",
+        "keras-from-logits",
+        "Keras's sparse loss from the logits",
+        ONE_HOT_LOSS + "\n    return tf.reduce_mean(D)",
+        "    return tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)",
     ),
 ]
