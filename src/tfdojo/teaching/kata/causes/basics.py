@@ -216,6 +216,12 @@ ACTIVATION_ON_LOGITS = Cause(
     "loss needs; logits = X W + b",
 )
 NO_BIAS = Cause("logistic/no-bias", "recipe", "add the bias: logits = X W + b")
+CONTRACT = Cause(
+    "logistic/contract",
+    "tape",
+    "keep the contract of tfdojo's models: TensorFlow ops only in __call__ (no .numpy(), "
+    "no NumPy), logits for any number of images, a gradient to every variable",
+)
 FIXED_BATCH = Cause(
     "logistic/fixed-batch",
     "parameters",

@@ -66,12 +66,6 @@ RELU_INVERTED = Cause(
     "recipe",
     "the mask is inverted: the gradient flows where x > 0",
 )
-RELU_AT_ZERO = Cause(
-    "np_relu_backward/at-zero",
-    "recipe",
-    "at x = 0 the gradient stops: the mask is x > 0, not x >= 0 (TensorFlow's ReLU "
-    "gives 0 there too)",
-)
 
 # -- dense layer backward ---------------------------------------------------------------------
 
@@ -132,6 +126,11 @@ DROPOUT_TIMES_KEEP = Cause(
     "np_dropout/times-keep-probability",
     "train-eval",
     "the kept units were multiplied by (1 - rate): divide by it instead",
+)
+DROPOUT_BY_RATE = Cause(
+    "np_dropout/divided-by-rate",
+    "train-eval",
+    "divide the kept units by the probability of keeping them, 1 - rate, not by rate",
 )
 DROPOUT_NOT_TIMES_X = Cause(
     "np_dropout/not-times-x",

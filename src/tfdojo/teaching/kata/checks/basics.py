@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdojo.models.layers import normalize
+from tfdojo.teaching.kata.causes import Cause
 from tfdojo.teaching.kata.causes import basics as c
 from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.checks.common import (
@@ -226,7 +227,12 @@ def check_logistic(ck: Checker) -> str:
                 (c.FIXED_BATCH, np.zeros((5, 10))),
             ],
         )
-    expect_contract(ck, model, "Logistic(seed=0)")
+    try:
+        expect_contract(ck, model, "Logistic(seed=0)")
+    except Failure as f:  # the contract's reasons are sentences: its cause, by id
+        if f.cause and not isinstance(f.cause, Cause):
+            raise Failure(f.expected, f"{f.received} ({f.cause})", c.CONTRACT) from f
+        raise
     return (
         "W (784, 10) and b (10,) are variables named W and b, drawn from the seed (W's "
         "spread 0.1, b zeros); logits = X W + b for 1, 5 and 13 images."

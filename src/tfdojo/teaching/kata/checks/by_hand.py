@@ -164,7 +164,11 @@ def check_np_cross_entropy(ck: Checker) -> str:
 
 
 def check_np_relu_backward(ck: Checker) -> str:
-    """``np_relu_backward(dout, x) -> dx`` of out = max(0, x): dx = dout * [x > 0]."""
+    """``np_relu_backward(dout, x) -> dx`` of out = max(0, x): dx = dout * [x > 0].
+
+    At x = 0 exactly, max(0, x) has no derivative: 0 (TensorFlow's) and dout (x >= 0) are
+    both accepted there.
+    """
     np_relu_backward = ck.get("np_relu_backward")
     rng = np.random.default_rng(0)
     for x in (
@@ -176,17 +180,21 @@ def check_np_relu_backward(ck: Checker) -> str:
         dout = rng.normal(size=x.shape).round(2)
         ck.case = f"np_relu_backward(dout, x), x = {shown(x)}, dout = {shown(dout)}"
         _, cache = layers.relu_forward(x)
+        got = to_array("dx", ck.call(np_relu_backward, dout.copy(), x.copy()))
+        want = layers.relu_backward(dout, cache)["x"]
+        at_zero = x == 0
+        if got.shape == x.shape and np.allclose(got[at_zero], dout[at_zero]):
+            want = np.where(at_zero, dout, want)  # the convention x >= 0 at x = 0
         expect_close(
             "dx = dout * [x > 0]",
-            ck.call(np_relu_backward, dout.copy(), x.copy()),
-            layers.relu_backward(dout, cache)["x"],
+            got,
+            want,
             wrong=[
                 (c.RELU_DERIVATIVE_ALONE, (x > 0).astype(float)),
                 (c.RELU_TIMES_RELU, dout * np.maximum(x, 0)),
                 (c.RELU_NO_MASK, dout),
                 (c.RELU_INVERTED, dout * (x <= 0)),
                 (c.RELU_INVERTED, dout * (x < 0)),
-                (c.RELU_AT_ZERO, dout * (x >= 0)),
             ],
         )
     return "the gradient flows where x > 0 and stops where x <= 0, for any shape."
@@ -260,6 +268,8 @@ def expect_dropped(what: str, got: np.ndarray, x: np.ndarray, rate: float) -> No
             cause = c.DROPOUT_NO_SCALE
         elif np.allclose(ratio, 1 - rate):
             cause = c.DROPOUT_TIMES_KEEP
+        elif np.allclose(ratio, 1 / rate):
+            cause = c.DROPOUT_BY_RATE
         elif np.allclose(got[kept], got[kept].flat[0]):
             cause = c.DROPOUT_NOT_TIMES_X
         raise Failure(

@@ -243,6 +243,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "logistic",
+        "numpy-logits",
+        "the logits computed in NumPy",
+        "return tf.matmul(X, self.W) + self.b",
+        "return X.numpy() @ self.W.numpy() + self.b.numpy()",
+        "logistic/contract",
+    ),
+    Mutant(
+        "logistic",
         "sigmoid",
         "a sigmoid on the logits",
         "return tf.matmul(X, self.W) + self.b",

@@ -196,14 +196,6 @@ MUTANTS: list[Mutant] = [
         "return dout * (x <= 0)",
         "np_relu_backward/inverted",
     ),
-    Mutant(
-        "np_relu_backward",
-        "at-zero",
-        "x >= 0",
-        "return dout * (x > 0)",
-        "return dout * (x >= 0)",
-        "np_relu_backward/at-zero",
-    ),
     # -- dense layer backward
     Mutant(
         "np_affine_backward",
@@ -288,6 +280,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "np_dropout",
+        "divided-by-rate",
+        "the kept units divided by rate",
+        SCALE,
+        "return x * keep / rate",
+        "np_dropout/divided-by-rate",
+    ),
+    Mutant(
+        "np_dropout",
         "rate-constant",
         "the rate written as 0.25 in the mask",
         KEEP,
@@ -342,6 +342,13 @@ VARIANTS: list[Variant] = [
         "a Python loop over the examples",
         PICK,
         "return -sum(log_S[i, y] for i, y in enumerate(labels)) / len(labels)",
+    ),
+    Variant(
+        "np_relu_backward",
+        "at-zero",
+        "x >= 0: the gradient let through at x = 0, the other convention",
+        "return dout * (x > 0)",
+        "return dout * (x >= 0)",
     ),
     Variant(
         "np_relu_backward",
