@@ -85,7 +85,8 @@ def expect_close(
 
 def first_line(exc: BaseException, limit: int = 160) -> str:
     """``"InvalidArgumentError: Incompatible shapes: ..."``: the exception's first line, bounded."""
-    text = (str(exc).strip().splitlines() or [""])[0]
+    message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(exc)).strip()  # TF's node
+    text = (message.splitlines() or [""])[0]
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     return f"{type(exc).__name__}: {text}"
 

@@ -37,8 +37,8 @@ WHOLE_SUM = (
     "keepdims=True"
 )
 NO_KEEPDIMS = (
-    "keep the reduced axis: reduce_sum(..., axis=-1, keepdims=True) is (N, 1) and divides "
-    "(N, K) row by row; without keepdims, (N,) lines up with the classes, not the rows"
+    "keep the reduced axis: a sum or a max with axis=-1, keepdims=True is (N, 1) and "
+    "divides (N, K) row by row; without keepdims, (N,) lines up with the classes, not the rows"
 )
 BATCH_MAX = (
     "shift each row by its own maximum (axis=-1, keepdims=True): shifted by the batch's "

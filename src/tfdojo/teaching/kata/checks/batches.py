@@ -92,7 +92,8 @@ def expect_settings(steps: list[Step], num_steps: int, lr: float, causes: LoopCa
         raise Failure(f"{num_steps} calls of train_step", str(len(steps)), causes.steps)
     rates = sorted({s.lr for s in steps})
     if not np.allclose(rates, lr):
-        raise Failure(f"train_step called with lr={lr}", f"lr={brief(rates)}", causes.lr)
+        received = ", ".join(f"lr={r:g}" for r in rates[:4])
+        raise Failure(f"train_step called with lr={lr}", received, causes.lr)
 
 
 def expect_labels(steps: list[Step], y: np.ndarray, causes: LoopCauses) -> None:
