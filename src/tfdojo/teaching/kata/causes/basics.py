@@ -250,6 +250,7 @@ CE_NOT_ONE_NUMBER = Cause("softmax_cross_entropy/ce-not-one-number", "return", C
 CE_MEAN_OVER_CLASSES = Cause(
     "softmax_cross_entropy/ce-mean-over-classes", "mean-sum", CE_OVER_CLASSES
 )
+CE_OVERFLOW = Cause("softmax_cross_entropy/ce-overflow", "numerics", OVERFLOW)
 CE_NOT_DIFFERENTIABLE = Cause(
     "softmax_cross_entropy/not-differentiable",
     "tape",

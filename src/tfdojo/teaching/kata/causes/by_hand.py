@@ -42,6 +42,7 @@ CE_ALL_CLASSES = Cause(
     "every row's every label)",
 )
 CE_NOT_ONE = Cause("np_cross_entropy/not-one-number", "return", tf_katas.CE_NOT_ONE)
+CE_OVERFLOW = Cause("np_cross_entropy/overflow", "numerics", tf_katas.OVERFLOW)
 CE_OVER_CLASSES = Cause("np_cross_entropy/mean-over-classes", "mean-sum", tf_katas.CE_OVER_CLASSES)
 
 # -- ReLU backward ----------------------------------------------------------------------------

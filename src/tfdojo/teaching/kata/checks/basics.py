@@ -262,6 +262,7 @@ CROSS_ENTROPY = CrossEntropyCauses(
     c.CE_EVERY_CLASS,
     c.CE_NOT_ONE_NUMBER,
     c.CE_MEAN_OVER_CLASSES,
+    c.CE_OVERFLOW,
 )
 MIXED_SCALES = [[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0], [-1000.0, -999.0, -998.0]]
 """Rows of very different scale: a shift by the batch's maximum leaves two rows at 0 / 0."""
@@ -307,6 +308,7 @@ def check_softmax_cross_entropy(ck: Checker) -> str:
         ("the deck's logits [2.0, 1.0, 0.1], right class 0", [[2.0, 1.0, 0.1]], [0]),
         ("4 images, 10 classes", rng.normal(0, 3, size=(4, 10)), random_labels(4, 3)),
         ("3 images, 3 classes", rng.normal(0, 2, size=(3, 3)), [2, 0, 1]),
+        ("large logits", [[1000.0, 1001.0, 1002.0]], [1]),
         ("rows of very different scale", MIXED_SCALES, [2, 0, 1]),
         ("logits far apart", [[0.0, 800.0], [5.0, -5.0]], [0, 0]),
         *[(label, z, ck.rng.integers(0, z.shape[1], len(z))) for label, z in strict_logits(ck)],

@@ -112,6 +112,7 @@ CROSS_ENTROPY = CrossEntropyCauses(
     c.CE_ALL_CLASSES,
     c.CE_NOT_ONE,
     c.CE_OVER_CLASSES,
+    c.CE_OVERFLOW,
 )
 
 
@@ -129,6 +130,7 @@ def check_np_cross_entropy(ck: Checker) -> str:
         ("a batch of 3", [[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.0, 3.0]], [0, 2, 2]),
         ("a batch of 4, 10 classes", rng.normal(0, 3, (4, 10)).round(2), [3, 9, 0, 3]),
         ("a batch of 5, 2 classes", rng.normal(0, 3, (5, 2)).round(2), [1, 0, 0, 1, 1]),
+        ("large logits", [[1000.0, 1001.0, 1002.0]], [1]),
         ("rows of very different scale", [[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0]], [2, 0]),
         ("logits far apart", [[0.0, 800.0], [5.0, -5.0]], [0, 0]),
         *[(label, z, ck.rng.integers(0, z.shape[1], len(z))) for label, z in strict_scores(ck)],

@@ -50,6 +50,7 @@ class CrossEntropyCauses:
     all_classes: Cause
     not_one_number: Cause
     over_classes: Cause
+    overflow: Cause
 
 
 def softmax_rows(z: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -108,6 +109,8 @@ def cross_entropy_mistakes(logits: Any, labels: Any, causes: CrossEntropyCauses)
         shifted = z - z.max(axis=1, keepdims=True)
         lse = np.log(np.exp(shifted).sum(axis=1))  # (N,): no keepdims
         no_keepdims = -(shifted - lse)[rows, labels].mean() if n == k else None
+        raw = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # no shift at all
+        no_shift = -raw[rows, labels].mean()
     found: Mistakes = []
     if np.any(S == 0):  # softmax underflows here: an inf or nan is a log(0)
         found += [(causes.unstable, np.inf), (causes.unstable, np.nan)]
@@ -116,6 +119,8 @@ def cross_entropy_mistakes(logits: Any, labels: Any, causes: CrossEntropyCauses)
             found += [(causes.unstable, -np.log(np.clip(S, eps, 1.0))[rows, labels].mean())]
     elif not np.isfinite(by_batch_max):  # a row far below the batch's maximum: log(0)
         found += [(causes.batch_max, v) for v in (np.nan, np.inf, -np.inf)]
+    elif not np.isfinite(no_shift):  # one row, large: an inf or nan is an exp(1000)
+        found += [(causes.overflow, v) for v in (np.nan, np.inf, -np.inf)]
     elif not np.isclose(by_batch_max, want):
         found += [(causes.batch_max, by_batch_max)]
     if np.isfinite(of_logits):  # the log of a negative logit is nan: no clue then

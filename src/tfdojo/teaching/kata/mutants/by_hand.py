@@ -109,6 +109,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "np_cross_entropy",
+        "no-shift",
+        "log-sum-exp of the raw logits",
+        "z = logits - logits.max(axis=1, keepdims=True)",
+        "z = logits",
+        "np_cross_entropy/overflow",
+    ),
+    Mutant(
+        "np_cross_entropy",
         "sign",
         "the minus sign forgotten",
         PICK,

@@ -78,6 +78,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "softmax_cross_entropy",
+        "ce-no-shift",
+        "log-sum-exp of the raw logits",
+        "z = logits - tf.reduce_max(logits, axis=-1, keepdims=True)  # (N, K)\n",
+        "z = logits  # (N, K)\n",
+        "softmax_cross_entropy/ce-overflow",
+    ),
+    Mutant(
+        "softmax_cross_entropy",
         "ce-sum",
         "the sum over the batch",
         "return tf.reduce_mean(D)",
