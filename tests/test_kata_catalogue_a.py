@@ -15,8 +15,9 @@ import pytest
 
 from tfdojo.teaching import kata
 from tfdojo.teaching.kata import causes
+from tfdojo.teaching.kata.checking import Checker, Failure, Namespace, load_learner
 from tfdojo.teaching.kata.mutants import basics, by_hand, loops
-from tfdojo.teaching.kata.mutants.mutant import Mutant
+from tfdojo.teaching.kata.mutants.mutant import Mutant, Variant
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # a mutant's exp() overflows
 
@@ -65,3 +66,42 @@ def test_a_mutant_fails_with_its_cause(tmp_path, m):
 def test_a_variant_passes(tmp_path, v):
     result = run(tmp_path, v)
     assert result.status == "pass", result.message
+
+
+STRICT = ["tensors", "logistic", "softmax_cross_entropy", "training_step"] + kata.names("numpy")
+"""The katas whose checks draw one more case of a random shape from ``ck.rng`` (--strict)."""
+
+
+def learner(tmp_path: Path, k: kata.Kata, text: str):
+    """The learner's module (a file) or namespace (a notebook's cells) holding ``text``."""
+    if k.track == "numpy":
+        namespace: dict = {"np": np}
+        exec(compile(text, f"<{k.name}>", "exec"), namespace)  # a notebook cell, as run
+        return Namespace(namespace)
+    path = tmp_path / k.filename
+    path.write_text(text, encoding="utf-8")
+    return load_learner(path)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_under_strict_random_shapes_change_no_verdict(tmp_path, seed):
+    """With one more case of a random shape per function, every reference and variant still
+    passes and every mutant fails with the same cause."""
+    for m in [None, *MUTANTS, *VARIANTS]:
+        for name in [m.kata] if m else STRICT:
+            k = kata.find(name)
+            if k.name not in STRICT:
+                continue
+            text = m.apply(k.solution()) if m else k.solution()
+            ck = Checker(learner(tmp_path, k, text), strict=True, seed=seed)
+            try:
+                k.check_function()(ck)
+                cause = None
+            except Failure as f:
+                cause = f.cause_id
+            except Exception:  # noqa: BLE001 - an error of the mutant's code, named elsewhere
+                continue
+            if m is None or isinstance(m, Variant):
+                assert cause is None, (name, m and m.id, ck.case)
+            else:
+                assert cause == m.cause, (name, m.id, ck.case, cause)
