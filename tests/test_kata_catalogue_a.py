@@ -3,19 +3,18 @@
 Every mutant (a reference solution with one learner's mistake) must fail with exactly its
 cause id; every variant (a right solution written differently) must pass. The checks run
 in this process (TensorFlow imported once), on the learner's file as ``tfdojo kata check``
-sees it, or on a notebook's namespace for the NumPy track.
+and ``tfdojo kata selftest`` see it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tfdojo.teaching import kata
 from tfdojo.teaching.kata import causes
-from tfdojo.teaching.kata.checking import Checker, Failure, Namespace, load_learner
+from tfdojo.teaching.kata.checking import Checker, Failure, load_learner
 from tfdojo.teaching.kata.mutants import basics, by_hand, loops
 from tfdojo.teaching.kata.mutants.mutant import Mutant, Variant
 
@@ -33,15 +32,11 @@ def _tensorflow():
 
 
 def run(tmp_path: Path, m: Mutant) -> kata.CheckResult:
-    """``m`` applied to its kata's reference, checked as a learner's file or notebook cell."""
+    """``m`` applied to its kata's reference, checked as a learner's file (as ``tfdojo kata
+    selftest`` does, for the NumPy track too)."""
     k = kata.find(m.kata)
-    text = m.apply(k.solution())
-    if k.track == "numpy":
-        namespace: dict = {"np": np}  # the lesson's first cell imports NumPy
-        exec(compile(text, f"<{k.name}>", "exec"), namespace)  # a notebook cell, as run
-        return kata.check_here(k.name, namespace)
     path = tmp_path / k.filename
-    path.write_text(text, encoding="utf-8")
+    path.write_text(m.apply(k.solution()), encoding="utf-8")
     return kata.check_file(k, path)
 
 
@@ -73,11 +68,7 @@ STRICT = ["tensors", "logistic", "softmax_cross_entropy", "training_step"] + kat
 
 
 def learner(tmp_path: Path, k: kata.Kata, text: str):
-    """The learner's module (a file) or namespace (a notebook's cells) holding ``text``."""
-    if k.track == "numpy":
-        namespace: dict = {"np": np}
-        exec(compile(text, f"<{k.name}>", "exec"), namespace)  # a notebook cell, as run
-        return Namespace(namespace)
+    """The learner's module holding ``text``."""
     path = tmp_path / k.filename
     path.write_text(text, encoding="utf-8")
     return load_learner(path)

@@ -1,5 +1,7 @@
-"""Mutants and variants of the katas of checks/by_hand.py, the NumPy track (a notebook's
-cells see ``np``, NumPy, from the lesson's first cell)."""
+"""Mutants and variants of the katas of checks/by_hand.py, the NumPy track.
+
+Each is replayed as a file, as ``tfdojo kata selftest`` does: a mutant that calls NumPy in
+a kata whose source does not import it imports it itself."""
 
 from __future__ import annotations
 
@@ -185,7 +187,7 @@ MUTANTS: list[Mutant] = [
         "times-relu",
         "dout times relu(x)",
         "return dout * (x > 0)",
-        "return dout * np.maximum(x, 0)",
+        "import numpy as np\n\n    return dout * np.maximum(x, 0)",
         "np_relu_backward/times-relu",
     ),
     Mutant(
@@ -314,16 +316,16 @@ MUTANTS: list[Mutant] = [
         "np_dropout",
         "global-rng",
         "np.random.random, never seeded",
-        KEEP,
-        "np.random.random(x.shape) >= rate",
+        "keep = " + KEEP,
+        "import numpy as np\n\n    keep = np.random.random(x.shape) >= rate",
         "np_dropout/unseeded",
     ),
     Mutant(
         "np_dropout",
         "own-generator",
         "a generator of its own, seed 0",
-        KEEP,
-        "np.random.default_rng(0).random(x.shape) >= rate",
+        "keep = " + KEEP,
+        "import numpy as np\n\n    keep = np.random.default_rng(0).random(x.shape) >= rate",
         "np_dropout/rng-ignored",
     ),
 ]
@@ -363,14 +365,14 @@ VARIANTS: list[Variant] = [
         "where",
         "np.where",
         "return dout * (x > 0)",
-        "return np.where(x > 0, dout, 0.0)",
+        "import numpy as np\n\n    return np.where(x > 0, dout, 0.0)",
     ),
     Variant(
         "np_affine_backward",
         "np-dot",
         "np.dot and np.sum",
         "db = dout.sum(axis=0)",
-        "db = np.sum(dout, axis=0)",
+        "import numpy as np\n\n    db = np.sum(dout, axis=0)",
     ),
     Variant(
         "np_dropout",
