@@ -80,6 +80,12 @@ AFFINE_DW_TRANSPOSED = Cause(
     "shapes",
     "the transpose of the right answer: dW = x.T @ dout, (D, N) @ (N, M) -> (D, M)",
 )
+AFFINE_DW_MEAN = Cause(
+    "np_affine_backward/dw-divided-by-n",
+    "mean-sum",
+    "dW divided by the batch size: dout already holds the loss's 1/N, so dW = x.T @ dout "
+    "sums over the batch, with no division",
+)
 AFFINE_DB_UNITS = Cause(
     "np_affine_backward/db-over-units",
     "axis",

@@ -233,7 +233,7 @@ def check_np_affine_backward(ck: Checker) -> str:
             raise Failure("(dx, dW, db)", f"shapes {shapes}: (dW, dx, ...)", c.AFFINE_ORDER)
         wrong = {
             "x": [(c.AFFINE_DX_TRANSPOSED, want["x"].T)],
-            "W": [(c.AFFINE_DW_TRANSPOSED, want["W"].T)],
+            "W": [(c.AFFINE_DW_TRANSPOSED, want["W"].T), (c.AFFINE_DW_MEAN, want["W"] / n)],
             "b": [
                 (c.AFFINE_DB_UNITS, dout.sum(axis=1)),
                 (c.AFFINE_DB_MEAN, dout.mean(axis=0)),

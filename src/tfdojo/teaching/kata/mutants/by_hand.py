@@ -225,6 +225,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "np_affine_backward",
+        "dw-mean",
+        "dW divided by the batch size",
+        "dW = x.T @ dout  #",
+        "dW = x.T @ dout / len(x)  #",
+        "np_affine_backward/dw-divided-by-n",
+    ),
+    Mutant(
+        "np_affine_backward",
         "db-units",
         "db summed over the units",
         "db = dout.sum(axis=0)",
