@@ -257,6 +257,14 @@ MUTANTS: list[Mutant] = [
         "return tf.sigmoid(tf.matmul(X, self.W) + self.b)",
         "logistic/activation-on-logits",
     ),
+    Mutant(
+        "tensors",
+        "scale-precedence",
+        "x - 0.5 / 255: the division first",
+        "tf.cast(images, tf.float32) / 255.0 - 0.5",
+        "tf.cast(images, tf.float32) - 0.5 / 255.0",
+        "tensors/scale-precedence",
+    ),
 ] + softmax_step.MUTANTS
 
 VARIANTS: list[Variant] = [

@@ -336,6 +336,24 @@ MUTANTS: list[Mutant] = [
         "import numpy as np\n\n    keep = np.random.default_rng(0).random(x.shape) >= rate",
         "np_dropout/rng-ignored",
     ),
+    Mutant(
+        "np_softmax",
+        "row-sums",
+        "the row sums returned",
+        SOFTMAX,
+        "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
+        "    return e.sum(axis=-1, keepdims=True)",
+        "np_softmax/reduced",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "softmax-twice",
+        "softmax of the logits, then log-softmax of that",
+        "    z = logits - logits.max(axis=1, keepdims=True)  # (N, K) - (N, 1)\n",
+        "    S = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"
+        "    z = S - S.max(axis=1, keepdims=True)\n",
+        "np_cross_entropy/softmax-twice",
+    ),
 ]
 
 VARIANTS: list[Variant] = [

@@ -319,6 +319,14 @@ MUTANTS: list[Mutant] = [
         "rows = rng.integers(0, len(y), size=batch_size)",
         "gd_vs_sgd/with-replacement",
     ),
+    Mutant(
+        "gd_vs_sgd",
+        "sgd-append-after-loop",
+        "the loss appended once, after the loop",
+        "        losses.append(float(train_step(model, X[rows], y[rows], lr)))\n",
+        "        loss = train_step(model, X[rows], y[rows], lr)\n    losses.append(float(loss))\n",
+        "gd_vs_sgd/not-the-step-losses",
+    ),
 ]
 
 VARIANTS: list[Variant] = [

@@ -311,6 +311,23 @@ MUTANTS: list[Mutant] = [
         "    return tf.keras.losses.SparseCategoricalCrossentropy()(y, logits)",
         "training_step/loss-logits-as-probabilities",
     ),
+    Mutant(
+        "softmax_cross_entropy",
+        "softmax-row-sums",
+        "the row sums returned",
+        SOFTMAX,
+        "    e = tf.exp(logits - tf.reduce_max(logits, axis=-1, keepdims=True))\n"
+        "    return tf.reduce_sum(e, axis=-1, keepdims=True)",
+        "softmax_cross_entropy/softmax-reduced",
+    ),
+    Mutant(
+        "softmax_cross_entropy",
+        "ce-every-class",
+        "no one-hot mask: every class summed",
+        "D = -tf.reduce_sum(y_onehot * log_S, axis=-1)",
+        "D = -tf.reduce_sum(log_S, axis=-1)",
+        "softmax_cross_entropy/ce-all-classes",
+    ),
 ]
 
 VARIANTS: list[Variant] = [
