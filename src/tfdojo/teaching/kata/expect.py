@@ -6,6 +6,8 @@ wrong answer ``got`` equals, so the learner reads the likely cause, not only two
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,3 +78,40 @@ def expect_close(
             cause = NOT_FINITE
         raise Failure(f"{what} = {brief(w)}", brief(g), cause)
     return g
+
+
+# basics, loops and by hand
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """``"InvalidArgumentError: Incompatible shapes: ..."``: the exception's first line, bounded."""
+    message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(exc)).strip()  # TF's node
+    text = (message.splitlines() or [""])[0]
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}"
+
+
+def expect_runs(
+    call: Callable[..., Any],
+    what: str,
+    fn: Callable[..., Any],
+    *args: Any,
+    known: Sequence[tuple[str, Cause]] = (),
+    **kwargs: Any,
+) -> Any:
+    """``call(fn, *args, **kwargs)`` (a :meth:`Checker.call`); an exception whose message
+    matches a pattern of ``known`` becomes a Failure naming its cause, so that the error
+    TensorFlow or NumPy words its own way ("Incompatible shapes: [2,3] vs. [2]") reads as
+    the mistake it comes from ("keepdims=True"). Any other exception propagates.
+
+    Args:
+        what: what was expected of the call, for the Failure.
+        known: ``(regular expression, cause)`` pairs, tried in order.
+    """
+    try:
+        return call(fn, *args, **kwargs)
+    except Exception as exc:  # the learner's code may raise anything
+        for pattern, cause in known:
+            if re.search(pattern, str(exc)):
+                raise Failure(what, first_line(exc), cause) from exc
+        raise

@@ -1,8 +1,417 @@
-"""Mutants and variants of the katas of checks/by_hand.py."""
+"""Mutants and variants of the katas of checks/by_hand.py, the NumPy track.
+
+Each is replayed as a file, as ``tfdojo kata selftest`` does: a mutant that calls NumPy in
+a kata whose source does not import it imports it itself."""
 
 from __future__ import annotations
 
 from tfdojo.teaching.kata.mutants.mutant import Mutant, Variant
 
-MUTANTS: list[Mutant] = []
-VARIANTS: list[Variant] = []
+SOFTMAX = (
+    "    e = np.exp(z - z.max(axis=-1, keepdims=True))  # (N, K) - (N, 1): "
+    "each row's max is 0\n"
+    "    return e / e.sum(axis=-1, keepdims=True)  # (N, K) / (N, 1) -> (N, K)"
+)
+LOG_S = """    z = logits - logits.max(axis=1, keepdims=True)  # (N, K) - (N, 1)
+    log_S = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (N, K), log-sum-exp"""
+PICK = "return -log_S[np.arange(len(labels)), labels].mean()"
+KEEP = "rng.random(x.shape) >= rate"
+SCALE = "return x * keep / (1 - rate)"
+
+MUTANTS: list[Mutant] = [
+    # -- softmax
+    Mutant(
+        "np_softmax",
+        "no-shift",
+        "exp of the raw scores",
+        "np.exp(z - z.max(axis=-1, keepdims=True))",
+        "np.exp(z)",
+        "np_softmax/overflow",
+    ),
+    Mutant(
+        "np_softmax",
+        "whole-sum",
+        "divided by the sum of the whole batch",
+        "e / e.sum(axis=-1, keepdims=True)",
+        "e / e.sum()",
+        "np_softmax/whole-sum",
+    ),
+    Mutant(
+        "np_softmax",
+        "axis-0",
+        "axis=0 in both reductions",
+        SOFTMAX,
+        SOFTMAX.replace("axis=-1", "axis=0"),
+        "np_softmax/axis-0",
+    ),
+    Mutant(
+        "np_softmax",
+        "axis-1",
+        "axis=1, which a vector does not have",
+        SOFTMAX,
+        SOFTMAX.replace("axis=-1", "axis=1"),
+        "np_softmax/axis-1",
+    ),
+    Mutant(
+        "np_softmax",
+        "batch-max",
+        "shifted by the batch's maximum",
+        "z - z.max(axis=-1, keepdims=True)",
+        "z - z.max()",
+        "np_softmax/batch-max",
+    ),
+    Mutant(
+        "np_softmax",
+        "sum-no-keepdims",
+        "the row sums without keepdims",
+        "e / e.sum(axis=-1, keepdims=True)",
+        "e / e.sum(axis=-1)",
+        "np_softmax/no-keepdims",
+    ),
+    Mutant(
+        "np_softmax",
+        "max-no-keepdims",
+        "the row maxima without keepdims",
+        "z - z.max(axis=-1, keepdims=True)",
+        "z - z.max(axis=-1)",
+        "np_softmax/no-keepdims",
+    ),
+    Mutant(
+        "np_softmax",
+        "no-exp",
+        "the scores divided by their sum",
+        SOFTMAX,
+        "    return z / z.sum(axis=-1, keepdims=True)",
+        "np_softmax/no-exp",
+    ),
+    # -- cross-entropy
+    Mutant(
+        "np_cross_entropy",
+        "sum",
+        "the sum over the batch",
+        PICK,
+        PICK.replace(".mean()", ".sum()"),
+        "np_cross_entropy/sum",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "log-of-softmax",
+        "log(softmax), which underflows",
+        "log_S = z - np.log(np.exp(z).sum(axis=1, keepdims=True))",
+        "log_S = np.log(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))",
+        "np_cross_entropy/unstable",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "log-epsilon",
+        "log(softmax + 1e-12): finite, and wrong far apart",
+        "log_S = z - np.log(np.exp(z).sum(axis=1, keepdims=True))",
+        "log_S = np.log(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True) + 1e-12)",
+        "np_cross_entropy/unstable",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "no-shift",
+        "log-sum-exp of the raw logits",
+        "z = logits - logits.max(axis=1, keepdims=True)",
+        "z = logits",
+        "np_cross_entropy/overflow",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "sign",
+        "the minus sign forgotten",
+        PICK,
+        PICK.replace("return -", "return "),
+        "np_cross_entropy/sign",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "all-labels",
+        "log_S[:, labels]",
+        PICK,
+        "return -log_S[:, labels].mean()",
+        "np_cross_entropy/all-classes",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "batch-max",
+        "shifted by the batch's maximum",
+        "logits - logits.max(axis=1, keepdims=True)",
+        "logits - logits.max()",
+        "np_cross_entropy/batch-max",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "no-keepdims",
+        "log-sum-exp without keepdims",
+        "np.exp(z).sum(axis=1, keepdims=True)",
+        "np.exp(z).sum(axis=1)",
+        "np_cross_entropy/no-keepdims",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "per-example",
+        "the losses of each example returned",
+        PICK,
+        "return -log_S[np.arange(len(labels)), labels]",
+        "np_cross_entropy/not-one-number",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "log-of-logits",
+        "the logits taken as probabilities",
+        LOG_S,
+        "    log_S = np.log(logits)",
+        "np_cross_entropy/log-of-logits",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "axis-0",
+        "axis=0 in both reductions",
+        LOG_S,
+        LOG_S.replace("axis=1", "axis=0"),
+        "np_cross_entropy/axis-0",
+    ),
+    # -- ReLU backward
+    Mutant(
+        "np_relu_backward",
+        "derivative-alone",
+        "the derivative without dout",
+        "return dout * (x > 0)",
+        "return 1.0 * (x > 0)",
+        "np_relu_backward/derivative-alone",
+    ),
+    Mutant(
+        "np_relu_backward",
+        "times-relu",
+        "dout times relu(x)",
+        "return dout * (x > 0)",
+        "import numpy as np\n\n    return dout * np.maximum(x, 0)",
+        "np_relu_backward/times-relu",
+    ),
+    Mutant(
+        "np_relu_backward",
+        "no-mask",
+        "dout passed through",
+        "return dout * (x > 0)",
+        "return dout",
+        "np_relu_backward/no-mask",
+    ),
+    Mutant(
+        "np_relu_backward",
+        "inverted",
+        "the mask inverted",
+        "return dout * (x > 0)",
+        "return dout * (x <= 0)",
+        "np_relu_backward/inverted",
+    ),
+    # -- dense layer backward
+    Mutant(
+        "np_affine_backward",
+        "dw-transposed",
+        "dout.T @ x",
+        "dW = x.T @ dout  #",
+        "dW = dout.T @ x  #",
+        "np_affine_backward/dw-transposed",
+    ),
+    Mutant(
+        "np_affine_backward",
+        "dx-transposed",
+        "W @ dout.T",
+        "dx = dout @ W.T  #",
+        "dx = W @ dout.T  #",
+        "np_affine_backward/dx-transposed",
+    ),
+    Mutant(
+        "np_affine_backward",
+        "dw-mean",
+        "dW divided by the batch size",
+        "dW = x.T @ dout  #",
+        "dW = x.T @ dout / len(x)  #",
+        "np_affine_backward/dw-divided-by-n",
+    ),
+    Mutant(
+        "np_affine_backward",
+        "db-units",
+        "db summed over the units",
+        "db = dout.sum(axis=0)",
+        "db = dout.sum(axis=1)",
+        "np_affine_backward/db-over-units",
+    ),
+    Mutant(
+        "np_affine_backward",
+        "db-mean",
+        "db averaged over the batch",
+        "db = dout.sum(axis=0)",
+        "db = dout.mean(axis=0)",
+        "np_affine_backward/db-mean",
+    ),
+    Mutant(
+        "np_affine_backward",
+        "db-keepdims",
+        "db of shape (1, M)",
+        "db = dout.sum(axis=0)",
+        "db = dout.sum(axis=0, keepdims=True)",
+        "np_affine_backward/db-keepdims",
+    ),
+    Mutant(
+        "np_affine_backward",
+        "order",
+        "dW returned first",
+        "return dx, dW, db",
+        "return dW, dx, db",
+        "np_affine_backward/order",
+    ),
+    Mutant(
+        "np_affine_backward",
+        "two",
+        "db left out",
+        "return dx, dW, db",
+        "return dx, dW",
+        "np_affine_backward/not-three",
+    ),
+    # -- dropout
+    Mutant(
+        "np_dropout",
+        "no-scale",
+        "the kept units not scaled",
+        SCALE,
+        "return x * keep",
+        "np_dropout/no-scale",
+    ),
+    Mutant(
+        "np_dropout",
+        "flipped",
+        "rate taken as the fraction kept",
+        KEEP,
+        "rng.random(x.shape) < rate",
+        "np_dropout/rate-flipped",
+    ),
+    Mutant(
+        "np_dropout",
+        "times-keep",
+        "multiplied by 1 - rate",
+        SCALE,
+        "return x * keep * (1 - rate)",
+        "np_dropout/times-keep-probability",
+    ),
+    Mutant(
+        "np_dropout",
+        "divided-by-rate",
+        "the kept units divided by rate",
+        SCALE,
+        "return x * keep / rate",
+        "np_dropout/divided-by-rate",
+    ),
+    Mutant(
+        "np_dropout",
+        "rate-constant",
+        "the rate written as 0.25 in the mask",
+        KEEP,
+        "rng.random(x.shape) >= 0.25",
+        "np_dropout/rate-ignored",
+    ),
+    Mutant(
+        "np_dropout",
+        "mask-only",
+        "the scaled mask returned without x",
+        SCALE,
+        "return keep / (1 - rate)",
+        "np_dropout/not-times-x",
+    ),
+    Mutant(
+        "np_dropout",
+        "global-rng",
+        "np.random.random, never seeded",
+        "keep = " + KEEP,
+        "import numpy as np\n\n    keep = np.random.random(x.shape) >= rate",
+        "np_dropout/unseeded",
+    ),
+    Mutant(
+        "np_dropout",
+        "own-generator",
+        "a generator of its own, seed 0",
+        "keep = " + KEEP,
+        "import numpy as np\n\n    keep = np.random.default_rng(0).random(x.shape) >= rate",
+        "np_dropout/rng-ignored",
+    ),
+    Mutant(
+        "np_softmax",
+        "row-sums",
+        "the row sums returned",
+        SOFTMAX,
+        "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
+        "    return e.sum(axis=-1, keepdims=True)",
+        "np_softmax/reduced",
+    ),
+    Mutant(
+        "np_cross_entropy",
+        "softmax-twice",
+        "softmax of the logits, then log-softmax of that",
+        "    z = logits - logits.max(axis=1, keepdims=True)  # (N, K) - (N, 1)\n",
+        "    S = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"
+        "    z = S - S.max(axis=1, keepdims=True)\n",
+        "np_cross_entropy/softmax-twice",
+    ),
+]
+
+VARIANTS: list[Variant] = [
+    Variant(
+        "np_softmax",
+        "np-functions",
+        "np.max and np.sum",
+        SOFTMAX,
+        "    e = np.exp(z - np.max(z, axis=-1, keepdims=True))\n"
+        "    return e / np.sum(e, axis=-1, keepdims=True)",
+    ),
+    Variant(
+        "np_cross_entropy",
+        "one-hot",
+        "one-hot rows times log S",
+        PICK,
+        "return -(np.eye(logits.shape[1])[labels] * log_S).sum(axis=1).mean()",
+    ),
+    Variant(
+        "np_cross_entropy",
+        "loop",
+        "a Python loop over the examples",
+        PICK,
+        "return -sum(log_S[i, y] for i, y in enumerate(labels)) / len(labels)",
+    ),
+    Variant(
+        "np_relu_backward",
+        "at-zero",
+        "x >= 0: the gradient let through at x = 0, the other convention",
+        "return dout * (x > 0)",
+        "return dout * (x >= 0)",
+    ),
+    Variant(
+        "np_relu_backward",
+        "where",
+        "np.where",
+        "return dout * (x > 0)",
+        "import numpy as np\n\n    return np.where(x > 0, dout, 0.0)",
+    ),
+    Variant(
+        "np_affine_backward",
+        "np-dot",
+        "np.dot and np.sum",
+        "db = dout.sum(axis=0)",
+        "import numpy as np\n\n    db = np.sum(dout, axis=0)",
+    ),
+    Variant(
+        "np_dropout",
+        "keep-below",
+        "rng.random() < 1 - rate",
+        KEEP,
+        "rng.random(x.shape) < 1 - rate",
+    ),
+    Variant(
+        "np_dropout",
+        "binomial",
+        "a Bernoulli mask from rng.binomial",
+        KEEP,
+        "rng.binomial(1, 1 - rate, size=x.shape)",
+    ),
+]

@@ -12,7 +12,9 @@ per row, and the loss wants each label as a one-hot row:
                          [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]]
 
 What to do: write the three functions with TensorFlow ops (tf.reshape, tf.cast,
-tf.one_hot). Each takes and returns tensors (NumPy arrays are accepted too).
+tf.one_hot). Each takes and returns tensors (NumPy arrays are accepted too). The check
+calls them with several numbers of images and of classes: use N and num_classes as they
+come, never a number written in.
 
 Check it:  tfdojo kata check tensors        A hint:  tfdojo kata hint tensors
 """

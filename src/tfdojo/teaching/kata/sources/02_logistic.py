@@ -17,8 +17,10 @@ The model contract, the same for every kata model (and for tfdojo's own models):
     weights (rank >= 2) are named W..., biases (rank 1) b...: L2 (kata 8) takes weights only.
 
 What to do: in __init__, W (784, 10) drawn from `seed` with
-tf.random.stateless_truncated_normal (stddev 0.1) and b (10,) zeros, both tf.Variable;
-in __call__, the logits. This model has no dropout: it ignores dropout_rate and seed.
+tf.random.stateless_truncated_normal (stddev 0.1) and b (10,) zeros, both tf.Variable,
+named "W" and "b"; in __call__, the logits. This model has no dropout: it ignores
+dropout_rate and seed. The check looks at the initial W and b (their spread) before it
+calls the model, then calls it with 1, 5 and 13 images.
 
 Check it:  tfdojo kata check logistic        A hint:  tfdojo kata hint logistic
 """

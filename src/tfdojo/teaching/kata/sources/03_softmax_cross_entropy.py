@@ -16,7 +16,8 @@ log S_i = (z_i - max z) - log sum_j exp(z_j - max z) never takes the log of 0.
 
 What to do: write both with tf ops (tf.reduce_max, tf.exp, tf.reduce_sum, tf.math.log,
 tf.reduce_mean), along the last axis. The check compares them with tf.nn.softmax and
-tf.nn.softmax_cross_entropy_with_logits, on ordinary and on extreme logits.
+tf.nn.softmax_cross_entropy_with_logits, on ordinary and on extreme logits, and on a batch
+whose rows have very different scales (each row is shifted by its own maximum).
 
 Check it:  tfdojo kata check softmax_cross_entropy
 """

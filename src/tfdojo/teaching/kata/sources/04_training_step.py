@@ -19,7 +19,9 @@ What to do:
   (computed before the update).
 
 X is float32 (N, 28, 28), y int (N,). The check runs one step on a Logistic model
-(kata 2) and compares the loss, the gradients and the new W and b with the reference.
+(kata 2), with two batch sizes and two learning rates, and compares the loss returned,
+the gradients and the new W and b (the same tf.Variables, changed in place) with the
+reference.
 
 Check it:  tfdojo kata check training_step
 """

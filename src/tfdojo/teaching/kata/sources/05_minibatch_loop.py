@@ -12,8 +12,10 @@ The accuracy is the fraction of images whose largest logit is the right letter:
 
     accuracy = mean(argmax(logits, axis=1) == y)       (N, 10), (N,) -> a number in [0, 1]
 
-What to do: accuracy(logits, y), and train(model, X, y, num_steps, batch_size, lr), which
-returns the list of the losses of its steps. The step is kata 4's, imported below
+What to do: accuracy(logits, y), y int32 (a tensor or an array), and
+train(model, X, y, num_steps, batch_size, lr), which returns the list of the losses of its
+steps. The check first calls train with settings of its own (not the constants below):
+use the arguments. The step is kata 4's, imported below
 (paste yours in its place if you like: the check trains with what this file defines).
 
 The check trains Logistic(seed=0) with your loop on the kata set (2,620 images of

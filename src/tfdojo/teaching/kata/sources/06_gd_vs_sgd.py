@@ -10,7 +10,9 @@ For the same work (images processed), SGD takes N / B times more steps:
 
 What to do: gradient_descent(model, X, y, num_steps, lr) and
 sgd(model, X, y, num_steps, batch_size, lr, seed), each returning the list of its
-losses. experiment() below trains both from the same Logistic(seed=0) with the same
+losses. The check calls them with settings of its own (use the arguments), runs sgd twice
+with a seed and once with another (the same batches for the same seed), and looks at the
+rows of every batch. experiment() below trains both from the same Logistic(seed=0) with the same
 budget of images and reports their time and test accuracy; the check runs it and tells
 you what it measured.
 
