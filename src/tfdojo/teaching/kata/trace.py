@@ -33,6 +33,9 @@ BUDGET = 5.0
 LIMIT = 40
 """Distinct trace lines kept; the run is stopped once that many are seen."""
 
+LIST_LIMIT = 16
+"""A list (or tuple) of at most this many tensors has each shown (``grads[0]``, ...)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class TraceLine:
@@ -82,11 +85,26 @@ def shape_text(shape: tuple[int | None, ...] | None) -> str:
 
 
 def format_trace(trace: tuple[TraceLine, ...]) -> str:
-    """The trace as the learner reads it, under a title; ``""`` when there is none."""
+    """The trace as the learner reads it, under a title; ``""`` when there is none.
+
+    A line that made one tensor shows its shape and dtype; one that made several (``for v,
+    g in ...``, ``a, b = ...``) names each: ``v (784, 10) float32, g (784, 10) float32``.
+    """
     if not trace:
         return ""
     lines = ["your tensors on that case (line: code  ->  shape dtype):"]
-    lines += [f"  {t}" for t in trace]
+    groups: list[list[TraceLine]] = []
+    for t in trace:
+        if groups and groups[-1][0].line == t.line and groups[-1][0].code == t.code:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    for group in groups:
+        if len(group) == 1:
+            lines.append(f"  {group[0]}")
+            continue
+        made = ", ".join(f"{t.name} {shape_text(t.shape)} {t.dtype}" for t in group)
+        lines.append(f"  line {group[0].line}: {group[0].code}  ->  {made}")
     return "\n".join(lines)
 
 
@@ -98,6 +116,12 @@ def is_tensor(value: Any) -> bool:
         and hasattr(value, "dtype")
         and not isinstance(value, int | float)
     )
+
+
+def _tensor_list(value: Any) -> bool:
+    """A list or tuple of 1 to :data:`LIST_LIMIT` tensors."""
+    is_list = isinstance(value, list | tuple) and 0 < len(value) <= LIST_LIMIT
+    return is_list and all(is_tensor(v) for v in value)
 
 
 def describe(value: Any) -> tuple[tuple[int | None, ...] | None, str]:
@@ -229,7 +253,12 @@ class _Tracer:
 
     @staticmethod
     def _tensors(frame: types.FrameType) -> dict[str, Any]:
-        found = {k: v for k, v in frame.f_locals.items() if is_tensor(v)}
+        found = {}
+        for name, value in frame.f_locals.items():
+            if is_tensor(value):
+                found[name] = value
+            elif _tensor_list(value):  # grads, a list of tensors: each shown
+                found.update((f"{name}[{i}]", v) for i, v in enumerate(value))
         owner = frame.f_locals.get("self")
         attributes = getattr(owner, "__dict__", None)
         if isinstance(attributes, dict):
