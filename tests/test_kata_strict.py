@@ -17,7 +17,7 @@ from tests.test_kata_cli import dojo, run  # noqa: F401 (the fixture)
 from tests.test_kata_tf import learner_file
 from tfdojo.teaching import kata
 from tfdojo.teaching.kata import causes
-from tfdojo.teaching.kata.strict import RULES, broken_rules, graph_run
+from tfdojo.teaching.kata.strict import RULES, broken_rules, graph_run, rows_failure
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -166,3 +166,30 @@ def test_check_strict_in_the_worker_reports_its_seed_and_traces(dojo, capsys):  
     assert isinstance(verdict["figures"]["seed"], int)
     sizes = verdict["figures"]["batch_sizes"]  # the batch of the check's last call, then half
     assert len(sizes) == 3 and sizes[0] == sizes[1] and sizes[2] == sizes[0] // 2
+
+
+def test_a_batch_size_written_in_the_code_passes_the_check_and_fails_strict(tmp_path):
+    """The issue's false pass: right only for the check's batch of 3 images."""
+    k = kata.find("tensors")
+    path = learner_file(tmp_path, k, [("[-1, 28 * 28]", "[3, 784]")])
+    assert kata.check_file(k, path).passed
+    result = kata.check_file(k, path, strict=True)
+    assert (result.status, result.cause) == ("failing", "any/strict-fixed-batch")
+    assert result.received.startswith("InvalidArgumentError: Input to reshape is a tensor")
+
+
+def test_the_rows_property_names_a_fixed_batch_and_mixed_rows_and_skips_a_step():
+    import tensorflow as tf
+
+    x = np.arange(12, dtype=np.float32).reshape(6, 2)
+    assert rows_failure((lambda x: x * 2, (x,), {})) is None
+    mixed = rows_failure((lambda x: x - tf.reduce_mean(x, axis=0), (x,), {}))
+    assert (mixed["cause"], mixed["expected"]) == (
+        "any/strict-rows-mixed",
+        "the first 3 rows of its answer, shape (3, 2)",
+    )
+    fixed = rows_failure((lambda x: tf.reshape(x, [6, 2]) + 0, (x,), {}))
+    assert fixed["cause"] == "any/strict-fixed-batch"
+    steps = iter(range(100))
+    assert rows_failure((lambda x: x * next(steps), (x,), {})) is None  # not the same twice
+    assert rows_failure((lambda x: tf.reduce_sum(x), (x,), {})) is None  # one number

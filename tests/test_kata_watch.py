@@ -152,15 +152,19 @@ def test_watch_clears_a_terminal_counts_passes_and_shows_progress(tmp_path):
     assert workspace.start(d)
     learner_file(d, kata.find("tensors"))  # edited, not checked: watch checks it at once
     printed: list[str] = []
+    interrupted: list[float] = []
 
     def out(text: str) -> None:
         printed.append(text)
-        if text == "1/14 passed":
+        if text == "1/14 passed":  # the spare worker is starting: Ctrl-C ends it at once
+            interrupted.append(time.monotonic())
             raise KeyboardInterrupt
 
     started = time.monotonic()
     watching.watch(d, time_limit=120, out=out, poll=0.05, clear=True)
     assert time.monotonic() - started < START_SECONDS
+    took = time.monotonic() - interrupted[0]
+    assert took < STOP_SECONDS, f"watch took {took:.2f} s to stop after Ctrl-C"
     assert printed[0] == f"watching {d} for saves (Ctrl-C to stop)"
     assert printed[1].startswith("0/14 passed; now: ")
     assert printed[2] == watching.CLEAR + f"watching {d} for saves (Ctrl-C to stop)"

@@ -36,7 +36,14 @@ from tfdojo.teaching.kata import data
 from tfdojo.teaching.kata.causes import Cause
 from tfdojo.teaching.kata.causes.basics import MISSING_NAME
 from tfdojo.teaching.kata.learner_code import CellCode, FileCode, explain_exception
-from tfdojo.teaching.kata.strict import GRAPH_SECONDS, graph_note, graph_run, rules_failure
+from tfdojo.teaching.kata.strict import (
+    GRAPH_SECONDS,
+    failure_message,
+    graph_note,
+    graph_run,
+    rows_failure,
+    rules_failure,
+)
 from tfdojo.teaching.kata.trace import Recorder, TraceLine, format_trace, trace_call
 
 if TYPE_CHECKING:
@@ -152,6 +159,7 @@ class Checker:
             from :attr:`rng`.
         rng: the check's random numbers (a fixed seed; a fresh one under ``strict``).
         last_call: ``(function, args, kwargs)`` of the learner's code last called.
+        calls: each learner function's last call and its seconds, by function.
     """
 
     def __init__(
@@ -169,6 +177,7 @@ class Checker:
         self.rng = np.random.default_rng(seed)
         self.last_call: tuple[Callable, tuple, dict] | None = None
         self.last_seconds = 0.0
+        self.calls: dict[Callable, tuple[tuple[Callable, tuple, dict], float]] = {}
         self._data: KataData | None = None
 
     @property
@@ -186,6 +195,7 @@ class Checker:
         """Remember ``fn(*args, **kwargs)`` as the learner's last call (it took ``seconds``)."""
         self.last_call = (fn, args, kwargs)
         self.last_seconds = seconds
+        self.calls[fn] = (self.last_call, seconds)
 
     def call(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)``, remembered as the learner's last call."""
@@ -312,6 +322,11 @@ def run_check(
             figures = {"seed": ck.seed, **graph_run(ck.last_call)}
             message += "\n" + graph_note(figures)
             fields["figures"] = figures
+            quick = [call for call, took in ck.calls.values() if took < GRAPH_SECONDS]
+            broken = next(filter(None, map(rows_failure, quick)), None)
+            if broken is not None:
+                status, message = "failing", failure_message(broken)
+                fields.update(broken)
     seconds = time.perf_counter() - t0
     return CheckResult(kata.name, status, message.rstrip(), seconds, **fields)
 
@@ -325,9 +340,8 @@ def _strict_rules(result: CheckResult, kata: Kata, path: Path) -> CheckResult:
         return result
     if broken is None:
         return dataclasses.replace(result, message=result.message + "\nthe kata's rules: kept")
-    lines = [f"case:     {broken['case']}", f"expected: {broken['expected']}"]
-    lines += [f"received: {broken['received']}", f"cause:    {broken['cause_text']}"]
-    return dataclasses.replace(result, status="failing", message="\n".join(lines), **broken)
+    message = failure_message(broken)
+    return dataclasses.replace(result, status="failing", message=message, **broken)
 
 
 class Namespace:

@@ -19,8 +19,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 import fnmatch
+import re
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from tfdojo.teaching.kata.causes import Cause
 from tfdojo.teaching.kata.causes import strict as causes
@@ -274,14 +277,8 @@ def rules_failure(kata_name: str, source: str) -> dict[str, Any] | None:
         return None
     first = broken[0]
     where = "; ".join(str(b) for b in broken[:3]) + ("; ..." if len(broken) > 3 else "")
-    return {
-        "case": "the kata's rules (--strict), read from your code",
-        "expected": f"no call of {first.rule.what}",
-        "received": where,
-        "cause": first.rule.cause.id,
-        "cause_text": first.rule.cause.text,
-        "concept": first.rule.cause.concept,
-    }
+    case = "the kata's rules (--strict), read from your code"
+    return _fields(case, f"no call of {first.rule.what}", where, first.rule.cause)
 
 
 # -------------------------------------------------------------------- under tf.function
@@ -306,8 +303,7 @@ def graph_run(call: tuple[Callable, tuple, dict]) -> dict[str, Any]:
             cut = tuple(a[:size] if _leading(a) == batch and batch else a for a in args)
             graph(*cut, **kwargs)
     except Exception as exc:  # the learner's code may raise anything in a graph
-        text = str(exc).strip().splitlines()
-        return {"graph_error": f"{type(exc).__name__}: {text[0][:200] if text else ''}"}
+        return {"graph_error": error_line(exc)}
     return {
         "retraces": int(graph.experimental_get_tracing_count()),
         "graph_calls": len(sizes),
@@ -315,10 +311,91 @@ def graph_run(call: tuple[Callable, tuple, dict]) -> dict[str, Any]:
     }
 
 
+def rows_failure(call: tuple[Callable, tuple, dict]) -> dict[str, Any] | None:
+    """The verdict's fields when the learner's call breaks the batch's property, else None.
+
+    The property: run on the first half of the batch, a function of one image per row gives
+    the first half of its rows (``f(x[:h]) == f(x)[:h]``). It is tested only where it can
+    hold: the call gives the same tensor twice (no step that moves variables, no dropout),
+    with the batch as its first axis. It fails when the half batch raises (a batch size
+    written in the code) or gives other rows (a reduction along axis 0).
+    """
+    fn, args, kwargs = call
+    batch = max((_leading(a) for a in args), default=0)
+    if batch < 2:
+        return None
+    half = tuple(a[: batch // 2] if _leading(a) == batch else a for a in args)
+    try:
+        full, again = _array(fn(*args, **kwargs)), _array(fn(*args, **kwargs))
+    except Exception:  # the learner's code may raise anything; the check passed it once
+        return None
+    if full is None or again is None or full.shape != again.shape:
+        return None
+    if not np.allclose(full, again, equal_nan=True) or full.ndim == 0 or len(full) != batch:
+        return None
+    case = f"your function on the first {batch // 2} of the check's {batch} images (--strict)"
+    try:
+        part = _array(fn(*half, **kwargs))
+    except Exception as exc:  # the learner's code may raise anything
+        received = error_line(exc)
+        return _fields(
+            case, f"the first {batch // 2} rows of its answer", received, causes.FIXED_BATCH
+        )
+    want = full[: batch // 2]
+    if part is not None and part.shape == want.shape and np.allclose(part, want, 1e-4, 1e-4):
+        return None
+    got = "nothing" if part is None else f"other values, shape {part.shape}"
+    return _fields(
+        case,
+        f"the first {batch // 2} rows of its answer, shape {want.shape}",
+        got,
+        causes.ROWS_MIXED,
+    )
+
+
+def error_line(exc: BaseException, limit: int = 200) -> str:
+    """``"ValueError: Dimensions must be equal, ..."``: TensorFlow's node names left out, and
+    of a graph's "in user code:" report, the line that says what went wrong."""
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(exc))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    said = [line for line in lines if re.match(r"^\w+(Error|Exception): ", line)]
+    line = said[-1] if said else f"{type(exc).__name__}: {lines[0] if lines else ''}"
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _array(value: Any) -> np.ndarray | None:
+    """A tensor or an array as a float64 NumPy array; None for anything else."""
+    if not hasattr(value, "shape") or not hasattr(value, "dtype"):
+        return None
+    try:
+        a = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+        return a.astype(np.float64) if a.dtype.kind in "biuf" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _fields(case: str, expected: str, received: str, cause: Cause) -> dict[str, Any]:
+    return {
+        "case": case,
+        "expected": expected,
+        "received": received,
+        "cause": cause.id,
+        "cause_text": cause.text,
+        "concept": cause.concept,
+    }
+
+
+def failure_message(fields: dict[str, Any]) -> str:
+    """The message of a strict failure, as a check's: case, expected, received, cause."""
+    lines = [f"case:     {fields['case']}", f"expected: {fields['expected']}"]
+    lines += [f"received: {fields['received']}", f"cause:    {fields['cause_text']}"]
+    return "\n".join(lines)
+
+
 def _leading(value: Any) -> int:
-    """The first axis of an array or a tensor (not a variable), 0 for anything else."""
+    """The first axis of an array, a tensor or a variable, 0 for anything else."""
     shape = getattr(value, "shape", None)
-    if shape is None or type(value).__name__ in ("ResourceVariable", "Variable"):
+    if shape is None:
         return 0
     try:
         return int(shape[0]) if len(shape) else 0

@@ -86,10 +86,11 @@ def watch(
     worker = Worker()
     try:
         now = current(d)
+        # the files as they are before watch says it watches: a save after that is seen
+        seen = {} if now is not None and now.stale else snapshot(d)
         out(f"watching {d} for saves (Ctrl-C to stop)")
         out(f"{tally(d)}; {announce(now)}")
         stems = {k.name: k.stem for k in katas(TRACK)}
-        seen = {} if now is not None and now.stale else snapshot(d)
         while True:
             latest = snapshot(d)
             changed = [k for k in katas(TRACK) if latest.get(k.filename) != seen.get(k.filename)]

@@ -69,3 +69,15 @@ LIBRARY_IN_NUMPY = Cause(
     "recipe",
     "by hand, in NumPy: TensorFlow or SciPy would do the kata for you",
 )
+FIXED_BATCH = Cause(
+    "any/strict-fixed-batch",
+    "shapes",
+    "it works at one batch size only: write -1 or tf.shape(x)[0] where the batch goes, never "
+    "the size the check happens to use",
+)
+ROWS_MIXED = Cause(
+    "any/strict-rows-mixed",
+    "axis",
+    "each image's result must depend on that image only: a reduction along axis 0 (or over "
+    "the whole batch) mixes the images of a batch",
+)
