@@ -30,6 +30,13 @@ MINE = [
     ),
     Mutant("tensors", "comment", "only a comment changed", "# (N,) -> (N, num_classes)", "#"),
     Mutant("tensors", "gone", "text no longer in the reference", "tf.nothing_here()", "x"),
+    Mutant(
+        "tensors",
+        "forever",
+        "a loop that never ends",
+        "return tf.one_hot(labels, num_classes)",
+        "while True:\n        pass",
+    ),
 ]
 VARIANTS_MINE = [
     Variant("tensors", "divide", "multiply by 1/255", "/ 255.0", "* (1 / 255.0)"),
@@ -46,7 +53,7 @@ def _tensorflow():
 
 def test_each_verdict_of_a_mutant_and_a_variant():
     seen = []
-    report = selftest.run(["tensors"], MINE, VARIANTS_MINE, progress=seen.append)
+    report = selftest.run(["tensors"], MINE, VARIANTS_MINE, progress=seen.append, limit=3)
     verdicts = {(c.kind, c.id): c.verdict for c in report.cases}
     assert verdicts == {
         ("reference", "reference"): "ok",
@@ -56,13 +63,14 @@ def test_each_verdict_of_a_mutant_and_a_variant():
         ("mutant", "flat"): "wrong_cause",
         ("mutant", "comment"): "false_pass",
         ("mutant", "gone"): "broken",
+        ("mutant", "forever"): "ok",  # stopped at its time limit: failing
     }
     assert list(seen) == list(report.cases)
     d = report.to_dict()
     counts = {k: v for k, v in d.items() if k not in ("cases", "seconds")}
     assert counts == {
-        "mutants_total": 4,
-        "mutants_caught": 1,
+        "mutants_total": 5,
+        "mutants_caught": 2,
         "false_passes": 1,
         "false_failures": 1,
         "wrong_cause": 1,
@@ -78,7 +86,9 @@ def test_each_verdict_of_a_mutant_and_a_variant():
         "failing",
         "",
     )
-    assert "expected tensors/some-other-cause, received none" in str(report.cases[-3])
+    assert "expected tensors/some-other-cause, received none" in str(report.cases[-4])
+    forever = next(c for c in report.cases if c.id == "forever")
+    assert forever.message == "the check ran longer than 3 s and was stopped"
 
 
 def test_the_command_prints_json_and_exits_1_unless_all_hold(capsys):

@@ -21,10 +21,13 @@ The report, for programs (``--json``)::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,33 @@ from tfdojo.teaching.kata.mutants import MUTANTS, VARIANTS, Mutant, Variant
 from tfdojo.teaching.kata.registry import Kata, find, katas
 
 VERDICTS = ("ok", "false_pass", "false_failure", "wrong_cause", "not_failing", "broken")
+
+TIME_LIMIT = 120.0
+"""Seconds one case may run (a mutant that loops forever fails, as under ``kata check``)."""
+
+
+class Overran(BaseException):
+    """Raised by the alarm in a case that runs longer than its time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`Overran` in this (main) thread after ``seconds`` (SIGALRM's timer): a
+    loop of Python ends there; one TensorFlow op runs to its end first."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are the main thread's: no limit here
+        return
+
+    def ring(signum, frame):
+        raise Overran
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,6 +184,7 @@ def run(
     variants: Iterable[Variant] | None = None,
     strict: bool = False,
     progress: Callable[[Case], None] | None = None,
+    limit: float = TIME_LIMIT,
 ) -> Report:
     """Replay the references, ``variants`` and ``mutants`` (the catalogue by default) of
     the katas ``names`` (every kata by default) through their checks.
@@ -161,6 +192,7 @@ def run(
     Args:
         strict: check as ``kata check --strict`` does (the kata's rules too; seed 0).
         progress: called with each case once checked.
+        limit: seconds each case may run (in the main thread; none in another).
 
     Raises:
         TfdojoError: an unknown kata name, here or in the catalogue.
@@ -171,14 +203,16 @@ def run(
     cases = []
     with tempfile.TemporaryDirectory(prefix="tfdojo-selftest-") as tmp:
         for n, (kind, kata, edit) in enumerate(plan(names, mutants, variants)):
-            case = _replay(Path(tmp) / str(n), kind, kata, edit, strict)
+            case = _replay(Path(tmp) / str(n), kind, kata, edit, strict, limit)
             cases.append(case)
             if progress is not None:
                 progress(case)
     return Report(tuple(cases), time.perf_counter() - t0)
 
 
-def _replay(folder: Path, kind: str, kata: Kata, edit: Mutant | None, strict: bool) -> Case:
+def _replay(
+    folder: Path, kind: str, kata: Kata, edit: Mutant | None, strict: bool, limit: float
+) -> Case:
     """Write one case's file into ``folder`` and check it."""
     ident, description, cause = "reference", "the reference solution", ""
     if edit is not None:
@@ -189,7 +223,13 @@ def _replay(folder: Path, kind: str, kata: Kata, edit: Mutant | None, strict: bo
     except TfdojoError as exc:
         return Case(kind, kata.name, ident, description, cause, "", "", "broken", str(exc), 0.0)
     path = write_text(ensure_dir(folder) / kata.filename, text)
-    result = check_file(kata, path, strict=strict)
+    t0 = time.perf_counter()
+    try:
+        with time_limit(limit):
+            result = check_file(kata, path, strict=strict)
+    except Overran:
+        message = f"the check ran longer than {limit:g} s and was stopped"
+        result = CheckResult(kata.name, "failing", message, time.perf_counter() - t0)
     verdict = judge(kind, cause, result)
     return Case(
         kind,
