@@ -193,3 +193,15 @@ def test_the_rows_property_names_a_fixed_batch_and_mixed_rows_and_skips_a_step()
     steps = iter(range(100))
     assert rows_failure((lambda x: x * next(steps), (x,), {})) is None  # not the same twice
     assert rows_failure((lambda x: tf.reduce_sum(x), (x,), {})) is None  # one number
+
+
+def test_a_checks_sizes_are_its_defaults_unless_strict():
+    from tfdojo.teaching.kata.checking import Checker
+
+    plain = Checker(None)
+    assert [plain.size(32) for _ in range(5)] == [32] * 5
+    strict = Checker(None, strict=True, seed=3)
+    drawn = [strict.size(32, 2) for _ in range(200)]
+    assert min(drawn) >= 2 and max(drawn) <= 64 and len(set(drawn)) > 20
+    again = Checker(None, strict=True, seed=3)
+    assert [again.size(32, 2) for _ in range(200)] == drawn  # the seed says it all

@@ -208,6 +208,13 @@ class Checker:
             raise Failure(f"a definition named {name} in your code", "none", MISSING_NAME)
         return getattr(self.learner, name)
 
+    def size(self, default: int, low: int = 1, high: int | None = None) -> int:
+        """A batch size or a shape's side for a case: ``default``, or under :attr:`strict`
+        one drawn from :attr:`rng` in ``[low, high]`` (``high``: twice the default)."""
+        if not self.strict:
+            return default
+        return int(self.rng.integers(low, (high or 2 * default) + 1))
+
     def data(self) -> KataData:
         """The kata set (made into the cache on first use)."""
         if self._data is None:
