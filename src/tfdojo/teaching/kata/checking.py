@@ -240,6 +240,7 @@ def check_file(
     strict: bool = False,
     seed: int = 0,
     on_case: Callable[[str], None] | None = None,
+    trace: bool = True,
 ) -> CheckResult:
     """Run ``kata``'s check on the learner's file ``path``, in this process.
 
@@ -247,6 +248,7 @@ def check_file(
         strict: ``kata check --strict``: more cases at random shapes from ``seed``, the
             kata's rules read from the file, the last call run under ``tf.function``.
         on_case: called with each case as the check reaches it (progress).
+        trace: run a failing case again under the tensor trace (``kata selftest`` does not).
     """
     path = Path(path)
     if not path.exists():
@@ -258,7 +260,7 @@ def check_file(
     # in a checking process, Ctrl-C is its caller's: a KeyboardInterrupt is the learner's own
     caught = (Exception, SystemExit, KeyboardInterrupt)
     checker = functools.partial(Checker, strict=strict, seed=seed, on_case=on_case)
-    result = run_check(kata, lambda: load_learner(path), FileCode(path), caught, checker)
+    result = run_check(kata, lambda: load_learner(path), FileCode(path), caught, checker, trace)
     if strict and result.passed:
         result = _strict_rules(result, kata, path)
     return result
@@ -280,6 +282,7 @@ def run_check(
     code: FileCode | CellCode,
     caught: tuple[type[BaseException], ...] = (Exception, SystemExit),
     checker: Callable[[Any], Checker] = Checker,
+    trace: bool = True,
 ) -> CheckResult:
     """Run ``kata``'s check on what ``load()`` returns; ``code`` finds the learner's frames.
 
@@ -323,7 +326,7 @@ def run_check(
         if recorder is not None:
             recorder.restore()
     if ck is not None and ck.last_call is not None:
-        if status == "failing" and "case" in fields:
+        if status == "failing" and "case" in fields and trace:
             fields["trace"] = trace_call(ck.last_call, code.owns, caught)
         elif status == "pass" and ck.strict and ck.last_seconds < GRAPH_SECONDS:
             figures = {"seed": ck.seed, **graph_run(ck.last_call)}
