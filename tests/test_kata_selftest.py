@@ -105,6 +105,24 @@ def test_the_command_prints_json_and_exits_1_unless_all_hold(capsys):
     assert "nope" in capsys.readouterr().err
 
 
+def test_the_catalogue_is_well_formed_and_its_problems_are_found_without_a_check():
+    assert selftest.catalogue_problems() == []  # the catalogue follows the references
+    bad = [
+        *MINE,
+        Mutant("tensors", "range01", "again", "tf.one_hot(labels, num_classes)", "x"),
+        Mutant("tensors", "same", "no change", "- 0.5  #", "- 0.5  #"),
+        Mutant("nope", "x", "no such kata", "a", "b"),
+    ]
+    problems = selftest.catalogue_problems(bad, VARIANTS_MINE)
+    assert [p.split(":")[0] for p in problems] == [
+        "mutant tensors/flat",  # names a cause no cause has
+        "mutant tensors/gone",  # its text is not in the reference
+        "mutant tensors/range01",  # an id given twice
+        "mutant tensors/same",
+        "mutant nope/x",
+    ]
+
+
 @pytest.mark.slow
 def test_the_whole_catalogue_is_caught_and_every_reference_passes():
     """Long: every kata's reference, variants and mutants (minutes on one core)."""

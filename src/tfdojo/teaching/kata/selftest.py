@@ -33,6 +33,7 @@ from typing import Any
 
 from tfdojo.core.atomic import ensure_dir, write_text
 from tfdojo.core.errors import TfdojoError
+from tfdojo.teaching.kata import causes
 from tfdojo.teaching.kata.checking import CheckResult, check_file
 from tfdojo.teaching.kata.mutants import MUTANTS, VARIANTS, Mutant, Variant
 from tfdojo.teaching.kata.registry import Kata, find, katas
@@ -159,6 +160,32 @@ class Report:
             f"{d['wrong_cause']} wrong causes, {d['not_failing']} not failing, "
             f"{d['broken']} broken ({d['seconds']:g} s)"
         )
+
+
+def catalogue_problems(
+    mutants: Iterable[Mutant] | None = None, variants: Iterable[Variant] | None = None
+) -> list[str]:
+    """What is wrong with the catalogue, without running a check (``[]``: nothing): a kata
+    that does not exist, an id given twice in a kata, a text not found exactly once in the
+    reference solution, a change that changes nothing, a cause id no cause has."""
+    mutants = MUTANTS if mutants is None else list(mutants)
+    variants = VARIANTS if variants is None else list(variants)
+    problems, seen = [], set()
+    for m in [*mutants, *variants]:
+        kind = "variant" if isinstance(m, Variant) else "mutant"
+        name = f"{kind} {m.kata}/{m.id}"
+        if (kind, m.kata, m.id) in seen:
+            problems.append(f"{name}: its id is given twice")
+        seen.add((kind, m.kata, m.id))
+        try:
+            m.apply(find(m.kata).solution())
+        except TfdojoError as exc:
+            problems.append(f"{name}: {exc}")
+        if m.old == m.new:
+            problems.append(f"{name}: its new text is its old text")
+        if kind == "mutant" and m.cause and causes.get(m.cause) is None:
+            problems.append(f"{name}: no cause has the id {m.cause!r}")
+    return problems
 
 
 def plan(
