@@ -111,7 +111,7 @@ class Worker:
         finally:
             os.close(write)  # the worker holds the only writing end
         self.channel = Channel(read, self.secret)
-        self.stopped = False
+        self.stopped = self.reaping = False
 
     def run(
         self,
@@ -193,17 +193,30 @@ class Worker:
             time.sleep(0.01)
         return True
 
-    def stop(self) -> int | None:
-        """End the worker and every process of its group (ours, by its id); its exit code."""
+    def stop(self, wait: bool = True) -> int | None:
+        """End the worker and every process of its group (ours, by its id); its exit code.
+
+        ``wait=False`` (Ctrl-C): killed, not waited for: a process that held TensorFlow
+        can take a second to be torn down on a loaded machine; a thread reaps it.
+        """
         if not self.stopped:
             self.stopped = True
             with contextlib.suppress(ProcessLookupError, PermissionError):  # gone already
                 os.killpg(self.proc.pid, signal.SIGKILL)  # before reaping: the id is still ours
             self.channel.close()
+        if not wait:
+            if not self.reaping:
+                self.reaping = True
+                threading.Thread(target=self._reap, daemon=True).start()
+            return None
         try:
             return self.proc.wait(timeout=EXIT_LIMIT)
         except subprocess.TimeoutExpired:
             return None  # stuck in the kernel: the system reaps it once it dies
+
+    def _reap(self) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # stuck: the system reaps it
+            self.proc.wait(timeout=EXIT_LIMIT)
 
 
 Progress = Callable[[str, float, "str | None"], None]
@@ -336,12 +349,16 @@ def run_checks(
     pending = list(names)
     while pending:
         current, worker = worker or Worker(), None
+        interrupted = False
         try:
             for result in current.run(directory, pending, time_limit, strict, progress):
                 pending.remove(result.name)
                 yield result
+        except KeyboardInterrupt:
+            interrupted = True  # Ctrl-C: end the worker at once, not waited for
+            raise
         finally:
-            current.stop()
+            current.stop(wait=not interrupted)
 
 
 # ---------------------------------------------------------------------------- the worker

@@ -84,6 +84,7 @@ def watch(
     validate_time_limit(time_limit, "time_limit")
     d = require(directory)
     worker = Worker()
+    interrupted = False
     try:
         now = current(d)
         # the files as they are before watch says it watches: a save after that is seen
@@ -111,6 +112,7 @@ def watch(
                 now = current(d)
                 out(announce(now))
     except KeyboardInterrupt:
+        interrupted = True
         out("stopped watching")
     finally:
-        worker.stop()
+        worker.stop(wait=not interrupted)  # Ctrl-C: at once, whatever the worker is doing
