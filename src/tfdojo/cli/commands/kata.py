@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from tfdojo.cli.commands import kata_practice
@@ -84,6 +85,7 @@ def register(sub) -> None:
         action.add_argument("--dir", default="dojo", help="the workspace (default: dojo)")
     for action in (listing, check):
         action.add_argument("--json", action="store_true", help="print JSON")
+    add_infra_options(actions, check)
     for action in (check, watch):
         action.add_argument(
             "--time-limit",
@@ -104,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         "watch": watch,
         "hint": hint,
         "solve": solve,
+        "selftest": selftest,
     }[args.action](args)
 
 
@@ -161,7 +164,7 @@ def check(args: argparse.Namespace) -> int:
     track = workspace.TRACK
     names = [find(args.name, track).name] if args.name else [k.name for k in katas(track)]
     results = []
-    for result in run_checks(d, names, args.time_limit):
+    for result in run_checks(d, names, args.time_limit, strict=args.strict):
         results.append(result)
         (recorded,) = workspace.record(d, [result], source="cli")
         if not args.json:
@@ -182,7 +185,8 @@ def watch(args: argparse.Namespace) -> int:
     from tfdojo.teaching.kata.runner import validate_time_limit
     from tfdojo.teaching.kata.watch import watch as watch_workspace
 
-    watch_workspace(args.dir, validate_time_limit(args.time_limit))
+    clear = sys.stdout.isatty()  # a terminal's screen is cleared between checks, a pipe's never
+    watch_workspace(args.dir, validate_time_limit(args.time_limit), clear=clear)
     return 0
 
 
@@ -206,3 +210,43 @@ def solve(args: argparse.Namespace) -> int:
     if backup is not None:
         print(f"your version is kept in {backup}")
     return 0
+
+
+# --------------------------------------------------- the checks' own checks (kata infra)
+
+
+def add_infra_options(actions, check) -> None:
+    """``kata check --strict`` and ``kata selftest``."""
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="more cases at random shapes and batch sizes, the kata's rules read from your "
+        "code (kata 3 may not call tf.nn.softmax), your function under tf.function",
+    )
+    test = add_command(
+        actions,
+        "selftest",
+        help="replay the reference solutions and the deliberate mistakes through the checks",
+        example="tfdojo kata selftest --kata training_step",
+        description="Checks the checks: every reference solution (and right variant) must "
+        "pass, every deliberate mistake of the catalogue must fail with the cause it names. "
+        "Runs in this process, one kata file after another; exits 1 unless all hold.",
+    )
+    test.add_argument("--kata", action="append", metavar="NAME", help="only this kata (repeat)")
+    test.add_argument("--json", action="store_true", help="print JSON")
+    test.add_argument("--strict", action="store_true", help="check as kata check --strict does")
+
+
+def selftest(args: argparse.Namespace) -> int:
+    # imported here: `tfdojo --help` loads no library
+    from tfdojo.core.tf_setup import configure_tensorflow
+    from tfdojo.teaching.kata import selftest as replay
+
+    configure_tensorflow(args.threads)  # before any check imports it
+    show = None if args.json else (lambda case: print(case, flush=True))
+    report = replay.run(args.kata, strict=args.strict, progress=show)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.summary())
+    return 0 if report.clean else 1

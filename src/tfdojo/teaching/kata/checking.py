@@ -20,6 +20,7 @@ three statuses:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import re
 import time
@@ -30,16 +31,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tfdojo.core.safe_read import read_bytes
 from tfdojo.teaching.kata import data
 from tfdojo.teaching.kata.causes import Cause
 from tfdojo.teaching.kata.causes.basics import MISSING_NAME
 from tfdojo.teaching.kata.learner_code import CellCode, FileCode, explain_exception
+from tfdojo.teaching.kata.strict import (
+    GRAPH_SECONDS,
+    failure_message,
+    graph_note,
+    graph_run,
+    rows_failure,
+    rules_failure,
+)
+from tfdojo.teaching.kata.trace import Recorder, TraceLine, format_trace, trace_call
 
 if TYPE_CHECKING:
     from tfdojo.teaching.kata.data import KataData
     from tfdojo.teaching.kata.registry import Kata
 
 STATUSES = ("todo", "failing", "pass")
+
+MAX_SOURCE_BYTES = 1 << 20
+"""The largest kata file whose rules ``--strict`` reads."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,25 +86,38 @@ class CheckResult:
     cause_text: str = ""
     concept: str = ""
     error: str = ""
-    trace: tuple[str, ...] = ()
+    trace: tuple[TraceLine, ...] = ()
     figures: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         return self.status == "pass"
 
+    def text(self) -> str:
+        """The message, then the tensor trace of the failing case when there is one."""
+        trace = format_trace(self.trace)
+        return f"{self.message}\n{trace}" if trace else self.message
+
     def __str__(self) -> str:
-        return self.message
+        return self.text()
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
-        """In a notebook, a result shows as its message (IPython's text display)."""
-        printer.text(self.message)
+        """In a notebook, a result shows as its message and trace (IPython's text display)."""
+        printer.text(self.text())
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` object: every field above."""
+        """The ``--json`` object: every field above; ``trace`` as a list of
+        ``{"line", "code", "name", "shape", "dtype"}``."""
         d = dataclasses.asdict(self)
-        d["trace"] = list(self.trace)
+        d["trace"] = [t.to_dict() for t in self.trace]
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CheckResult:
+        """The result of a :meth:`to_dict` (a worker's answer); trace lines not well formed
+        are left out."""
+        trace = (TraceLine.from_dict(t) for t in d.get("trace") or ())
+        return cls(**{**d, "trace": tuple(t for t in trace if t is not None)})
 
 
 class Failure(Exception):
@@ -132,19 +159,47 @@ class Checker:
             from :attr:`rng`.
         rng: the check's random numbers (a fixed seed; a fresh one under ``strict``).
         last_call: ``(function, args, kwargs)`` of the learner's code last called.
+        calls: each learner function's last call and its seconds, by function.
     """
 
-    def __init__(self, learner: ModuleType | Namespace, strict: bool = False, seed: int = 0):
+    def __init__(
+        self,
+        learner: ModuleType | Namespace,
+        strict: bool = False,
+        seed: int = 0,
+        on_case: Callable[[str], None] | None = None,
+    ):
         self.learner = learner
-        self.case = "loading your file"
+        self.on_case = on_case
+        self._case = "loading your file"
         self.strict = strict
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.last_call: tuple[Callable, tuple, dict] | None = None
+        self.last_seconds = 0.0
+        self.calls: dict[Callable, tuple[tuple[Callable, tuple, dict], float]] = {}
         self._data: KataData | None = None
+
+    @property
+    def case(self) -> str:
+        """The case being tried; setting it tells ``on_case`` (``kata watch``'s progress)."""
+        return self._case
+
+    @case.setter
+    def case(self, text: str) -> None:
+        self._case = text
+        if self.on_case is not None:
+            self.on_case(text)
+
+    def keep(self, fn: Callable, args: tuple, kwargs: dict, seconds: float = 0.0) -> None:
+        """Remember ``fn(*args, **kwargs)`` as the learner's last call (it took ``seconds``)."""
+        self.last_call = (fn, args, kwargs)
+        self.last_seconds = seconds
+        self.calls[fn] = (self.last_call, seconds)
 
     def call(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)``, remembered as the learner's last call."""
-        self.last_call = (fn, args, kwargs)
+        self.keep(fn, args, kwargs)
         return fn(*args, **kwargs)
 
     def get(self, name: str) -> Any:
@@ -152,6 +207,13 @@ class Checker:
         if not hasattr(self.learner, name):
             raise Failure(f"a definition named {name} in your code", "none", MISSING_NAME)
         return getattr(self.learner, name)
+
+    def size(self, default: int, low: int = 1, high: int | None = None) -> int:
+        """A batch size or a shape's side for a case: ``default``, or under :attr:`strict`
+        one drawn from :attr:`rng` in ``[low, high]`` (``high``: twice the default)."""
+        if not self.strict:
+            return default
+        return int(self.rng.integers(low, (high or 2 * default) + 1))
 
     def data(self) -> KataData:
         """The kata set (made into the cache on first use)."""
@@ -172,8 +234,22 @@ def load_learner(path: Path) -> ModuleType:
     return module
 
 
-def check_file(kata: Kata, path: str | Path) -> CheckResult:
-    """Run ``kata``'s check on the learner's file ``path``, in this process."""
+def check_file(
+    kata: Kata,
+    path: str | Path,
+    strict: bool = False,
+    seed: int = 0,
+    on_case: Callable[[str], None] | None = None,
+    trace: bool = True,
+) -> CheckResult:
+    """Run ``kata``'s check on the learner's file ``path``, in this process.
+
+    Args:
+        strict: ``kata check --strict``: more cases at random shapes from ``seed``, the
+            kata's rules read from the file, the last call run under ``tf.function``.
+        on_case: called with each case as the check reaches it (progress).
+        trace: run a failing case again under the tensor trace (``kata selftest`` does not).
+    """
     path = Path(path)
     if not path.exists():
         message = f"not started: {path} does not exist (tfdojo kata start)"
@@ -183,7 +259,11 @@ def check_file(kata: Kata, path: str | Path) -> CheckResult:
         return CheckResult(kata.name, "failing", message)
     # in a checking process, Ctrl-C is its caller's: a KeyboardInterrupt is the learner's own
     caught = (Exception, SystemExit, KeyboardInterrupt)
-    return run_check(kata, lambda: load_learner(path), FileCode(path), caught)
+    checker = functools.partial(Checker, strict=strict, seed=seed, on_case=on_case)
+    result = run_check(kata, lambda: load_learner(path), FileCode(path), caught, checker, trace)
+    if strict and result.passed:
+        result = _strict_rules(result, kata, path)
+    return result
 
 
 def check_namespace(kata: Kata, namespace: dict[str, Any]) -> CheckResult:
@@ -201,18 +281,25 @@ def run_check(
     load: Callable[[], Any],
     code: FileCode | CellCode,
     caught: tuple[type[BaseException], ...] = (Exception, SystemExit),
+    checker: Callable[[Any], Checker] = Checker,
+    trace: bool = True,
 ) -> CheckResult:
     """Run ``kata``'s check on what ``load()`` returns; ``code`` finds the learner's frames.
 
     ``caught``: what the learner's code may raise, reported as a verdict; with
     ``KeyboardInterrupt`` among them where Ctrl-C cannot be the cause (a checking process
-    ignores it), else a KeyboardInterrupt interrupts the check.
+    ignores it), else a KeyboardInterrupt interrupts the check. ``checker(learner)`` makes
+    the :class:`Checker`. When the check fails on a case, the learner's last call is run
+    again under the tensor trace (:mod:`tfdojo.teaching.kata.trace`).
     """
     t0 = time.perf_counter()
     ck: Checker | None = None
     fields: dict[str, Any] = {}
+    recorder: Recorder | None = None
     try:
-        ck = Checker(load())
+        ck = checker(load())
+        recorder = Recorder(code.owns, ck.keep)
+        recorder.install(ck.learner)
         status, message = "pass", "well done: " + kata.check_function()(ck)
     except Failure as f:
         case = ck.case if ck else "loading your file"
@@ -235,8 +322,36 @@ def run_check(
             cause = explained.cause
             fields = dict(case=case, error=explained.error, cause_text=explained.cause_text)
             fields.update(cause=cause.id if cause else "", concept=cause.concept if cause else "")
+    finally:
+        if recorder is not None:
+            recorder.restore()
+    if ck is not None and ck.last_call is not None:
+        if status == "failing" and "case" in fields and trace:
+            fields["trace"] = trace_call(ck.last_call, code.owns, caught)
+        elif status == "pass" and ck.strict and ck.last_seconds < GRAPH_SECONDS:
+            figures = {"seed": ck.seed, **graph_run(ck.last_call)}
+            message += "\n" + graph_note(figures)
+            fields["figures"] = figures
+            quick = [call for call, took in ck.calls.values() if took < GRAPH_SECONDS]
+            broken = next(filter(None, map(rows_failure, quick)), None)
+            if broken is not None:
+                status, message = "failing", failure_message(broken)
+                fields.update(broken)
     seconds = time.perf_counter() - t0
     return CheckResult(kata.name, status, message.rstrip(), seconds, **fields)
+
+
+def _strict_rules(result: CheckResult, kata: Kata, path: Path) -> CheckResult:
+    """``result``, failing if the learner's file breaks a rule of its kata."""
+    source = read_bytes(path, MAX_SOURCE_BYTES, "your kata file")
+    try:
+        broken = rules_failure(kata.name, source.decode("utf-8", errors="replace"))
+    except (SyntaxError, ValueError):  # it imported, so it parses; changed since, then
+        return result
+    if broken is None:
+        return dataclasses.replace(result, message=result.message + "\nthe kata's rules: kept")
+    message = failure_message(broken)
+    return dataclasses.replace(result, status="failing", message=message, **broken)
 
 
 class Namespace:

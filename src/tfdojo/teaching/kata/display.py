@@ -17,9 +17,10 @@ def format_result(result: CheckResult, directory: Path) -> str:
     kata = find(result.name, TRACK)
     head = f"{MARKS[result.status]} {kata.stem} ({Path(directory) / kata.filename})"
     if result.status == "failing":
-        body = "\n".join(f"    {line}" for line in result.message.splitlines())
+        body = "\n".join(f"    {line}" for line in result.text().splitlines())
         return f"{head}: not yet\n{body}\n    hint:     tfdojo kata hint {kata.name}"
-    return f"{head}\n    {result.message}"
+    body = "\n".join(f"    {line}" for line in result.message.splitlines())
+    return f"{head}\n{body}"
 
 
 def format_statuses(statuses: list[KataStatus]) -> str:

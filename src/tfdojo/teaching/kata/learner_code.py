@@ -11,7 +11,7 @@ import dataclasses
 import re
 import traceback
 from pathlib import Path
-from types import TracebackType
+from types import CodeType, TracebackType
 from typing import Any
 
 from tfdojo.teaching.kata.causes import Cause
@@ -25,6 +25,10 @@ class FileCode:
     """The learner's code is a file: its frames are the ones running that file."""
 
     path: Path
+
+    def owns(self, code: CodeType, globals_: dict) -> bool:
+        """Whether ``code`` (run with ``globals_``) is the learner's: it comes from their file."""
+        return Path(code.co_filename).resolve() == self.path.resolve()
 
     def frames(self, tb: TracebackType | None) -> list[traceback.FrameSummary]:
         mine = self.path.resolve()
@@ -50,6 +54,10 @@ class CellCode:
     """
 
     namespace: dict[str, Any]
+
+    def owns(self, code: CodeType, globals_: dict) -> bool:
+        """Whether ``code`` is the learner's: it runs with the notebook's globals."""
+        return globals_ is self.namespace
 
     def frames(self, tb: TracebackType | None) -> list[traceback.FrameSummary]:
         found = []

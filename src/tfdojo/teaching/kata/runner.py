@@ -3,10 +3,12 @@
 The worker (``python -m tfdojo.teaching.kata.runner FD``) imports TensorFlow with the thread
 count of ``$TFDOJO_THREADS``, then waits for one request on its stdin::
 
-    {"dir": "/path/to/dojo", "names": ["tensors", "logistic"], "secret": "9f2c..."}
+    {"dir": "/path/to/dojo", "names": ["tensors", "logistic"], "strict": false,
+     "secret": "9f2c..."}
 
 and answers on its own pipe, file descriptor ``FD``, one line per event: the request's
-``secret``, a space, then ``{"start": name}`` before each check and ``{"result": {...}}``
+``secret``, a space, then ``{"start": name}`` before each check, ``{"case": text}`` as the
+check reaches a case (progress, at most every :data:`CASE_EVERY` s) and ``{"result": {...}}``
 after it. The learner's code runs in the worker, so the channel is kept out of its reach:
 
 - the pipe is not the worker's stdout (the learner's prints go to stderr, as do a
@@ -42,7 +44,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,12 @@ EXIT_LIMIT = 10.0
 
 TICK = 0.25
 """Seconds between two looks at whether the worker is still running, while waiting."""
+
+PROGRESS_SECONDS = 5.0
+"""Seconds between two progress calls while a check runs and says nothing."""
+
+CASE_EVERY = 0.2
+"""Seconds between two ``case`` events of a worker: progress, not a log."""
 
 MAX_LINE = 64 * 1024
 """Bytes kept of a line of the pipe not ended yet: the worker's lines are far shorter."""
@@ -103,11 +111,24 @@ class Worker:
         finally:
             os.close(write)  # the worker holds the only writing end
         self.channel = Channel(read, self.secret)
-        self.stopped = False
+        self.stopped = self.reaping = False
 
-    def run(self, directory: Path, names: list[str], time_limit: float) -> Iterator[CheckResult]:
-        """Check ``names`` in ``directory``; stop early (killed) if a check overruns."""
-        request = {"dir": str(Path(directory).resolve()), "names": names, "secret": self.secret}
+    def run(
+        self,
+        directory: Path,
+        names: list[str],
+        time_limit: float,
+        strict: bool = False,
+        progress: Progress | None = None,
+    ) -> Iterator[CheckResult]:
+        """Check ``names`` in ``directory``; stop early (killed) if a check overruns.
+
+        ``progress(name, seconds, case)`` is called when a check starts (0 s), at each case
+        it reaches, and every :data:`PROGRESS_SECONDS` while it runs.
+        """
+        request = {"dir": str(Path(directory).resolve()), "names": names, "strict": strict}
+        request["secret"] = self.secret
+        progress = progress or _quiet
         try:
             self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
             self.proc.stdin.close()
@@ -117,8 +138,14 @@ class Worker:
         current: str | None = None
         started = False
         deadline = time.monotonic() + STARTUP_LIMIT
+        began = tick = time.monotonic()
         while left:
-            event = self.channel.next(deadline, self.exited)
+            event = self.channel.next(min(deadline, tick + PROGRESS_SECONDS), self.exited)
+            if event is TIMEOUT and time.monotonic() < deadline:
+                tick = time.monotonic()
+                if current is not None:
+                    progress(current, tick - began, None)
+                continue
             if event is TIMEOUT or event is EXITED:
                 closed = event is EXITED and not self.exits_within(1.0)  # only its pipe went
                 code = self.stop()
@@ -135,14 +162,18 @@ class Worker:
                 else:
                     yield crashed(current, None if closed else code)
                 return
-            deadline = time.monotonic() + time_limit
             if event.get("start") == left[0] and current is None:
                 current, started = left[0], True
+                began = tick = time.monotonic()
+                deadline = began + time_limit
+                progress(current, 0.0, None)
+            elif current is not None and isinstance(event.get("case"), str):
+                progress(current, time.monotonic() - began, event["case"][:200])
             elif current is not None and _result_of(event, current):
                 left.pop(0)
                 current = None
-                result = event["result"]
-                yield CheckResult(**{**result, "trace": tuple(result.get("trace", ()))})
+                deadline = time.monotonic() + time_limit  # the next check's start
+                yield CheckResult.from_dict(event["result"])
         # every verdict is in: nothing more to read, whoever still holds the pipe
 
     def exited(self) -> bool:
@@ -162,17 +193,38 @@ class Worker:
             time.sleep(0.01)
         return True
 
-    def stop(self) -> int | None:
-        """End the worker and every process of its group (ours, by its id); its exit code."""
+    def stop(self, wait: bool = True) -> int | None:
+        """End the worker and every process of its group (ours, by its id); its exit code.
+
+        ``wait=False`` (Ctrl-C): killed, not waited for: a process that held TensorFlow
+        can take a second to be torn down on a loaded machine; a thread reaps it.
+        """
         if not self.stopped:
             self.stopped = True
             with contextlib.suppress(ProcessLookupError, PermissionError):  # gone already
                 os.killpg(self.proc.pid, signal.SIGKILL)  # before reaping: the id is still ours
             self.channel.close()
+        if not wait:
+            if not self.reaping:
+                self.reaping = True
+                threading.Thread(target=self._reap, daemon=True).start()
+            return None
         try:
             return self.proc.wait(timeout=EXIT_LIMIT)
         except subprocess.TimeoutExpired:
             return None  # stuck in the kernel: the system reaps it once it dies
+
+    def _reap(self) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # stuck: the system reaps it
+            self.proc.wait(timeout=EXIT_LIMIT)
+
+
+Progress = Callable[[str, float, "str | None"], None]
+"""``progress(kata name, seconds since its check started, case reached or None)``."""
+
+
+def _quiet(name: str, seconds: float, case: str | None) -> None:
+    """No progress shown."""
 
 
 TIMEOUT: Any = object()
@@ -286,18 +338,27 @@ def run_checks(
     names: list[str],
     time_limit: float = TIME_LIMIT,
     worker: Worker | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
 ) -> Iterator[CheckResult]:
-    """Each kata's result, in order, from worker processes (``worker``: one started already)."""
+    """Each kata's result, in order, from worker processes (``worker``: one started already).
+
+    ``strict``: ``kata check --strict``; ``progress``: see :meth:`Worker.run`.
+    """
     validate_time_limit(time_limit, "time_limit")
     pending = list(names)
     while pending:
         current, worker = worker or Worker(), None
+        interrupted = False
         try:
-            for result in current.run(directory, pending, time_limit):
+            for result in current.run(directory, pending, time_limit, strict, progress):
                 pending.remove(result.name)
                 yield result
+        except KeyboardInterrupt:
+            interrupted = True  # Ctrl-C: end the worker at once, not waited for
+            raise
         finally:
-            current.stop()
+            current.stop(wait=not interrupted)
 
 
 # ---------------------------------------------------------------------------- the worker
@@ -319,12 +380,20 @@ class Answer:
         self.fd = fd
         self.secret = secret
         self.pid = os.getpid()
+        self.case_sent = 0.0
         os.set_inheritable(fd, False)  # a program the learner's code runs does not get it
         os.register_at_fork(after_in_child=self._close)  # nor a process it forks
 
     def _close(self) -> None:
         with contextlib.suppress(OSError):  # the learner's code closed it already
             os.close(self.fd)
+
+    def case(self, text: str) -> None:
+        """Tell the caller the check reached case ``text`` (at most every CASE_EVERY s)."""
+        now = time.monotonic()
+        if now - self.case_sent >= CASE_EVERY:
+            self.case_sent = now
+            self.send({"case": text[:200]})
 
     def send(self, event: dict) -> None:
         if os.getpid() != self.pid:
@@ -347,11 +416,14 @@ def main() -> None:
         return
     request = json.loads(line)
     answer = Answer(fd, request.pop("secret"))
+    strict = bool(request.get("strict"))
     for name in request["names"]:
         kata = find(name, TRACK)
         answer.send({"start": kata.name})
-        result = check_file(kata, Path(request["dir"]) / kata.filename)
-        answer.send({"result": dataclasses.asdict(result)})
+        seed = secrets.randbits(32) if strict else 0
+        path = Path(request["dir"]) / kata.filename
+        result = check_file(kata, path, strict, seed, answer.case)
+        answer.send({"result": result.to_dict()})
 
 
 if __name__ == "__main__":

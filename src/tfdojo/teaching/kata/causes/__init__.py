@@ -14,10 +14,10 @@ check imports its group's module and raises ``Failure(expected, received, CAUSE)
 
 from __future__ import annotations
 
-from tfdojo.teaching.kata.causes import basics, by_hand, conv, errors, loops, networks
+from tfdojo.teaching.kata.causes import basics, by_hand, conv, errors, loops, networks, strict
 from tfdojo.teaching.kata.causes.cause import CONCEPTS, ID, Cause
 
-GROUPS = (basics, loops, networks, conv, by_hand)
+GROUPS = (basics, loops, networks, conv, by_hand, strict)
 
 
 def _collect() -> dict[str, Cause]:
