@@ -54,7 +54,8 @@ def make_kernel(k, depth_in, depth_out, seed=0):
     # TODO: stateless_truncated_normal with stddev sqrt(2 / fan_in), fan_in = k * k * depth_in.
     # BEGIN SOLUTION
     stddev = (2 / (k * k * depth_in)) ** 0.5
-    W = tf.random.stateless_truncated_normal([k, k, depth_in, depth_out], [seed, 0], stddev)
+    shape = [k, k, depth_in, depth_out]
+    W = tf.random.stateless_truncated_normal(shape, seed=[seed, 0], stddev=stddev)
     return tf.Variable(W, name="W")  # (k, k, depth_in, depth_out)
     # END SOLUTION
 
