@@ -245,6 +245,12 @@ DROPOUT_NEVER = Cause(
 DROPOUT_ON_LOGITS = Cause(
     "dropout/on-logits", "train-eval", "drop hidden units only, not the logits"
 )
+DROPOUT_MASK_ONLY = Cause(
+    "dropout/mask-not-h",
+    "train-eval",
+    "return h with the mask applied, tf.where(keep, h / (1 - rate), 0.0): the kept units keep "
+    "their values, scaled",
+)
 DROPOUT_MODEL_RATE = Cause(
     "dropout/model-rate-ignored",
     "parameters",

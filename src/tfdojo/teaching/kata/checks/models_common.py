@@ -99,25 +99,27 @@ def expect_he(
 ) -> None:
     """Fail unless ``value`` looks drawn from a truncated normal of mean 0 and ``stddev``.
 
-    Its stddev is recovered as std / :data:`TRUNCATED` and compared within 10% with
-    ``stddev``, then with each ``(cause, stddev)`` of ``wrong``: the first it matches names
-    the mistake, else ``cause``. A value beyond 2.2 stddevs is a normal not truncated; a
-    mean beyond 0.2 stddev is ``off_centre`` (a stddev passed as the mean).
+    A mean more than 5 standard errors from 0 is ``off_centre`` (a stddev passed as the
+    mean); a value beyond 2.6 standard deviations of the sample (a truncated normal stops
+    at 2 / 0.88 = 2.27) is a normal not truncated; then the stddev is recovered as
+    std / :data:`TRUNCATED` and compared within 10% with ``stddev``, then with each
+    ``(cause, stddev)`` of ``wrong``: the first it matches names the mistake, else ``cause``.
     """
     a = np.asarray(value, np.float64).ravel()
     seen = a.std() / TRUNCATED
-    if off_centre is not None and abs(a.mean()) > 0.2 * max(seen, stddev):
+    if off_centre is not None and abs(a.mean()) > 5 * a.std() / np.sqrt(a.size):
         raise Failure(f"{what} of mean 0", f"mean {a.mean():.3g}, stddev {a.std():.3g}", off_centre)
+    if np.abs(a - a.mean()).max() > 2.6 * a.std():
+        far = np.abs(a - a.mean()).max() / seen
+        raise Failure(
+            f"{what} within two stddevs (a truncated normal)",
+            f"values {far:.1f} stddevs from the mean",
+            not_truncated,
+        )
     if abs(seen / stddev - 1) > 0.1:
         named = next((c for c, s in wrong if abs(seen / s - 1) <= 0.1), cause)
         raise Failure(
             f"{what} drawn with stddev {stddev:.4g}", f"stddev {seen:.4g} (as drawn)", named
-        )
-    if np.abs(a).max() > 2.2 * seen:
-        raise Failure(
-            f"{what} within two stddevs, {2 * stddev:.4g} (a truncated normal)",
-            f"values up to {np.abs(a).max():.4g}",
-            not_truncated,
         )
 
 

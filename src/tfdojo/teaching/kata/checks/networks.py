@@ -224,7 +224,12 @@ def expect_dropout_function(ck: Checker, dropout) -> float:
     h = tf.random.stateless_normal([64, 300], seed=[9, 9])
     got = to_array("dropout(h, ...)", ck.call(dropout, h, other_rate, tf.constant([3, 5])))
     kept = got != 0
-    expect_close("the kept units", got[kept], (h.numpy() / (1 - other_rate))[kept])
+    expect_close(
+        "the kept units",
+        got[kept],
+        (h.numpy() / (1 - other_rate))[kept],
+        wrong=[(causes.DROPOUT_MASK_ONLY, np.full(int(kept.sum()), 1 / (1 - other_rate)))],
+    )
     ck.case = "dropout(h, 0.25, seed) twice with seed [1, 2], then with seed [3, 4]"
     h = tf.ones([200, 500])
     first, again, other = (
@@ -305,6 +310,12 @@ def check_dropout(ck: Checker) -> str:
             "logits with half the hidden units dropped",
             "the logits without dropout",
             causes.DROPOUT_NEVER,
+        )
+    if np.array_equal(runs[0], runs[1]):
+        raise Failure(
+            "other units dropped for seeds [7, 0] and [7, 1]",
+            "the same logits",
+            causes.DROPOUT_SEED_IGNORED,
         )
     if np.mean(runs[0] == 0) > 0.2:
         raise Failure(
