@@ -8,7 +8,9 @@ from tfdojo.teaching.kata.causes.cause import Cause
 # -- the two formulas of a conv layer (checks/diagnoses.py) -----------------------------------
 
 SIZE_NOT_WHOLE = Cause(
-    "conv_layer/size-not-whole", "shapes", "an output size is a whole number: round up, math.ceil"
+    "conv_layer/size-not-whole",
+    "shapes",
+    "an output size is a whole number: round up: math.ceil(...)",
 )
 SIZE_OFF_BY_ONE = Cause(
     "conv_layer/valid-off-by-one",
