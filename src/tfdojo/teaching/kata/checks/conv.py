@@ -203,6 +203,10 @@ def convnet_mistakes(v: dict, x) -> list:
             (causes.CONVNET_NO_RELU, convnet_forward(v, x, (r,)))
             for r in ("relu1", "relu2", "relu3")
         ]
+        + [
+            (causes.CONVNET_POOL, convnet_forward(v, x, pools=p))
+            for p in [(0, 2), (2, 0), (0, 0), (3, 2), (2, 3), (3, 3)]
+        ]
         + [(cause, np.zeros((rows, 10))) for cause, rows in shaped]
     )
 

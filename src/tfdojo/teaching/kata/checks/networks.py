@@ -60,7 +60,7 @@ def expect_mlp_init(ck: Checker, MLP: type, hidden: int) -> None:
     ck.case = f"model = {built}: its initial variables"
     model = ck.call(MLP, seed=3, num_hiddens=hidden)
     got = sorted(tuple(v.shape) for v in trainable(model, built))
-    if (784, 1024) in got and hidden != 1024:
+    if any(1024 in shape for shape in got):
         raise Failure(
             f"{built} with W1 ({784}, {hidden})", f"shapes {got}", causes.MLP_HIDDEN_IGNORED
         )
@@ -90,7 +90,9 @@ def check_relu_network(ck: Checker) -> str:
     model = ck.call(MLP, seed=0)
     v = mlp_variables(model, "MLP(seed=0)")
     expect_names("MLP(seed=0)", list(v.values()), causes.MLP_NAMES)
-    hidden = int(ck.rng.integers(200, 600))
+    # away from 784: W1's fan-in and fan-out then differ more than the two conventions of
+    # a truncated normal's stddev (see expect_he)
+    hidden = int(ck.rng.integers(150, 450))
     expect_mlp_init(ck, MLP, hidden)
     ck.case = "MLP(seed=0) twice, then MLP(seed=1)"
     expect_seeded(MLP, "MLP")

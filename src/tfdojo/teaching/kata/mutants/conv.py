@@ -229,6 +229,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "convnet",
+        "avg-pool",
+        "average-pooling instead of max-pooling",
+        'h = tf.nn.max_pool2d(h, ksize=2, strides=2, padding="SAME")  # (N, 14, 14, 16)',
+        'h = tf.nn.avg_pool2d(h, ksize=2, strides=2, padding="SAME")',
+        "convnet/pool-size",
+    ),
+    Mutant(
+        "convnet",
         "relu-logits",
         "a ReLU on the logits",
         "return tf.matmul(h, self.W4) + self.b4",

@@ -104,6 +104,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "relu_network",
+        "b1-1024",
+        "b1 written 1,024 wide whatever num_hiddens",
+        'tf.Variable(tf.zeros([num_hiddens]), name="b1")',
+        'tf.Variable(tf.zeros([1024]), name="b1")',
+        "relu_network/num-hiddens-ignored",
+    ),
+    Mutant(
+        "relu_network",
         "normal",
         "a normal draw, not truncated",
         "W1 = tf.random.stateless_truncated_normal(",
@@ -340,6 +348,13 @@ MUTANTS: list[Mutant] = [
 MUTANTS += overfitting.MUTANTS
 
 VARIANTS: list[Variant] = [
+    Variant(
+        "relu_network",
+        "keras-he",
+        "W1 drawn by Keras' HeNormal initialiser from the seed",
+        W1_DRAW,
+        "W1 = tf.keras.initializers.HeNormal(seed=seed)(shape=[784, num_hiddens])",
+    ),
     Variant(
         "relu_network",
         "maximum",
