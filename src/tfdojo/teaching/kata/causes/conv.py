@@ -187,7 +187,8 @@ KERAS_EPOCHS = Cause(
 KERAS_RETURN = Cause(
     "keras/return-losses",
     "return",
-    'return the loss of each epoch: history.history["loss"], a list of epochs numbers',
+    'return the loss of each epoch: history.history["loss"], a list of epochs numbers (an '
+    "untrained 10-class model's first loss is about ln 10 = 2.3)",
 )
 KERAS_LOW = Cause(
     "keras/accuracy-low", "loop", "train as asked: SGD(lr), the loss of logits, the epochs given"

@@ -251,6 +251,12 @@ DROPOUT_MASK_ONLY = Cause(
     "return h with the mask applied, tf.where(keep, h / (1 - rate), 0.0): the kept units keep "
     "their values, scaled",
 )
+DROPOUT_EVAL_MEAN = Cause(
+    "dropout/accuracy-not-a-mean",
+    "mean-sum",
+    "the accuracy is the mean over the images given, tf.reduce_mean: not a sum divided by a "
+    "fixed count",
+)
 DROPOUT_MODEL_RATE = Cause(
     "dropout/model-rate-ignored",
     "parameters",
@@ -273,7 +279,7 @@ OVERFIT_NO_L2 = Cause(
 OVERFIT_PARAMS = Cause(
     "overfitting/setting-ignored",
     "parameters",
-    "use the beta and dropout_rate given: the step is called with other values",
+    "use the settings given (lr, beta, dropout_rate): the step is called with other values",
 )
 OVERFIT_SEED = Cause(
     "overfitting/seed-ignored",

@@ -28,7 +28,7 @@ from tfdojo.teaching.kata.checks.common import (
     expect_finite,
 )
 from tfdojo.teaching.kata.checks.models_common import CONVNET_SHAPES, convnet_forward, with_causes
-from tfdojo.teaching.kata.expect import expect_close, to_array
+from tfdojo.teaching.kata.expect import brief, expect_close, to_array
 from tfdojo.teaching.kata.sources import reference
 
 PROBE = (48, 3, 16, 0.05)
@@ -109,6 +109,12 @@ def expect_recipe(ck: Checker, build_model, fit, X, y) -> None:
             causes.KERAS_EPOCHS,
         )
     expect_finite(losses, lr)
+    if float(losses[0]) < 1.5:
+        raise Failure(
+            "the losses of the epochs, the first about ln 10 = 2.3",
+            f"{brief(np.asarray(losses, dtype=float))}",
+            causes.KERAS_RETURN,
+        )
     ck.case += ": its loss on 8 of the images"
     loss = keras.losses.get(model.loss) if isinstance(model.loss, str) else model.loss
     logits = model(X[:8])

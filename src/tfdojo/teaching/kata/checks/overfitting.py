@@ -46,51 +46,53 @@ def reference_step(model, X, y, lr, beta, dropout_rate, seed, mistake=""):
     return loss
 
 
-def after_step(step, X, y, beta, rate, seed, **kwargs) -> tuple[dict, object, tuple]:
+def after_step(step, X, y, lr, beta, rate, seed, **kwargs) -> tuple[dict, object, tuple]:
     """(W1, b1, W2, b2 after ``step`` from DropoutMLP(seed=0) with biases [-1 .. 1] at
-    lr 0.1; the loss ``step`` returned; the losses after the step, without dropout, with
+    ``lr``; the loss ``step`` returned; the losses after the step, without dropout, with
     and without the penalty)."""
     model = reference("09_dropout").DropoutMLP(seed=0)
     v = mlp_variables(model, "DropoutMLP(seed=0)")
     spread_biases(v)
-    loss = step(model, X, tf.constant(y), 0.1, beta, rate, tf.constant(seed), **kwargs)
+    loss = step(model, X, tf.constant(y), lr, beta, rate, tf.constant(seed), **kwargs)
     weights = {name: var.numpy() for name, var in v.items()}
     penalty = float(tf.nn.l2_loss(v["W1"]) + tf.nn.l2_loss(v["W2"]))
     ce = float(cross_entropy(model(X), y))
     return weights, loss, (ce + beta * penalty, ce)
 
 
-def expect_step(ck: Checker, step, beta: float, rate: float, seed: list[int]) -> None:
+def expect_step(ck: Checker, step, lr: float, beta: float, rate: float, seed: list[int]) -> None:
     """Fail unless ``step`` moves the weights and returns the loss as the reference does."""
     X, y = random_images(16, 11), random_labels(16, 11)
     ck.case = (
-        f"regularised_step(model, X, y, lr=0.1, beta={beta}, dropout_rate={rate}, "
+        f"regularised_step(model, X, y, lr={lr}, beta={beta}, dropout_rate={rate}, "
         f"seed={seed}), model = DropoutMLP(seed=0) with biases [-1 .. 1], 16 images"
     )
-    got, loss, _ = after_step(lambda *a: ck.call(step, *a), X, y, beta, rate, seed)
+    got, loss, _ = after_step(lambda *a: ck.call(step, *a), X, y, lr, beta, rate, seed)
     if rate:
-        again, _, _ = after_step(step, X, y, beta, rate, [seed[0] + 1, seed[1]])
+        again, _, _ = after_step(step, X, y, lr, beta, rate, [seed[0] + 1, seed[1]])
         if all(np.array_equal(again[n], got[n]) for n in NAMES):
-            kept, _, _ = after_step(reference_step, X, y, beta, 0.0, seed)
+            kept, _, _ = after_step(reference_step, X, y, lr, beta, 0.0, seed)
             no_dropout = all(np.allclose(kept[n], got[n], rtol=1e-4, atol=1e-5) for n in NAMES)
             raise Failure(
                 f"another step for another seed than {seed}",
                 "the same",
                 causes.OVERFIT_NO_DROPOUT if no_dropout else causes.OVERFIT_SEED,
             )
-    want, want_loss, after = after_step(reference_step, X, y, beta, rate, seed)
+    want, want_loss, after = after_step(reference_step, X, y, lr, beta, rate, seed)
     mistakes = [
-        (causes.OVERFIT_ON_BIASES, beta, rate, "biases"),
-        (causes.OVERFIT_NO_L2, 0.0, rate, ""),
-        (causes.OVERFIT_CE_SUM, beta, rate, "sum"),
-        (causes.OVERFIT_PARAMS, 0.01, rate, ""),
-        (causes.OVERFIT_PARAMS, beta, 0.5, ""),
-        (causes.OVERFIT_NO_DROPOUT, beta, 0.0, ""),
+        (causes.OVERFIT_ON_BIASES, lr, beta, rate, "biases"),
+        (causes.OVERFIT_NO_L2, lr, 0.0, rate, ""),
+        (causes.OVERFIT_CE_SUM, lr, beta, rate, "sum"),
+        (causes.OVERFIT_PARAMS, lr, 0.01, rate, ""),
+        (causes.OVERFIT_PARAMS, lr, beta, 0.5, ""),
+        (causes.OVERFIT_PARAMS, 0.1, beta, rate, ""),
+        (causes.OVERFIT_PARAMS, 0.5, beta, rate, ""),
+        (causes.OVERFIT_NO_DROPOUT, lr, beta, 0.0, ""),
     ]
     wrong = [
-        (cause, after_step(reference_step, X, y, b, r, seed, mistake=m)[0])
-        for cause, b, r, m in mistakes
-        if (b, r, m) != (beta, rate, "")
+        (cause, after_step(reference_step, X, y, a, b, r, seed, mistake=m)[0])
+        for cause, a, b, r, m in mistakes
+        if (a, b, r, m) != (lr, beta, rate, "")
     ]
     for name in NAMES:
         expect_close(
@@ -114,8 +116,13 @@ def check_overfitting(ck: Checker) -> str:
     step = ck.get("regularised_step")
     beta3 = float(np.round(ck.rng.uniform(0.002, 0.05), 4))
     rate3 = float(np.round(ck.rng.uniform(0.2, 0.45), 2))
-    for beta, rate, seed in [(0.01, 0.0, [0, 1]), (0.0, 0.5, [0, 1]), (beta3, rate3, [3, 7])]:
-        expect_step(ck, step, beta, rate, seed)
+    lr3 = float(np.round(ck.rng.uniform(0.15, 0.4), 2))
+    for lr, beta, rate, seed in [
+        (0.1, 0.01, 0.0, [0, 1]),
+        (0.1, 0.0, 0.5, [0, 1]),
+        (lr3, beta3, rate3, [3, 7]),
+    ]:
+        expect_step(ck, step, lr, beta, rate, seed)
 
     small, num_steps, lr = ck.get("SMALL"), ck.get("NUM_STEPS"), ck.get("LR")
     (beta, rate), train = ck.get("cure")(), ck.get("train")

@@ -1,8 +1,9 @@
 """Mutants and variants of the katas of checks/conv.py: 12 the conv layer, 13 the convnet,
-14 Keras."""
+and (from :mod:`~.keras_twin`) 14 Keras."""
 
 from __future__ import annotations
 
+from tfdojo.teaching.kata.mutants import keras_twin
 from tfdojo.teaching.kata.mutants.mutant import Mutant, Variant
 
 DRAW = "tf.random.stateless_truncated_normal(shape, seed=[seed, 0], stddev=stddev)"
@@ -11,10 +12,6 @@ LAYER = "return tf.nn.relu(tf.nn.conv2d(x, W, strides=stride, padding=padding) +
 CONV2 = 'h = tf.nn.relu(tf.nn.conv2d(h, self.W2, strides=1, padding="SAME") + self.b2)'
 DENSE = "h = tf.nn.relu(tf.matmul(h, self.W3) + self.b3)  # (N, 64)"
 FLATTEN = "h = tf.reshape(h, [-1, 7 * 7 * 16])  # (N, 784)"
-CONV1_K = 'keras.layers.Conv2D(16, 5, padding="same", activation="relu"),  # (N, 28, 28, 16)'
-SGD = "optimizer=keras.optimizers.SGD(learning_rate=lr)"
-LOSS = "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)"
-FIT = "history = model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)"
 
 MUTANTS: list[Mutant] = [
     # -- 12 the conv layer
@@ -283,120 +280,8 @@ MUTANTS: list[Mutant] = [
         "self.W3 = tf.Variable(he([7 * 7 * 16, 64], [seed, 3]))",
         "convnet/variable-names",
     ),
-    # -- 14 Keras
-    Mutant(
-        "keras",
-        "adam",
-        "Adam instead of the asked SGD",
-        SGD,
-        "optimizer=keras.optimizers.Adam(learning_rate=lr)",
-        "keras/optimizer-not-sgd",
-    ),
-    Mutant(
-        "keras",
-        "momentum",
-        "SGD with momentum",
-        SGD,
-        "optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=0.9)",
-        "keras/optimizer-not-sgd",
-    ),
-    Mutant(
-        "keras",
-        "lr-0.1",
-        "the learning rate written as 0.1",
-        SGD,
-        "optimizer=keras.optimizers.SGD(learning_rate=0.1)",
-        "keras/lr-ignored",
-    ),
-    Mutant(
-        "keras",
-        "no-relu-dense",
-        "no ReLU on the hidden Dense layer",
-        'keras.layers.Dense(64, activation="relu")',
-        "keras.layers.Dense(64)",
-        "keras/relu-missing",
-    ),
-    Mutant(
-        "keras",
-        "no-relu-conv1",
-        "no ReLU after the first Conv2D",
-        CONV1_K,
-        'keras.layers.Conv2D(16, 5, padding="same"),',
-        "keras/relu-missing",
-    ),
-    Mutant(
-        "keras",
-        "softmax",
-        "a softmax on the last layer",
-        "keras.layers.Dense(10),  #",
-        'keras.layers.Dense(10, activation="softmax"),  #',
-        "keras/softmax-on-logits",
-    ),
-    Mutant(
-        "keras",
-        "relu-logits",
-        "a ReLU on the last layer",
-        "keras.layers.Dense(10),  #",
-        'keras.layers.Dense(10, activation="relu"),  #',
-        "keras/activation-on-logits",
-    ),
-    Mutant(
-        "keras",
-        "valid",
-        "the first Conv2D without padding='same'",
-        CONV1_K,
-        'keras.layers.Conv2D(16, 5, activation="relu"),',
-        "keras/layers",
-    ),
-    Mutant(
-        "keras",
-        "categorical",
-        "CategoricalCrossentropy with integer labels",
-        LOSS,
-        "loss=keras.losses.CategoricalCrossentropy(from_logits=True)",
-        "any/keras-categorical-integer-labels",
-    ),
-    Mutant(
-        "keras",
-        "probabilities-loss",
-        "the loss told it gets probabilities",
-        LOSS,
-        "loss=keras.losses.SparseCategoricalCrossentropy()",
-        "keras/loss",
-    ),
-    Mutant(
-        "keras",
-        "string-loss",
-        "the loss by name (from_logits=False)",
-        LOSS,
-        'loss="sparse_categorical_crossentropy"',
-        "keras/loss",
-    ),
-    Mutant(
-        "keras",
-        "epochs-2",
-        "epochs written as 2",
-        FIT,
-        "history = model.fit(X, y, epochs=2, batch_size=batch_size, verbose=0)",
-        "keras/epochs-or-batch-ignored",
-    ),
-    Mutant(
-        "keras",
-        "batch-32",
-        "batch_size written as 32",
-        FIT,
-        "history = model.fit(X, y, epochs=epochs, batch_size=32, verbose=0)",
-        "keras/epochs-or-batch-ignored",
-    ),
-    Mutant(
-        "keras",
-        "last-loss",
-        "only the last epoch's loss returned",
-        'return history.history["loss"]',
-        'return history.history["loss"][-1]',
-        "keras/return-losses",
-    ),
 ]
+MUTANTS += keras_twin.MUTANTS
 
 VARIANTS: list[Variant] = [
     Variant(
@@ -434,18 +319,5 @@ VARIANTS: list[Variant] = [
         FLATTEN,
         "h = tf.reshape(h, [tf.shape(h)[0], -1])",
     ),
-    Variant(
-        "keras",
-        "relu-layers",
-        "ReLU as layers of their own",
-        'keras.layers.Dense(64, activation="relu"),  # (N, 64)',
-        "keras.layers.Dense(64),\n            keras.layers.ReLU(),",
-    ),
-    Variant(
-        "keras",
-        "losses-list",
-        "the losses returned as a list",
-        'return history.history["loss"]',
-        'return list(history.history["loss"])',
-    ),
 ]
+VARIANTS += keras_twin.VARIANTS

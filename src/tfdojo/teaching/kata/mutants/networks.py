@@ -330,6 +330,15 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "dropout",
+        "evaluate-over-32",
+        "evaluate() divides the right answers by 32",
+        "return accuracy(model(X), y)",
+        "right = tf.argmax(model(X), 1) == tf.cast(y, tf.int64)\n"
+        "    return tf.reduce_sum(tf.cast(right, tf.float32)) / 32",
+        "dropout/accuracy-not-a-mean",
+    ),
+    Mutant(
+        "dropout",
         "on-logits",
         "dropout on the logits",
         DROP_LINE,

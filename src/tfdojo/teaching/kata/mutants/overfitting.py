@@ -40,6 +40,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "overfitting",
+        "lr-0.1",
+        "the step moves by 0.1 whatever lr",
+        "v.assign_sub(lr * g)",
+        "v.assign_sub(0.1 * g)",
+        "overfitting/setting-ignored",
+    ),
+    Mutant(
+        "overfitting",
         "one-mask",
         "one dropout mask for every step",
         "dropout_rate=dropout_rate, seed=seed)",
