@@ -35,19 +35,26 @@ PROBE = (48, 3, 16, 0.05)
 """The short fit that checks the recipe: images, epochs, batch size, learning rate."""
 
 
-def keras_variables(model) -> dict[str, np.ndarray]:
-    """The model's eight weight arrays as kata 13's ``{"W1": ..., "b4": ...}``; a Failure
-    naming the layers when they are not kata 13's."""
+def describe(layer) -> str:
+    """A layer's name and output shape (its name only when it has no symbolic output)."""
+    try:
+        return f"{layer.name} {tuple(layer.output.shape[1:])}"
+    except (AttributeError, ValueError):  # a Sequential built by a call, not from keras.Input
+        return layer.name
+
+
+def keras_variables(model, x) -> dict[str, np.ndarray]:
+    """The model's eight weight arrays as kata 13's ``{"W1": ..., "b4": ...}``, once a call
+    on ``x`` has built it; a Failure naming the layers when they are not kata 13's."""
+    out = tuple(to_array("model(x)", model(x)).shape)
     weights = model.get_weights()
     shapes = [tuple(w.shape) for w in weights]
-    count = model.count_params()
-    if shapes != list(CONVNET_SHAPES.values()) or tuple(model.output_shape) != (None, 10):
-        layers = ", ".join(
-            f"{layer.name} {tuple(layer.output.shape[1:])}" for layer in model.layers
-        )
+    if shapes != list(CONVNET_SHAPES.values()) or out != (len(x), 10):
+        count = sum(int(np.prod(s)) for s in shapes)
+        layers = ", ".join(describe(layer) for layer in model.layers)
         raise Failure(
-            "kata 13's convnet: 57,722 parameters, an output (None, 10)",
-            f"{count:,} parameters, output {tuple(model.output_shape)}; layers: {layers}",
+            f"kata 13's convnet: 57,722 parameters, logits ({len(x)}, 10)",
+            f"{count:,} parameters, output {out}; layers: {layers}",
             causes.KERAS_LAYERS,
         )
     return dict(zip(CONVNET_SHAPES, weights))
@@ -56,11 +63,11 @@ def keras_variables(model) -> dict[str, np.ndarray]:
 def expect_layers(ck: Checker, model) -> None:
     """Fail unless the model computes kata 13's logits from its own weights."""
     ck.case = "model(x), x (49, 28, 28), its biases set to [-1 .. 1]: kata 13's forward pass?"
-    v = keras_variables(model)
+    x = tf.random.stateless_uniform([49, 28, 28], seed=[14, 1], minval=-0.5, maxval=0.5)
+    v = keras_variables(model, x)
     for name in ("b1", "b2", "b3", "b4"):
         v[name] = np.linspace(-1, 1, len(v[name])).astype(np.float32)
     model.set_weights(list(v.values()))
-    x = tf.random.stateless_uniform([49, 28, 28], seed=[14, 1], minval=-0.5, maxval=0.5)
     want = convnet_forward(v, x)
     expect_close(
         "the logits",

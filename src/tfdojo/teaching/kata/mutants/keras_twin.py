@@ -145,6 +145,14 @@ MUTANTS: list[Mutant] = [
 VARIANTS: list[Variant] = [
     Variant(
         "keras",
+        "no-input",
+        "no keras.Input: the Reshape layer told its input shape",
+        """keras.Input(shape=(28, 28)),
+            keras.layers.Reshape((28, 28, 1)),""",
+        "keras.layers.Reshape((28, 28, 1)),",
+    ),
+    Variant(
+        "keras",
         "relu-layers",
         "ReLU as layers of their own",
         'keras.layers.Dense(64, activation="relu"),  # (N, 64)',
