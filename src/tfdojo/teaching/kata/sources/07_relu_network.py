@@ -17,9 +17,10 @@ This one ignores dropout (kata 9 adds it).
 
 What to do: the four variables (W1 from seed [seed, 1], W2 from [seed, 2], biases
 zeros, each named: tf.Variable(..., name="W1")) and the forward pass, for any
-num_hiddens. The check compares the logits with the reference computed from your
-variables, then trains the network with kata 5's loop for NUM_STEPS steps at LR and
-wants 85% of the test images right.
+num_hiddens. The check reads your initial weights' spread (at another num_hiddens
+too), compares the logits with the reference computed from your variables, then
+trains the network with kata 5's loop for NUM_STEPS steps at LR and wants 85% of the
+test images right.
 
 Check it:  tfdojo kata check relu_network
 """

@@ -23,9 +23,10 @@ The flatten may also put the channels first (a transpose to (N, 16, 7, 7) before
 reshape): W3's rows are then in another order, and the network is the same.
 
 What to do: ConvNet's eight variables (kernels and weights drawn by he(), biases zeros)
-and its forward pass. The check compares your logits with tfdojo's own convnet given
-your weights, then trains ConvNet(seed=0) with kata 5's loop for NUM_STEPS steps and
-wants 85% of the test images right.
+and its forward pass. The check reads the spread of your initial weights, compares
+your logits with tfdojo's own convnet given your weights (49 images), then trains
+ConvNet(seed=0) with kata 5's loop for NUM_STEPS steps and wants 85% of the test images
+right.
 
 Check it:  tfdojo kata check convnet
 """
