@@ -129,6 +129,36 @@ LOSS_FLAT = Cause(
     "the loss did not go down: does each step get the learning rate and its batch?",
 )
 TOO_MANY_STEPS = Cause("any/too-many-steps", "loop", "the kata asks for it within that many steps")
+VARIABLE_SHAPES = Cause(
+    "any/variable-shapes",
+    "shapes",
+    "the variables' shapes are not the exercise's: each layer has W (inputs, outputs) and "
+    "b (outputs,); write the shape next to each tf.Variable",
+)
+NUMPY_IN_CALL = Cause(
+    "any/numpy-in-call",
+    "tape",
+    "NumPy in __call__ (or .numpy()): tfdojo train runs the model in a tf.function, where "
+    "only TensorFlow operations work; return a tf.Tensor",
+)
+BATCH_FROM_X = Cause(
+    "any/batch-from-x",
+    "shapes",
+    "the number of images comes from x: tf.reshape(x, [-1, ...]) or tf.shape(x)[0], never a "
+    "fixed number",
+)
+VARIABLE_UNUSED = Cause(
+    "any/variable-unused",
+    "tape",
+    "a variable the logits do not use gets no gradient: use each tf.Variable in __call__, "
+    "with TensorFlow operations",
+)
+NOT_IN_GRAPH = Cause(
+    "any/not-graph-friendly",
+    "tape",
+    "the model must run in a tf.function, as tfdojo trains it: no .numpy(), no NumPy, no "
+    "Python if on a tensor's value",
+)
 NO_LOSSES = Cause("any/no-losses", "return", "return the list of the losses of the steps")
 
 # -- 7 the ReLU network -----------------------------------------------------------------------

@@ -33,8 +33,19 @@ COMMON_CAUSES = [
     ("the loss did not go down", causes.LOSS_FLAT),
     ("the kata asks for it within", causes.TOO_MANY_STEPS),
     ("return them", causes.NO_LOSSES),
+    (".numpy() or NumPy in __call__", causes.NUMPY_IN_CALL),
+    ("the number of images comes from x", causes.BATCH_FROM_X),
+    ("hold the weights in tf.Variables", causes.NOT_A_VARIABLE),
+    ("use each tf.Variable in __call__", causes.VARIABLE_UNUSED),
 ]
-"""checks/common.py's causes (sentences) and the stable causes they are."""
+"""checks/common.py's causes (sentences), and the model contract's
+(:func:`tfdojo.models.learner.contract_breach`), and the stable causes they are."""
+
+UNNAMED = [
+    ("with variables of shapes", causes.VARIABLE_SHAPES),
+    ("a model that runs in a tf.function", causes.NOT_IN_GRAPH),
+]
+"""What a Failure without a cause expected, and the stable cause it is."""
 
 
 def with_causes(check: Callable[[Checker], str]) -> Callable[[Checker], str]:
@@ -45,8 +56,10 @@ def with_causes(check: Callable[[Checker], str]) -> Callable[[Checker], str]:
         try:
             return check(ck)
         except Failure as f:
-            if isinstance(f.cause, str):
+            if isinstance(f.cause, str) and f.cause:
                 f.cause = next((c for s, c in COMMON_CAUSES if f.cause.startswith(s)), f.cause)
+            elif not f.cause:
+                f.cause = next((c for s, c in UNNAMED if s in f.expected), f.cause)
             raise
 
     return checked

@@ -234,6 +234,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "convnet",
+        "hidden-128",
+        "a hidden layer of 128 units",
+        "he([7 * 7 * 16, 64], [seed, 3])",
+        "he([7 * 7 * 16, 128], [seed, 3])",
+        "any/variable-shapes",
+    ),
+    Mutant(
+        "convnet",
         "relu-logits",
         "a ReLU on the logits",
         "return tf.matmul(h, self.W4) + self.b4",

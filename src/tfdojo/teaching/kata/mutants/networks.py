@@ -112,6 +112,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "relu_network",
+        "numpy",
+        "the logits computed in NumPy",
+        "return tf.matmul(h, self.W2) + self.b2",
+        "return h.numpy() @ self.W2.numpy() + self.b2.numpy()",
+        "any/numpy-in-call",
+    ),
+    Mutant(
+        "relu_network",
         "normal",
         "a normal draw, not truncated",
         "W1 = tf.random.stateless_truncated_normal(",
