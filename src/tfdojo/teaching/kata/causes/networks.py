@@ -213,6 +213,11 @@ MLP_RELU_LOGITS = Cause(
 MLP_SOFTMAX = Cause(
     "relu_network/softmax-in-model", "logits", "return the logits: softmax belongs to the loss"
 )
+MLP_BIAS_AFTER = Cause(
+    "relu_network/bias-after-relu",
+    "recipe",
+    "add b1 before the ReLU: relu(X W1 + b1), the bias shifts where each unit starts to fire",
+)
 MLP_NO_BIAS = Cause(
     "relu_network/bias-missing",
     "shapes",
@@ -304,7 +309,9 @@ OVERFIT_ON_BIASES = Cause(
     "overfitting/l2-on-biases", "recipe", "L2 on the biases: the penalty takes the weights only"
 )
 OVERFIT_NO_L2 = Cause(
-    "overfitting/no-penalty", "recipe", "add beta * l2_penalty(model) to the loss"
+    "overfitting/no-penalty",
+    "recipe",
+    "add beta * l2_penalty(model) to the loss, inside the tape (else its gradient is missing)",
 )
 OVERFIT_PARAMS = Cause(
     "overfitting/setting-ignored",

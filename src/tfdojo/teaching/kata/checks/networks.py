@@ -118,6 +118,10 @@ def check_relu_network(ck: Checker) -> str:
                     causes.MLP_NO_BIAS,
                     mlp_logits({**net, "b1": tf.zeros_like(net["b1"])}, x),
                 ),
+                (
+                    causes.MLP_BIAS_AFTER,
+                    (tf.nn.relu(hidden_in - net["b1"]) + net["b1"]) @ net["W2"] + net["b2"],
+                ),
             ],
         )
 

@@ -56,6 +56,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "relu_network",
+        "bias-after-relu",
+        "b1 added after the ReLU",
+        "h = tf.nn.relu(tf.matmul(X, self.W1) + self.b1)",
+        "h = tf.nn.relu(tf.matmul(X, self.W1)) + self.b1",
+        "relu_network/bias-after-relu",
+    ),
+    Mutant(
+        "relu_network",
         "stddev-1",
         "W1 drawn with stddev 1",
         "stddev=(2 / 784) ** 0.5",
@@ -365,6 +373,13 @@ MUTANTS: list[Mutant] = [
 MUTANTS += overfitting.MUTANTS
 
 VARIANTS: list[Variant] = [
+    Variant(
+        "relu_network",
+        "at-operator",
+        "the products written with @",
+        "return tf.matmul(h, self.W2) + self.b2",
+        "return h @ self.W2 + self.b2",
+    ),
     Variant(
         "relu_network",
         "keras-he",

@@ -64,6 +64,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "overfitting",
+        "penalty-outside-tape",
+        "the penalty added after the tape closed",
+        "        loss = tf.reduce_mean(D) + beta * l2_penalty(model)\n    grads",
+        "        loss = tf.reduce_mean(D)\n    loss += beta * l2_penalty(model)\n    grads",
+        "any/gradient-none",
+    ),
+    Mutant(
+        "overfitting",
         "sum",
         "the cross-entropy summed",
         "loss = tf.reduce_mean(D) +",
