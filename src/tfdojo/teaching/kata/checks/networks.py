@@ -83,6 +83,27 @@ def expect_mlp_init(ck: Checker, MLP: type, hidden: int) -> None:
         expect_zeros(f"{name} of {built}", v[name].numpy(), causes.MLP_BIASES_NOT_ZERO)
 
 
+def expect_mlp_logits(ck: Checker, model, v: dict[str, tf.Variable], x) -> None:
+    """Fail unless model(x) = relu(X W1 + b1) W2 + b2 from its variables ``v``, the biases
+    set to [-1 .. 1] first, naming the usual wrong logits."""
+    spread_biases(v)
+    want = mlp_logits(v, x)
+    z = hidden_of(v, x)  # X W1 + b1, (N, hidden)
+    expect_close(
+        "the logits",
+        ck.call(model, x, dropout_rate=0.0, seed=None),
+        want,
+        wrong=[
+            (causes.MLP_NO_RELU, (z @ v["W2"] + v["b2"]).numpy()),
+            (causes.MLP_RELU_LOGITS, np.maximum(want, 0)),
+            (causes.MLP_SOFTMAX, tf.nn.softmax(want).numpy()),
+            (causes.MLP_NO_BIAS, want - v["b2"].numpy()),
+            (causes.MLP_NO_BIAS, mlp_logits({**v, "b1": tf.zeros_like(v["b1"])}, x)),
+            (causes.MLP_BIAS_AFTER, (tf.nn.relu(z - v["b1"]) + v["b1"]) @ v["W2"] + v["b2"]),
+        ],
+    )
+
+
 @with_causes
 def check_relu_network(ck: Checker) -> str:
     MLP = ck.get("MLP")
@@ -97,33 +118,13 @@ def check_relu_network(ck: Checker) -> str:
     ck.case = "MLP(seed=0) twice, then MLP(seed=1)"
     expect_seeded(MLP, "MLP")
 
-    small = ck.call(MLP, seed=2, num_hiddens=hidden)
-    for n, net, built in [(64, v, "MLP(seed=0)"), (5, None, f"MLP(seed=2, num_hiddens={hidden})")]:
-        net = net or mlp_variables(small, built, hidden)
+    small = f"MLP(seed=2, num_hiddens={hidden})"
+    nets = [(model, v, "MLP(seed=0)", 64)]
+    nets.append((MLP(seed=2, num_hiddens=hidden), None, small, 5))
+    for net, variables, built, n in nets:
+        variables = variables or mlp_variables(net, built, hidden)
         ck.case = f"{built}(x, dropout_rate=0.0, seed=None), x ({n}, 28, 28), biases [-1 .. 1]"
-        spread_biases(net)
-        x = random_images(n, 7 + n)
-        want = mlp_logits(net, x)
-        hidden_in = hidden_of(net, x)
-        expect_close(
-            "the logits",
-            ck.call(model if net is v else small, x, dropout_rate=0.0, seed=None),
-            want,
-            wrong=[
-                (causes.MLP_NO_RELU, (tf.matmul(hidden_in, net["W2"]) + net["b2"]).numpy()),
-                (causes.MLP_RELU_LOGITS, np.maximum(want, 0)),
-                (causes.MLP_SOFTMAX, tf.nn.softmax(want).numpy()),
-                (causes.MLP_NO_BIAS, want - net["b2"].numpy()),
-                (
-                    causes.MLP_NO_BIAS,
-                    mlp_logits({**net, "b1": tf.zeros_like(net["b1"])}, x),
-                ),
-                (
-                    causes.MLP_BIAS_AFTER,
-                    (tf.nn.relu(hidden_in - net["b1"]) + net["b1"]) @ net["W2"] + net["b2"],
-                ),
-            ],
-        )
+        expect_mlp_logits(ck, net, variables, random_images(n, 7 + n))
 
     expect_contract(ck, MLP(seed=0), "MLP(seed=0)")
     steps, accuracy = expect_trains(ck, MLP)
