@@ -251,6 +251,12 @@ L2_BETA_CONSTANT = Cause(
     "parameters",
     "use the beta given: loss_fn is called with other values than 0.01",
 )
+L2_OUTSIDE_TAPE = Cause(
+    "l2/penalty-hidden-from-tape",
+    "tape",
+    "the tape does not see the penalty: compute it with TensorFlow operations on the "
+    "variables (tf.nn.l2_loss, tf.reduce_sum), not NumPy or float()",
+)
 L2_CE_SUM = Cause(
     "l2/cross-entropy-sum", "mean-sum", "the cross-entropy is the mean over the batch, not the sum"
 )

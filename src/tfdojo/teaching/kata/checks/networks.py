@@ -206,10 +206,14 @@ def check_l2(ck: Checker) -> str:
     with tf.GradientTape() as tape:
         loss = loss_fn(model, X, tf.constant(y), beta)
     got = tape.gradient(loss, list(v.values()))
-    with tf.GradientTape() as tape:
-        ref = cross_entropy(model(X), y) + beta * (tf.nn.l2_loss(v["W1"]) + tf.nn.l2_loss(v["W2"]))
-    for name, g, w in zip(v, got, tape.gradient(ref, list(v.values()))):
-        expect_close(f"dloss/d{name}", g, w.numpy())
+    with tf.GradientTape(persistent=True) as tape:
+        ce = cross_entropy(model(X), y)
+        ref = ce + beta * (tf.nn.l2_loss(v["W1"]) + tf.nn.l2_loss(v["W2"]))
+    bare = tape.gradient(ce, list(v.values()))  # the penalty's gradient left out
+    for name, g, w, b in zip(v, got, tape.gradient(ref, list(v.values())), bare):
+        if g is None:
+            raise Failure(f"a gradient for {name}", "None", causes.L2_OUTSIDE_TAPE)
+        expect_close(f"dloss/d{name}", g, w.numpy(), wrong=[(causes.L2_OUTSIDE_TAPE, b.numpy())])
     return (
         "the penalty sums ||W||^2 / 2 over the weights only (matrices and kernels); the loss "
         "and its gradients match for several beta."

@@ -249,6 +249,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "l2",
+        "float",
+        "the penalty turned into a Python float",
+        "return tf.add_n([tf.nn.l2_loss(W) for W in weights])",
+        "return float(sum(tf.nn.l2_loss(W) for W in weights))",
+        "l2/penalty-hidden-from-tape",
+    ),
+    Mutant(
+        "l2",
         "norm",
         "the norm, not its square",
         "[tf.nn.l2_loss(W) for",
