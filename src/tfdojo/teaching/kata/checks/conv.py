@@ -162,6 +162,14 @@ def check_conv_layer(ck: Checker) -> str:
 def convnet_variables(model, built: str) -> dict[str, tf.Variable]:
     """``{"W1": ..., "b4": ...}`` of a kata 13 convnet, checked against tfdojo's shapes."""
     variables = trainable(model, built)
+    valid = {(n * n * 16, 64) for n in (4, 5, 6)}  # the flatten after a VALID conv
+    found = [tuple(v.shape) for v in variables if tuple(v.shape) in valid]
+    if found:
+        raise Failure(
+            f"{built}'s W3 of shape (784, 64): 7 * 7 * 16 values per image",
+            f"W3 of shape {found[0]}",
+            causes.CONVNET_VALID,
+        )
     expect_variables(built, variables, list(CONVNET_SHAPES.values()))
     missing = [
         name for name in CONVNET_NAMES if not isinstance(getattr(model, name, None), tf.Variable)

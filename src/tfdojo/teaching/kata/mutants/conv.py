@@ -11,6 +11,22 @@ HE = "stddev = (2 / (k * k * depth_in)) ** 0.5"
 LAYER = "return tf.nn.relu(tf.nn.conv2d(x, W, strides=stride, padding=padding) + b)"
 CONV2 = 'h = tf.nn.relu(tf.nn.conv2d(h, self.W2, strides=1, padding="SAME") + self.b2)'
 DENSE = "h = tf.nn.relu(tf.matmul(h, self.W3) + self.b3)  # (N, 64)"
+CONVNET_TAIL = """\
+        self.W3 = tf.Variable(he([7 * 7 * 16, 64], [seed, 3]), name="W3")
+        self.b3 = tf.Variable(tf.zeros([64]), name="b3")
+        self.W4 = tf.Variable(he([64, 10], [seed, 4]), name="W4")
+        self.b4 = tf.Variable(tf.zeros([10]), name="b4")
+
+    def __call__(self, x, dropout_rate=0.0, seed=None):
+        \"\"\"Logits (N, 10) of images x (N, 28, 28).\"\"\"
+        h = tf.reshape(x, [-1, 28, 28, 1])  # (N, 28, 28, 1)
+        # TODO: the two conv blocks, the flatten, the hidden layer, the logits.
+        h = tf.nn.relu(tf.nn.conv2d(h, self.W1, strides=1, padding="SAME") + self.b1)
+        h = tf.nn.max_pool2d(h, ksize=2, strides=2, padding="SAME")  # (N, 14, 14, 16)
+        h = tf.nn.relu(tf.nn.conv2d(h, self.W2, strides=1, padding="SAME") + self.b2)
+        h = tf.nn.max_pool2d(h, ksize=2, strides=2, padding="SAME")  # (N, 7, 7, 16)
+        h = tf.reshape(h, [-1, 7 * 7 * 16])  # (N, 784)"""
+"""Kata 13's solution from W3 to the flatten: a mistake made in several places at once."""
 FLATTEN = "h = tf.reshape(h, [-1, 7 * 7 * 16])  # (N, 784)"
 
 MUTANTS: list[Mutant] = [
@@ -198,6 +214,16 @@ MUTANTS: list[Mutant] = [
         "conv2 with VALID padding",
         'tf.nn.conv2d(h, self.W2, strides=1, padding="SAME")',
         'tf.nn.conv2d(h, self.W2, strides=1, padding="VALID")',
+        "convnet/valid-padding",
+    ),
+    Mutant(
+        "convnet",
+        "valid-adapted",
+        "both convs VALID, the flatten and W3 made to fit (4 * 4 * 16)",
+        CONVNET_TAIL,
+        CONVNET_TAIL.replace("he([7 * 7 * 16, 64]", "he([4 * 4 * 16, 64]")
+        .replace('padding="SAME") + self.b', 'padding="VALID") + self.b')
+        .replace("[-1, 7 * 7 * 16])", "[-1, 4 * 4 * 16])"),
         "convnet/valid-padding",
     ),
     Mutant(
