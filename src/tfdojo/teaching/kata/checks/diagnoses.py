@@ -23,21 +23,18 @@ import numpy as np
 
 from tfdojo.models.shapes import conv_output_size
 from tfdojo.scratch.layers import softmax
+from tfdojo.teaching.kata.causes import Cause
+from tfdojo.teaching.kata.causes import conv as conv_causes
+from tfdojo.teaching.kata.causes import networks as causes
 from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.expect import brief, to_array
 
-Mistakes = list[tuple[str, Any]]
+Mistakes = list[tuple[Cause, Any]]
 
 # ------------------------------------------------------------------------------- softmax
 
-ROWS = (
-    "each row is its own distribution and each row should sum to 1: sum along axis=-1, "
-    "keepdims=True"
-)
-OVERFLOW = (
-    "exp() of large scores overflows to inf (inf / inf = nan, and exp(-1000) is 0): "
-    "subtract each row's maximum first, softmax(z - max z) = softmax(z)"
-)
+ROWS = causes.SOFTMAX_ROWS
+OVERFLOW = causes.SOFTMAX_OVERFLOW
 
 
 def softmax_mistakes(z: np.ndarray) -> Mistakes:
@@ -49,22 +46,16 @@ def softmax_mistakes(z: np.ndarray) -> Mistakes:
         return [
             (ROWS, e / e.sum()),  # (N, K) / () -> (N, K): one distribution for the batch
             (ROWS, g / g.sum()),
-            (
-                "each row is its own distribution: sum along axis=-1, not axis 0",
-                e / e.sum(axis=0),
-            ),
-            ("take exp() of the scores first", z / z.sum(axis=-1, keepdims=True)),
+            (causes.SOFTMAX_AXIS0, e / e.sum(axis=0)),
+            (causes.SOFTMAX_NO_EXP, z / z.sum(axis=-1, keepdims=True)),
             (OVERFLOW, np.full(z.shape, np.nan)),
-            ("one probability per score: that reduced too far", e.sum(axis=-1, keepdims=True)),
+            (causes.SOFTMAX_REDUCED, e.sum(axis=-1, keepdims=True)),
         ]
 
 
 # ------------------------------------------------------------------------- cross-entropy
 
-UNSTABLE = (
-    "log(softmax(z)) underflows: softmax is exactly 0 for a class 800 below the best, and "
-    "log(0) = -inf; compute log S = (z - max z) - log sum exp(z - max z) (log-sum-exp)"
-)
+UNSTABLE = causes.LOG_UNDERFLOW
 
 
 def cross_entropy_mistakes(logits: np.ndarray, labels: np.ndarray) -> Mistakes:
@@ -82,29 +73,18 @@ def cross_entropy_mistakes(logits: np.ndarray, labels: np.ndarray) -> Mistakes:
     if np.any(S == 0):  # softmax underflows here: an inf or nan is a log(0)
         mistakes += [(UNSTABLE, np.inf), (UNSTABLE, np.nan)]
     return mistakes + [
-        ("the mean over the batch, not the sum: take the mean", want * n),
-        (
-            "softmax applied twice: the inputs are logits, take their softmax once "
-            "(softmax twice squeezes every probability towards 1/K)",
-            -np.log(softmax(S))[rows, labels].mean(),
-        ),
-        (
-            "the log of the logits, as if they were probabilities: apply softmax first "
-            "(log S = z - log sum exp z)",
-            of_logits,
-        ),
-        ("the sign: D = -sum L log S is positive", -want),
-        ("pick each row's right class: log_S[np.arange(N), labels]", -log_S.mean()),
-        ("the loss is one number: the mean over the batch", -log_S[rows, labels]),
+        (causes.CE_SUM, want * n),
+        (causes.CE_SOFTMAX_TWICE, -np.log(softmax(S))[rows, labels].mean()),
+        (causes.CE_LOG_LOGITS, of_logits),
+        (causes.CE_SIGN, -want),
+        (causes.CE_EVERY_CLASS, -log_S.mean()),
+        (causes.CE_NOT_REDUCED, -log_S[rows, labels]),
     ]
 
 
 # ------------------------------------------------------------------------------- dropout
 
-NO_SCALE = (
-    "no 1/(1-rate) scale: multiply the kept units by 1 / (1 - rate), so that the expected "
-    "output stays the input (inverted dropout)"
-)
+NO_SCALE = causes.DROPOUT_NO_SCALE
 
 
 def expect_dropout(what: str, out: Any, rate: float, shape: tuple[int, ...]) -> np.ndarray:
@@ -116,33 +96,31 @@ def expect_dropout(what: str, out: Any, rate: float, shape: tuple[int, ...]) -> 
     """
     got = to_array(what, out)
     if got.shape != shape:
-        raise Failure(
-            f"the input's shape, {shape}", f"shape {got.shape}", "dropout keeps the shape"
-        )
+        raise Failure(f"the input's shape, {shape}", f"shape {got.shape}", causes.DROPOUT_SHAPE)
     dropped = float(np.mean(got == 0))
     if abs(dropped - rate) > 0.01:
-        flipped = abs(dropped - (1 - rate)) <= 0.01
-        raise Failure(
-            f"about {rate:.0%} of the units zeroed",
-            f"{dropped:.1%}",
-            "rate is the fraction dropped: keep a unit with probability 1 - rate"
-            if flipped
-            else "",
-        )
+        cause = None
+        if abs(dropped - (1 - rate)) <= 0.01:
+            cause = causes.DROPOUT_KEEP_RATE
+        elif any(abs(dropped - r) <= 0.01 for r in (0.5, 0.25, 0.2)):
+            cause = causes.DROPOUT_RATE_IGNORED  # a rate of the learner's own
+        raise Failure(f"about {rate:.0%} of the units zeroed", f"{dropped:.1%}", cause)
     kept = np.unique(got[got != 0])
     if not np.allclose(kept, 1 / (1 - rate)):
-        cause = ""
+        cause = None
         if np.allclose(kept, 1.0):
             cause = NO_SCALE
         elif np.allclose(kept, 1 - rate):
-            cause = "the kept units were multiplied by (1 - rate): divide by it instead"
+            cause = causes.DROPOUT_TIMES_KEEP
         raise Failure(
             f"kept units of value 1 / (1 - rate) = {1 / (1 - rate):.4f}", brief(kept), cause
         )
     return got
 
 
-def expect_mask_follows(source: str, first: Any, again: Any, other: Any, cause: str) -> None:
+def expect_mask_follows(
+    source: str, first: Any, again: Any, other: Any, cause: Cause | str
+) -> None:
     """Fail unless two masks drawn from the same ``source`` (a seed, a generator's seed) are
     the same, ``first`` and ``again``, and one drawn from another, ``other``, differs."""
     if np.array_equal(first, again) and not np.array_equal(first, other):
@@ -184,22 +162,19 @@ def expect_output_sizes(ck: Checker, output_size: Callable, name: str = "output_
         if got.shape != () or got.dtype.kind not in "iuf":
             raise Failure(f"the whole number {want}", brief(got))
         if got != np.round(got):
-            raise Failure(f"the whole number {want}", brief(got), "round up: math.ceil(...)")
+            raise Failure(f"the whole number {want}", brief(got), conv_causes.SIZE_NOT_WHOLE)
         got = int(got)
         if got == want:
             continue
-        cause = ""
+        cause = None
         if padding == "VALID" and got == -(-(n - k) // s):
-            cause = (
-                f"off by one: a {k}-wide window fits in n - k + 1 = {n - k + 1} positions, "
-                f"not n - k = {n - k}"
-            )
+            cause = conv_causes.SIZE_OFF_BY_ONE
         elif got == (n if padding == "SAME" else n - k + 1) // s:
-            cause = "round up, not down: a last partial stride still gives an output (ceil)"
+            cause = conv_causes.SIZE_ROUND_DOWN
         elif padding == "SAME" and got == n:
-            cause = "with SAME padding the stride still divides the size: ceil(n / s)"
+            cause = conv_causes.SIZE_SAME_STRIDE
         elif padding == "SAME" and got == -(-(n - k + 1) // s):
-            cause = "that is VALID's formula: SAME pads so that the window never shrinks the size"
+            cause = conv_causes.SIZE_SAME_AS_VALID
         raise Failure(
             f"{want}: SAME gives ceil(n / s), VALID ceil((n - k + 1) / s)", str(got), cause
         )
@@ -215,9 +190,9 @@ def expect_num_params(ck: Checker, num_params: Callable, name: str = "num_params
         value = got.item() if got.shape == () else None
         if value == want:
             continue
-        cause = ""
+        cause = None
         if value == k * k * c_in * c_out:
-            cause = f"forgot the biases: one per filter, {c_out} more"
+            cause = conv_causes.PARAMS_NO_BIAS
         elif value == k * k * c_out + c_out:
-            cause = "each filter spans every input channel: multiply by depth_in too"
+            cause = conv_causes.PARAMS_NO_DEPTH_IN
         raise Failure(f"{want:,} = k * k * depth_in * depth_out + depth_out", brief(got), cause)

@@ -15,10 +15,12 @@ The model contract is kata 2's: MLP(seed=0), model(x, dropout_rate=0.0, seed=Non
 logits (N, 10) for x (N, 28, 28); weights W1, W2 (rank 2), biases b1, b2 (rank 1).
 This one ignores dropout (kata 9 adds it).
 
-What to do: the four variables (W1 from seed [seed, 1], W2 from [seed, 2]) and the
-forward pass. The check compares the logits with the reference computed from your
-variables, then trains the network with kata 5's loop for NUM_STEPS steps at LR and
-wants 85% of the test images right.
+What to do: the four variables (W1 from seed [seed, 1], W2 from [seed, 2], biases
+zeros, each named: tf.Variable(..., name="W1")) and the forward pass, for any
+num_hiddens. The check reads your initial weights' spread (at another num_hiddens
+too), compares the logits with the reference computed from your variables, then
+trains the network with kata 5's loop for NUM_STEPS steps at LR and wants 85% of the
+test images right.
 
 Check it:  tfdojo kata check relu_network
 """
@@ -35,8 +37,9 @@ class MLP(tf.Module):
 
     def __init__(self, seed=0, num_hiddens=1024):
         super().__init__(name="mlp")
-        # TODO: W1 (784, num_hiddens), b1, W2 (num_hiddens, 10), b2 as tf.Variable; the
-        #       weights from tf.random.stateless_truncated_normal with He's stddev.
+        # TODO: W1 (784, num_hiddens), b1, W2 (num_hiddens, 10), b2 as tf.Variable named
+        #       "W1", "b1", ...; the weights from tf.random.stateless_truncated_normal with
+        #       He's stddev, the biases zeros.
         # BEGIN SOLUTION
         W1 = tf.random.stateless_truncated_normal(
             [784, num_hiddens], seed=[seed, 1], stddev=(2 / 784) ** 0.5

@@ -10,8 +10,9 @@ less. Biases are not penalised: each only shifts one unit's output, and pulling 
 kernel (5, 5, 1, 16)); biases have rank 1 (b1 (1024,)).
 
 What to do: l2_penalty(model) and loss_fn(model, X, y, beta), with X (N, 28, 28) and y
-int (N,). The check uses the ReLU network of kata 7 and compares the penalty, the loss
-and its gradients (by tf.GradientTape) with the reference.
+int (N,). The check uses the ReLU network of kata 7 and the convnet of kata 13 (its
+kernels are weights too) and compares the penalty, the loss at several beta and its
+gradients (by tf.GradientTape) with the reference.
 
 Check it:  tfdojo kata check l2
 """

@@ -13,11 +13,13 @@ images the regularised network is less overconfident: its test loss (the cross-e
 is lower. The surest cure is more data: kata 7 reached about 93% with 2,620 images.
 
 What to do: regularised_step(model, X, y, lr, beta, dropout_rate, seed), one step of
-gradient descent on that loss (kata 4's step, with the two additions); and cure(), your
-choice of beta and the dropout rate. The check trains DropoutMLP(seed=0) twice on the
-same 50 images for NUM_STEPS steps with train() below: without regularisation it must
-reach 100% training accuracy; with your cure the test loss must be at least 3% lower and
-the test accuracy no worse. It shows you both runs.
+gradient descent on that loss (kata 4's step, with the two additions), returning the
+loss computed before the update; and cure(), your choice of beta and the dropout rate.
+The check compares your step with the reference at several lr, beta, rates and seeds,
+then trains DropoutMLP(seed=0) twice on the same 50 images for NUM_STEPS steps with
+train() below: without regularisation it must reach 100% training accuracy; with your
+cure the test loss must be at least 3% lower and the test accuracy no worse. It shows
+you both runs.
 
 Check it:  tfdojo kata check overfitting
 """

@@ -21,7 +21,8 @@ and 3 * 3 * 1 * 8 weights + 8 biases = 80 parameters, whatever the size of the i
 What to do: output_size(n, k, stride, padding) and num_params(k, depth_in, depth_out)
 by the formulas; make_kernel(k, depth_in, depth_out, seed), a tf.Variable of
 TensorFlow's kernel shape; conv_layer(x, W, b, stride, padding) = relu(conv2d(x, W) + b).
-The check runs the deck's table through your layer and your formulas.
+The check runs the deck's table through your layer and your formulas, then other
+depths, strides and paddings, and reads the spread of your kernels at a depth_in above 1.
 
 Check it:  tfdojo kata check conv_layer
 """
@@ -54,7 +55,8 @@ def make_kernel(k, depth_in, depth_out, seed=0):
     # TODO: stateless_truncated_normal with stddev sqrt(2 / fan_in), fan_in = k * k * depth_in.
     # BEGIN SOLUTION
     stddev = (2 / (k * k * depth_in)) ** 0.5
-    W = tf.random.stateless_truncated_normal([k, k, depth_in, depth_out], [seed, 0], stddev)
+    shape = [k, k, depth_in, depth_out]
+    W = tf.random.stateless_truncated_normal(shape, seed=[seed, 0], stddev=stddev)
     return tf.Variable(W, name="W")  # (k, k, depth_in, depth_out)
     # END SOLUTION
 

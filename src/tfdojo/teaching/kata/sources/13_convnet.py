@@ -5,7 +5,8 @@
     max-pool 2x2, stride 2                             (N, 14, 14, 16)
     conv 5x5, depth 16, stride 1, SAME, + b2, relu     (N, 14, 14, 16)
     max-pool 2x2, stride 2                             (N, 7, 7, 16)
-    flatten                                            (N, 784)         7 * 7 * 16
+    flatten                                            (N, 784)         7 * 7 * 16,
+                                                       tf.reshape's order: row, column, channel
     dense 784 -> 64, + b3, relu                        (N, 64)
     dense 64 -> 10, + b4                               (N, 10)          the logits
 
@@ -18,10 +19,14 @@ The model contract is kata 2's: ConvNet(seed=0), model(x, dropout_rate=0.0, seed
 -> logits (N, 10) for x float32 (N, 28, 28); kernels and weights W1..W4 (rank >= 2),
 biases b1..b4 (rank 1). Dropout, if you add it, goes on the 64 hidden units.
 
+The flatten may also put the channels first (a transpose to (N, 16, 7, 7) before the
+reshape): W3's rows are then in another order, and the network is the same.
+
 What to do: ConvNet's eight variables (kernels and weights drawn by he(), biases zeros)
-and its forward pass. The check compares your logits with tfdojo's own convnet given
-your weights, then trains ConvNet(seed=0) with kata 5's loop for NUM_STEPS steps and
-wants 85% of the test images right.
+and its forward pass. The check reads the spread of your initial weights, compares
+your logits with tfdojo's own convnet given your weights (49 images), then trains
+ConvNet(seed=0) with kata 5's loop for NUM_STEPS steps and wants 85% of the test images
+right.
 
 Check it:  tfdojo kata check convnet
 """

@@ -20,10 +20,13 @@ logits (softmax_cross_entropy_with_logits took one-hot labels). The last layer h
 activation: with a softmax there, from_logits=True would apply softmax twice.
 
 What to do: build_model(seed) and fit(model, X, y, epochs, batch_size, lr) (SGD with
-that learning rate; it returns the loss of each epoch). The check trains your model,
-trains kata 13's ConvNet with its hand-written loop on the same images (same batch
-size, same number of steps), and compares the two on the same test images with
-McNemar's test, as `tfdojo compare` does: do they differ more than chance would?
+that learning rate; it returns the loss of each epoch). The check runs your layers on
+their own weights against kata 13's forward pass, fits a few images with other
+settings (is it SGD at the lr given, the epochs and batch size given, the loss of
+logits?), then trains your model, trains kata 13's ConvNet with its hand-written loop
+on the same images (same batch size, same number of steps), and compares the two on
+the same test images with McNemar's test, as `tfdojo compare` does: do they differ
+more than chance would? Keras significantly worse than the loop fails.
 
 Check it:  tfdojo kata check keras
 """
