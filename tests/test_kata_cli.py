@@ -154,8 +154,8 @@ def test_check_json_and_exit_status(dojo, capsys):
     assert verdict == {
         "name": "tensors",
         "status": "pass",
-        "message": "well done: images flatten to (N, 784) rows, pixels scale to "
-        "[-0.5, 0.5], labels one-hot.",
+        "message": "well done: images flatten to (N, 784) rows for any N, pixels scale to "
+        "[-0.5, 0.5] in float32, labels one-hot for any number of classes.",
         "case": "",
         "expected": "",
         "received": "",
@@ -173,8 +173,15 @@ def test_check_json_and_exit_status(dojo, capsys):
 
 
 def test_an_endless_loop_is_stopped_and_the_next_kata_still_checked(dojo, capsys):
-    (dojo / "01_tensors.py").write_text(
-        "print('a learner print')\n\ndef flatten(images):\n    while True:\n        pass\n"
+    learner_file(
+        dojo,
+        kata.find("01"),
+        [
+            (
+                "    return tf.reshape(images, [-1, 28 * 28])",
+                "    print('a learner print')\n    while True:\n        pass",
+            )
+        ],
     )
     learner_file(dojo, kata.find("02"))
     started = time.monotonic()

@@ -84,9 +84,11 @@ def test_each_verdict_of_a_mutant_and_a_variant():
     assert (flat["cause"], flat["status"], flat["received_cause"]) == (
         "tensors/some-other-cause",
         "failing",
-        "",
+        "tensors/flatten-one-row",
     )
-    assert "expected tensors/some-other-cause, received none" in str(report.cases[-4])
+    assert "expected tensors/some-other-cause, received tensors/flatten-one-row" in str(
+        report.cases[-4]
+    )
     forever = next(c for c in report.cases if c.id == "forever")
     assert forever.message == "the check ran longer than 3 s and was stopped"
 

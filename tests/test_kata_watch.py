@@ -171,4 +171,5 @@ def test_watch_clears_a_terminal_counts_passes_and_shows_progress(tmp_path):
     assert printed[3] == "checking 01_tensors ..."
     verdict = next(i for i, t in enumerate(printed) if t.startswith("✓ 01_tensors"))
     assert all(t.startswith("  ") and " s  " in t for t in printed[4:verdict])  # its cases
-    assert printed[verdict + 1 :] == ["1/14 passed", "stopped watching"]
+    assert printed[verdict + 1].startswith("debrief of 01_tensors: ")  # after a first pass
+    assert printed[verdict + 2 :] == ["1/14 passed", "stopped watching"]
