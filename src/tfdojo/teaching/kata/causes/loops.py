@@ -1,6 +1,6 @@
 """The causes of the katas of checks/loops.py: one module-level :class:`Cause` each.
 
-Kata 5 ``minibatch_loop`` and 6 ``gd_vs_sgd`` (kata 10's are its group's).
+Kata 5 ``minibatch_loop``, 6 ``gd_vs_sgd`` and 10 ``lr_decay``.
 """
 
 from __future__ import annotations
@@ -178,4 +178,156 @@ SGD_WORSE = Cause(
     "loop",
     "SGD should beat gradient descent for the same images processed: check that sgd "
     "takes a new batch each step, with the learning rate",
+)
+
+# -- 10 learning-rate decay --------------------------------------------------------------------
+
+SMOOTH_ROUNDED = Cause(
+    "lr_decay/smooth-rounded",
+    "recipe",
+    "staircase=False decays smoothly: the exponent is step / decay_steps, a fraction; round "
+    "it down (step // decay_steps) only when staircase is True",
+)
+STAIRCASE_IGNORED = Cause(
+    "lr_decay/staircase-ignored",
+    "parameters",
+    "staircase=True rounds the exponent down, step // decay_steps: the rate stays flat for "
+    "decay_steps steps, then drops by decay_rate; use the staircase argument",
+)
+DEFAULT_STAIRS = Cause(
+    "lr_decay/default-stairs",
+    "parameters",
+    "learning_rate(step, lr0, decay_rate, decay_steps) without staircase decays smoothly: "
+    "keep the default staircase=False",
+)
+STAIRS_ROUNDING = Cause(
+    "lr_decay/stairs-rounding",
+    "recipe",
+    "the staircase rounds the exponent down (step // decay_steps, math.floor), not up nor "
+    "to the nearest: the rate drops at step decay_steps, not before",
+)
+EXPONENT_NOT_DIVIDED = Cause(
+    "lr_decay/exponent-not-divided",
+    "recipe",
+    "divide the step by decay_steps: decay_rate ** (step / decay_steps) halves the rate "
+    "(decay_rate 0.5) every decay_steps steps, decay_rate ** step at every step",
+)
+RATE_GROWS = Cause(
+    "lr_decay/rate-grows",
+    "recipe",
+    "the rate grows: multiply lr0 by decay_rate ** exponent (decay_rate < 1), do not divide",
+)
+STEP_FROM_ONE = Cause(
+    "lr_decay/step-from-one",
+    "loop",
+    "the first step is step 0, at lr0 itself: learning_rate(0, ...) = lr0, so use step, "
+    "not step + 1 (for step in range(num_steps))",
+)
+LR0_CONSTANT = Cause(
+    "lr_decay/lr0-constant",
+    "parameters",
+    "start from lr0, the argument, not LR0 or 0.3: the check asks for other values",
+)
+DECAY_RATE_CONSTANT = Cause(
+    "lr_decay/decay-rate-constant",
+    "parameters",
+    "decay by decay_rate, the argument, not DECAY_RATE or 0.5: the check asks for other values",
+)
+DECAY_STEPS_CONSTANT = Cause(
+    "lr_decay/decay-steps-constant",
+    "parameters",
+    "divide by decay_steps, the argument, not DECAY_STEPS or 100: the check asks for other values",
+)
+RATE_NOT_PASSED = Cause(
+    "lr_decay/rate-not-passed",
+    "loop",
+    "every step got lr0: pass the decayed rate of each step to train_step, "
+    "lr = learning_rate(step, lr0, decay_rate, decay_steps)",
+)
+STEP_STUCK = Cause(
+    "lr_decay/step-stuck",
+    "loop",
+    "the step never advances: same batch and lr0 at every step; count the steps, "
+    "for step in range(num_steps), and use step for the offset and the rate",
+)
+TRAIN_STAIRCASE = Cause(
+    "lr_decay/train-staircase",
+    "recipe",
+    "train decays smoothly: learning_rate(step, ...) with the default staircase=False",
+)
+TRAIN_CONSTANTS = Cause(
+    "lr_decay/train-constants",
+    "parameters",
+    "train passes its own arguments to learning_rate (lr0, decay_rate, decay_steps), not "
+    "the module's LR0, DECAY_RATE, DECAY_STEPS: the check calls it with other values",
+)
+PER_EPOCH = Cause(
+    "lr_decay/per-epoch",
+    "loop",
+    "the rate decays with the step, not the epoch: learning_rate(step, ...) with step the "
+    "number of train_step calls so far",
+)
+STEPS_COUNT_10 = Cause(
+    "lr_decay/steps-count",
+    "parameters",
+    "take num_steps steps, the argument, not NUM_STEPS or a number: for step in range(num_steps)",
+)
+BATCH_SIZE_10 = Cause(
+    "lr_decay/batch-size-ignored",
+    "parameters",
+    "each batch has batch_size rows, the argument, not BATCH_SIZE or a number: "
+    "X[offset : offset + batch_size]",
+)
+LABELS_MISMATCH_10 = Cause(
+    "lr_decay/labels-mismatch",
+    "loop",
+    "slice X and y with the same rows: y[offset : offset + batch_size]",
+)
+SAME_BATCH_10 = Cause(
+    "lr_decay/same-batch",
+    "loop",
+    "every step trains on the same batch: offset = (step * batch_size) % (N - batch_size)",
+)
+NO_LOSSES_10 = Cause(
+    "lr_decay/no-losses",
+    "return",
+    "return the list of the losses, one float per step: losses.append(float(loss)), then "
+    "`return losses` after the loop",
+)
+NOT_THE_STEP_LOSSES_10 = Cause(
+    "lr_decay/not-the-step-losses",
+    "return",
+    "append the loss each train_step returned, in order: losses.append(float(train_step(...)))",
+)
+LR_TOO_HIGH_10 = Cause(
+    "lr_decay/lr-too-high",
+    "loop",
+    "LR0 is too high: each step overshoots further until the numbers overflow; try one "
+    "ten times smaller",
+)
+NOT_TRAINED_10 = Cause(
+    "lr_decay/not-trained",
+    "loop",
+    "the network did not reach 85%: more steps (NUM_STEPS, at most 300), a larger LR0, or "
+    "a slower decay (DECAY_RATE nearer 1, more DECAY_STEPS)",
+)
+TOO_MANY_STEPS_10 = Cause(
+    "lr_decay/too-many-steps", "loop", "the kata asks for 85% within 300 steps: NUM_STEPS <= 300"
+)
+NO_RETURN_10 = Cause(
+    "lr_decay/no-return",
+    "return",
+    "learning_rate returns the rate: `return lr0 * decay_rate ** exponent`",
+)
+SHORT_BATCH_10 = Cause(
+    "lr_decay/short-batch",
+    "shapes",
+    "a batch ran past the end of X and came out short: offset = (step * batch_size) % "
+    "(len(y) - batch_size) keeps every batch whole, whatever the number of images",
+)
+NOT_EXPONENTIAL = Cause(
+    "lr_decay/not-exponential",
+    "recipe",
+    "the decay is exponential: lr0 * decay_rate ** (step / decay_steps) multiplies the rate "
+    "by decay_rate every decay_steps steps; a linear or 1 / (1 + ...) decay is another schedule",
 )

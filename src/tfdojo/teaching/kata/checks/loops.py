@@ -2,7 +2,7 @@
 
 Each runs the learner's loop on the kata set with a spy on ``train_step`` (which images,
 which labels, which learning rate at each step), then scores the trained model on the
-test images.
+test images. Kata 10's check lives in :mod:`.decay` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -25,44 +25,15 @@ from tfdojo.teaching.kata.checks.batches import (
 from tfdojo.teaching.kata.checks.common import (
     MAX_STEPS,
     THRESHOLD,
-    Call,
     accuracy_of,
-    expect_trained,
     random_labels,
     train_on_kata_set,
 )
+from tfdojo.teaching.kata.checks.decay import check_lr_decay
 from tfdojo.teaching.kata.expect import brief, expect_close, expect_runs, to_array
 from tfdojo.teaching.kata.sources import reference
 
-
-def expect_batches(calls: list[Call], num_steps: int, batch_size: int, X, y) -> None:
-    """Fail unless the spied steps took ``num_steps`` different batches of matching labels."""
-    if len(calls) != num_steps:
-        raise Failure(f"{num_steps} calls of train_step", f"{len(calls)}", "one step per step")
-    sizes = sorted({len(c.y) for c in calls})
-    if sizes != [batch_size]:
-        cause = (
-            "every step used all the images: that is gradient descent (kata 6); "
-            "take batch_size rows at a time"
-            if sizes == [len(y)]
-            else "each batch has batch_size rows: X[offset : offset + batch_size]"
-        )
-        raise Failure(f"batches of {batch_size} images", f"batches of {sizes[:5]}", cause)
-    if num_steps > 1 and np.array_equal(calls[0].X, calls[1].X):
-        raise Failure(
-            "a new batch at each step",
-            "the same images at steps 0 and 1",
-            "move the offset with the step: offset = (step * batch_size) % (N - batch_size)",
-        )
-    label_of = {image.tobytes(): label for image, label in zip(np.asarray(X), y)}
-    for step, c in enumerate(calls[:3]):
-        true = np.array([label_of.get(image.tobytes(), -1) for image in c.X])
-        if not np.array_equal(true, c.y):
-            raise Failure(
-                f"the labels of the batch's images at step {step}, {true[:6]}...",
-                f"{c.y[:6]}...",
-                "slice X and y with the same rows: y[offset : offset + batch_size]",
-            )
+__all__ = ["check_gd_vs_sgd", "check_lr_decay", "check_minibatch_loop"]
 
 
 # --------------------------------------------------------------------- 5 minibatch loop
@@ -274,69 +245,4 @@ def check_gd_vs_sgd(ck: Checker) -> str:
         f"{gd_steps} steps ({gd_seconds:.2f} s) to {gd_acc:.1%} test accuracy, and SGD "
         f"{sgd_steps} steps ({sgd_seconds:.2f} s) to {sgd_acc:.1%}: many cheap noisy "
         "steps beat a few exact ones."
-    )
-
-
-# ---------------------------------------------------------------------- 10 decay
-
-
-def reference_rate(step: int, lr0: float, decay_rate: float, decay_steps: int) -> float:
-    return lr0 * decay_rate ** (step / decay_steps)
-
-
-def check_lr_decay(ck: Checker) -> str:
-    import keras  # Keras: kata 14 only
-
-    learning_rate = ck.get("learning_rate")
-    steps = [0, 1, 50, 99, 100, 150, 250]
-    smooth = [0.3 * 0.5 ** (s / 100) for s in steps]
-    stairs = [0.3 * 0.5 ** (s // 100) for s in steps]
-    for staircase in (False, True):
-        ck.case = (
-            f"learning_rate(step, lr0=0.3, decay_rate=0.5, decay_steps=100, "
-            f"staircase={staircase}) at steps {steps}"
-        )
-        schedule = keras.optimizers.schedules.ExponentialDecay(0.3, 100, 0.5, staircase=staircase)
-        expect_close(
-            "the learning rates",
-            [float(learning_rate(s, 0.3, 0.5, 100, staircase=staircase)) for s in steps],
-            [float(schedule(s)) for s in steps],
-            wrong=[
-                (
-                    "staircase=True rounds the exponent down: step // decay_steps"
-                    if staircase
-                    else "staircase=False decays smoothly: step / decay_steps, not //",
-                    smooth if staircase else stairs,
-                ),
-                ("divide the step by decay_steps", [0.3 * 0.5**s for s in steps]),
-                (
-                    "the rate grows: multiply by decay_rate ** exponent, do not divide",
-                    [0.3 / 0.5 ** (s / 100) for s in steps],
-                ),
-            ],
-            rtol=1e-5,
-        )
-
-    MLP = reference("07_relu_network").MLP
-    settings = ("NUM_STEPS", "BATCH_SIZE", "LR0", "DECAY_RATE", "DECAY_STEPS")
-    model, losses, calls = train_on_kata_set(ck, MLP, ck.get("train"), settings)
-    num_steps, batch_size, lr0, decay_rate, decay_steps = (ck.get(name) for name in settings)
-    expect_batches(calls, num_steps, batch_size, *ck.data().arrays()[:2])
-    want = [reference_rate(s, lr0, decay_rate, decay_steps) for s in range(num_steps)]
-    expect_close(
-        "the learning rate of each step",
-        [c.lr for c in calls],
-        want,
-        wrong=[
-            ("pass learning_rate(step, ...) to train_step, not lr0", [lr0] * num_steps),
-            (
-                "the schedule is smooth here: learning_rate(..., staircase=False)",
-                [lr0 * decay_rate ** (s // decay_steps) for s in range(num_steps)],
-            ),
-        ],
-    )
-    accuracy = expect_trained(ck, model, losses, lr0)
-    return (
-        f"the rate decayed from {want[0]:.3g} to {want[-1]:.3g} over {num_steps} steps, as "
-        f"Keras's ExponentialDecay does; test accuracy {accuracy:.1%}."
     )

@@ -1,8 +1,9 @@
 """Mutants and variants of the katas of checks/loops.py: 5 the minibatch loop, 6 gradient
-descent vs SGD (kata 10's are its group's)."""
+descent vs SGD, and 10 learning-rate decay in :mod:`.lr_decay`."""
 
 from __future__ import annotations
 
+from tfdojo.teaching.kata.mutants import lr_decay
 from tfdojo.teaching.kata.mutants.mutant import Mutant, Variant
 
 PREDICT = """predicted = tf.argmax(logits, axis=1, output_type=tf.int32)  # (N, 10) -> (N,)
@@ -327,7 +328,7 @@ MUTANTS: list[Mutant] = [
         "        loss = train_step(model, X[rows], y[rows], lr)\n    losses.append(float(loss))\n",
         "gd_vs_sgd/not-the-step-losses",
     ),
-]
+] + lr_decay.MUTANTS
 
 VARIANTS: list[Variant] = [
     Variant(
@@ -398,4 +399,4 @@ VARIANTS: list[Variant] = [
         "start = rng.integers(0, len(y) - batch_size)\n"
         "        rows = np.arange(start, start + batch_size)",
     ),
-]
+] + lr_decay.VARIANTS

@@ -12,11 +12,15 @@ a small one settles but crawls. Decay starts large and shrinks it as training go
 keras.optimizers.schedules.ExponentialDecay(lr0, decay_steps, decay_rate, staircase)
 computes the same numbers, and the check compares yours with it.
 
-What to do: learning_rate(step, lr0, decay_rate, decay_steps, staircase=False), and
-train(...), which gives train_step the decayed rate of each step. The check then trains
-the ReLU network of kata 7 with your train, LR0, DECAY_RATE and DECAY_STEPS for
-NUM_STEPS steps and wants 85% of the test images right. Too large an LR0 and the loss
-becomes nan: the check says so.
+What to do: learning_rate(step, lr0, decay_rate, decay_steps, staircase=False), the
+rate of step `step` (the first step is step 0, at lr0), and train(...), kata 5's loop
+that gives train_step the decayed rate of each step (the step, not the epoch) and
+returns the list of the losses train_step returned, one float per step. Use the
+arguments, not the module's constants: the check calls both with other values (lr0 0.8,
+decay_steps 7, batch_size 12, ...), smooth and staircase, and compares each rate with
+Keras's. Then it trains the ReLU network of kata 7 with your train, LR0, DECAY_RATE and
+DECAY_STEPS for NUM_STEPS steps (at most 300) and wants 85% of the test images right.
+Too large an LR0 and the loss becomes nan: the check says so.
 
 Check it:  tfdojo kata check lr_decay
 """
