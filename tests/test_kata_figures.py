@@ -22,7 +22,7 @@ from tfdojo.teaching.kata import ledger
 from tfdojo.teaching.kata.checking import Checker
 from tfdojo.teaching.kata.checks import reference_run
 from tfdojo.teaching.kata.display import format_result
-from tfdojo.teaching.kata.figures import format_figures, verdict
+from tfdojo.teaching.kata.figures import format_figures, p_text, verdict
 
 HIDDEN = 1024
 PARAMETERS = 784 * HIDDEN + HIDDEN + HIDDEN * 10 + 10
@@ -108,9 +108,10 @@ def test_the_reference_is_trained_once_then_read_from_the_cache_folder(relu_netw
 @pytest.mark.parametrize(
     ("only_yours", "only_reference", "words"),
     [
-        (12, 19, "not significantly different (7 images moved"),
+        (12, 19, "not significantly different (7 images moved, under the rule of 30's 30)"),
         (0, 0, "not significantly different"),
-        (2, 30, "yours is significantly worse"),
+        (2, 30, "yours is significantly worse (28 images moved"),
+        (1, 40, "yours is significantly worse"),
         (40, 5, "yours is significantly better"),
     ],
 )
@@ -119,7 +120,8 @@ def test_the_verdict_says_worse_or_better_only_below_p_005(only_yours, only_refe
     text = verdict(0.912, 0.919, 1000, only_yours, only_reference, p)
     assert text.startswith("yours 91.2%, the reference 91.9% on the same 1,000 test images: ")
     assert f"{only_yours} only yours right, {only_reference} only the reference's" in text
-    assert f"McNemar p = {p:.2f}: {words}" in text
+    assert f"McNemar p = {p_text(p)}: {words}" in text
+    assert float(p_text(p)) == pytest.approx(p, rel=0.5)
     assert ("significantly " in text.replace("not significantly", "")) == (p < 0.05)
 
 

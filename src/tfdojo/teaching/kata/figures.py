@@ -34,12 +34,17 @@ def verdict(
     else:
         judged = "not significantly different"
     moved = abs(only_yours - only_reference)
-    noise = f" ({moved} images moved; the rule of 30 asks for about 30)" if moved < 30 else ""
+    noise = f" ({moved} images moved, under the rule of 30's 30)" if moved < 30 else ""
     return (
         f"yours {yours:.1%}, the reference {reference:.1%} on the same {n:,} test images: "
         f"{only_yours} only yours right, {only_reference} only the reference's; "
-        f"McNemar p = {p:.2f}: {judged}{noise}"
+        f"McNemar p = {p_text(p)}: {judged}{noise}"
     )
+
+
+def p_text(p: float) -> str:
+    """A p-value in two decimals, or one significant digit below 0.01 (``"0.0007"``)."""
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.1g}"
 
 
 def format_figures(figures: dict[str, Any]) -> str:
