@@ -35,6 +35,8 @@ def verdict(
         judged = "not significantly different"
     moved = abs(only_yours - only_reference)
     noise = f" ({moved} images moved, under the rule of 30's 30)" if moved < 30 else ""
+    if only_yours == only_reference == 0:
+        noise = " (the same answer on every image)"
     return (
         f"yours {yours:.1%}, the reference {reference:.1%} on the same {n:,} test images: "
         f"{only_yours} only yours right, {only_reference} only the reference's; "
