@@ -160,6 +160,8 @@ class Checker:
         rng: the check's random numbers (a fixed seed; a fresh one under ``strict``).
         last_call: ``(function, args, kwargs)`` of the learner's code last called.
         calls: each learner function's last call and its seconds, by function.
+        figures: what a training check measured, handed back in :attr:`CheckResult.figures`
+            (``steps``, ``seconds``, ``parameters``, ``test_accuracy``, ``reference``).
     """
 
     def __init__(
@@ -178,6 +180,7 @@ class Checker:
         self.last_call: tuple[Callable, tuple, dict] | None = None
         self.last_seconds = 0.0
         self.calls: dict[Callable, tuple[tuple[Callable, tuple, dict], float]] = {}
+        self.figures: dict[str, Any] = {}
         self._data: KataData | None = None
 
     @property
@@ -331,12 +334,14 @@ def run_check(
         elif status == "pass" and ck.strict and ck.last_seconds < GRAPH_SECONDS:
             figures = {"seed": ck.seed, **graph_run(ck.last_call)}
             message += "\n" + graph_note(figures)
-            fields["figures"] = figures
+            fields["figures"] = {**ck.figures, **figures}
             quick = [call for call, took in ck.calls.values() if took < GRAPH_SECONDS]
             broken = next(filter(None, map(rows_failure, quick)), None)
             if broken is not None:
                 status, message = "failing", failure_message(broken)
                 fields.update(broken)
+    if ck is not None and ck.figures and "figures" not in fields:
+        fields["figures"] = dict(ck.figures)
     seconds = time.perf_counter() - t0
     return CheckResult(kata.name, status, message.rstrip(), seconds, **fields)
 

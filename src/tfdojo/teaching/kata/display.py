@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tfdojo.core.text import plural
 from tfdojo.teaching.kata.checking import CheckResult
+from tfdojo.teaching.kata.figures import format_figures
 from tfdojo.teaching.kata.registry import find
 from tfdojo.teaching.kata.workspace import TRACK, KataStatus
 
@@ -13,13 +14,17 @@ MARKS = {"pass": "✓", "failing": "✗", "todo": "·"}
 
 
 def format_result(result: CheckResult, directory: Path) -> str:
-    """One kata's verdict: a mark, the file, and the message (indented when it has lines)."""
+    """One kata's verdict: a mark, the file, and the message (indented when it has lines);
+    after a training kata's pass, its ``figures:`` (and the comparison with the reference)."""
     kata = find(result.name, TRACK)
     head = f"{MARKS[result.status]} {kata.stem} ({Path(directory) / kata.filename})"
     if result.status == "failing":
         body = "\n".join(f"    {line}" for line in result.text().splitlines())
         return f"{head}: not yet\n{body}\n    hint:     tfdojo kata hint {kata.name}"
-    body = "\n".join(f"    {line}" for line in result.message.splitlines())
+    text = result.message
+    figures = format_figures(result.figures) if result.status == "pass" else ""
+    text += f"\n{figures}" if figures else ""
+    body = "\n".join(f"    {line}" for line in text.splitlines())
     return f"{head}\n{body}"
 
 

@@ -15,6 +15,8 @@
 ``status`` is ``pass``, ``failing`` or ``todo``, ``cause`` the stable id of the likely
 mistake (``""``: none named), ``sha256`` the checked file's (``null`` for a notebook cell),
 ``hints`` how many hints were shown before it, ``source`` ``cli``, ``watch`` or ``notebook``.
+A training kata's check adds its ``figures`` (steps, seconds, parameters, test accuracy,
+the comparison with the reference: :mod:`tfdojo.teaching.kata.figures`).
 ``stats``, ``hint``, ``redo --due`` and ``list`` read it; nothing rewrites it.
 
 Surviving a crash and a newer tfdojo:
@@ -119,6 +121,7 @@ def check_record(
         "hints": hints,
         "seconds": round(float(result.seconds), 3),
         "source": source,
+        **({"figures": result.figures} if result.figures else {}),
     }
 
 

@@ -16,6 +16,11 @@ import tensorflow as tf
 
 from tfdojo.models.learner import contract_breach, variables_by_name
 from tfdojo.teaching.kata.checking import Checker, Failure
+from tfdojo.teaching.kata.checks.reference_run import (
+    Reference,
+    compare_with_reference,
+    timed_training,
+)
 from tfdojo.teaching.kata.expect import brief, to_array
 from tfdojo.teaching.kata.sources import reference
 
@@ -187,6 +192,7 @@ def expect_trained(ck: Checker, model, losses, lr) -> float:
     values = expect_finite(losses, lr)
     _, _, X_test, y_test = ck.data().arrays()
     accuracy = accuracy_of(model, X_test, y_test)
+    ck.figures["test_accuracy"] = accuracy
     went_down = values[-10:].mean() < values[:10].mean()
     expect_accuracy(
         "the test accuracy",
@@ -205,7 +211,8 @@ def train_on_kata_set(
     """Train ``Model(seed=0)`` on the kata set with ``train(model, X, y, *settings)``.
 
     ``settings`` names the learner's constants passed after ``X, y``, ``NUM_STEPS``
-    first. Returns the model, the losses ``train`` returned and the spied steps.
+    first. Returns the model, the losses ``train`` returned and the spied steps; the
+    steps, the training's wall time and the model's parameters go to ``ck.figures``.
     """
     values = [ck.get(name) for name in settings]
     expect_at_most("NUM_STEPS", values[0], MAX_STEPS)
@@ -215,19 +222,25 @@ def train_on_kata_set(
     ck.case = f"train({Model.__name__}(seed=0), X, y, {given}) on the {data.describe()}"
     model = Model(seed=0)
     with spy(ck.learner) as calls:
-        losses = train(model, X_train, y_train, *values)
+        losses = timed_training(ck, model, values[0], train, model, X_train, y_train, *values)
     return model, losses, calls
 
 
-def expect_trains(ck: Checker, Model: type) -> tuple[int, float]:
+def expect_trains(ck: Checker, Model: type, compared: Reference | None = None) -> tuple[int, float]:
     """Train ``Model(seed=0)`` with kata 5's loop and the learner's NUM_STEPS, BATCH_SIZE, LR.
 
-    Returns the number of steps and the test accuracy; a Failure below 85%.
+    Returns the number of steps and the test accuracy; a Failure below 85%. Once it
+    passes, the trained model is compared with the reference ``compared`` trained alike
+    (figures only, see :mod:`~tfdojo.teaching.kata.checks.reference_run`).
     """
 
     train = reference("05_minibatch_loop").train
     model, losses, _ = train_on_kata_set(ck, Model, train, ("NUM_STEPS", "BATCH_SIZE", "LR"))
-    return len(losses), expect_trained(ck, model, losses, ck.get("LR"))
+    accuracy = expect_trained(ck, model, losses, ck.get("LR"))
+    if compared is not None:
+        ck.case = f"your trained {Model.__name__} beside the reference's, on the test images"
+        compare_with_reference(ck, model, compared, len(losses))
+    return len(losses), accuracy
 
 
 def expect_at_most(name: str, value: int, limit: int) -> None:

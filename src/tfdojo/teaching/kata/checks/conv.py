@@ -19,6 +19,7 @@ from tfdojo.models import ModelConfig
 from tfdojo.teaching.kata.causes import conv as causes
 from tfdojo.teaching.kata.causes import networks as net_causes
 from tfdojo.teaching.kata.checking import Checker, Failure
+from tfdojo.teaching.kata.checks import reference_run
 from tfdojo.teaching.kata.checks.common import (
     expect_contract,
     expect_seeded,
@@ -273,7 +274,7 @@ def check_convnet(ck: Checker) -> str:
     order = expect_convnet_logits(ck, model, v, x, "ConvNet(seed=0)")
 
     expect_contract(ck, model, "ConvNet(seed=0)")
-    steps, accuracy = expect_trains(ck, ConvNet)
+    steps, accuracy = expect_trains(ck, ConvNet, reference_run.CONVNET)
     return (
         f"28 -> 14 -> 7 through two conv + max-pool blocks, 57,722 parameters, He's initial "
         f"weights, the same logits as tfdojo's convnet (flattened {order}); {steps} steps "

@@ -28,7 +28,9 @@ from tfdojo.teaching.kata.checks.common import (
     expect_finite,
 )
 from tfdojo.teaching.kata.checks.models_common import CONVNET_SHAPES, convnet_forward, with_causes
+from tfdojo.teaching.kata.checks.reference_run import timed_training
 from tfdojo.teaching.kata.expect import brief, expect_close, to_array
+from tfdojo.teaching.kata.figures import verdict as in_words
 from tfdojo.teaching.kata.sources import reference
 
 PROBE = (48, 3, 16, 0.05)
@@ -159,8 +161,12 @@ def check_keras(ck: Checker) -> str:
         f"on the {data.describe()}"
     )
     model = build_model(seed=0)
-    losses = expect_finite(ck.call(fit, model, X_train, y_train, epochs, batch_size, lr), lr)
+    trained = timed_training(
+        ck, model, steps, ck.call, fit, model, X_train, y_train, epochs, batch_size, lr
+    )
+    losses = expect_finite(trained, lr)
     keras_acc = accuracy_of(model, X_test, y_test)
+    ck.figures["test_accuracy"] = keras_acc
     if keras_acc < THRESHOLD:
         raise Failure(
             f"a test accuracy >= {THRESHOLD:.0%}",
@@ -178,6 +184,14 @@ def check_keras(ck: Checker) -> str:
         names=("the hand-written loop", "Keras fit"),
     )
     ck.case = f"Keras fit and kata 13's hand-written loop on the same {c.n} test images, McNemar"
+    p = float(c.p_value)
+    ck.figures["reference"] = {
+        "test_accuracy": float(c.a_accuracy),
+        "mcnemar_p": p,
+        "only_yours": int(c.b_only),
+        "only_reference": int(c.a_only),
+        "verdict": in_words(c.b_accuracy, c.a_accuracy, c.n, c.b_only, c.a_only, p),
+    }
     expect_not_worse(c)
     verdict = "differ significantly" if c.significant else "do not differ significantly"
     return (

@@ -30,6 +30,7 @@ from tfdojo.teaching.kata.checks.common import (
     train_on_kata_set,
 )
 from tfdojo.teaching.kata.checks.decay import check_lr_decay
+from tfdojo.teaching.kata.checks.reference_run import LOGISTIC, compare_with_reference, parameters
 from tfdojo.teaching.kata.expect import brief, expect_close, expect_runs, to_array
 from tfdojo.teaching.kata.sources import reference
 
@@ -122,6 +123,7 @@ def check_minibatch_loop(ck: Checker) -> str:
     accuracy = accuracy_of(model, X_test, y_test)
     if accuracy < THRESHOLD:
         raise Failure(f"the test accuracy >= {THRESHOLD:.0%}", f"{accuracy:.1%}", lc.NOT_TRAINED)
+    compare_with_reference(ck, model, LOGISTIC, len(values))
     return (
         f"{num_steps} steps of {batch_size} images took the loss from {losses[0]:.2f} to "
         f"{losses[-1]:.2f}: test accuracy {accuracy:.1%} ({ck.data().describe()}); the loop "
@@ -233,6 +235,11 @@ def check_gd_vs_sgd(ck: Checker) -> str:
     ck.case = f"experiment(X_train, y_train, X_test, y_test) on the {data.describe()}"
     (_, gd_steps, gd_seconds, gd_acc), (_, sgd_steps, sgd_seconds, sgd_acc) = ck.call(
         ck.get("experiment"), X_train, y_train, X_test, y_test
+    )
+    ck.figures.update(steps=int(sgd_steps), seconds=float(sgd_seconds))
+    ck.figures.update(test_accuracy=float(sgd_acc), parameters=parameters(Logistic(seed=0)))
+    ck.figures["gradient_descent"] = dict(
+        steps=int(gd_steps), seconds=float(gd_seconds), test_accuracy=float(gd_acc)
     )
     if sgd_acc < gd_acc:
         raise Failure(

@@ -23,6 +23,7 @@ from tfdojo.teaching.kata.checks.common import (
     random_labels,
 )
 from tfdojo.teaching.kata.checks.models_common import mlp_variables, spread_biases, with_causes
+from tfdojo.teaching.kata.checks.reference_run import timed_training
 from tfdojo.teaching.kata.expect import expect_close
 from tfdojo.teaching.kata.sources import reference
 
@@ -141,7 +142,7 @@ def check_overfitting(ck: Checker) -> str:
             f"lr={lr}, beta={b}, dropout_rate={r}), scored on the {len(y_test)} test images"
         )
         model = DropoutMLP(seed=0)
-        train(model, X_small, y_small, num_steps, lr, b, r)
+        timed_training(ck, model, num_steps, train, model, X_small, y_small, num_steps, lr, b, r)
         test_loss = float(cross_entropy(model(X_test), y_test))
         runs.append(
             (accuracy_of(model, X_small, y_small), accuracy_of(model, X_test, y_test), test_loss)
@@ -153,6 +154,7 @@ def check_overfitting(ck: Checker) -> str:
                 causes.OVERFIT_NOT_100,
             )
     (train0, test0, loss0), (train1, test1, loss1) = runs
+    ck.figures.update(test_accuracy=test1, overfit_test_accuracy=test0)
     if loss1 > 0.97 * loss0:
         raise Failure(
             f"a test loss at least 3% below the overfit network's {loss0:.3f}",
