@@ -204,3 +204,11 @@ KERAS_NOT_SEEDED = Cause(
     "randomness",
     "build the model after keras.utils.set_random_seed(seed): the same seed, the same weights",
 )
+
+CONVNET_SAME_SEED = Cause(
+    "convnet/same-seed",
+    "randomness",
+    "two weights drawn from the same seed: a stateless draw with the same seed starts with the "
+    "same numbers whatever the shape, so one weight repeats another's first values; draw each "
+    "from its own seed ([seed, 1], [seed, 2], [seed, 3])",
+)

@@ -186,6 +186,13 @@ MLP_INIT_STDDEV = Cause(
     "He's stddev is sqrt(2 / fan_in), fan_in the inputs of one unit: 784 for W1, "
     "num_hiddens for W2",
 )
+MLP_SAME_SEED = Cause(
+    "relu_network/same-seed",
+    "randomness",
+    "W1 and W2 drawn from the same seed: a stateless draw with the same seed starts with the "
+    "same numbers whatever the shape, so W2 repeats W1's first values; draw each from its own "
+    "seed, [seed, 1] and [seed, 2]",
+)
 MLP_INIT_FAN_OUT = Cause(
     "relu_network/init-fan-out",
     "init",

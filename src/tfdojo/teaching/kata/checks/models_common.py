@@ -183,3 +183,26 @@ def convnet_forward(
     h = h if "relu3" in skip else tf.nn.relu(h)
     out = tf.matmul(h, v["W4"])  # (N, 64) @ (64, 10)
     return (out if "b4" in skip else out + v["b4"]).numpy()
+
+
+def expect_own_seeds(what: str, weights: dict[str, np.ndarray], cause: Cause) -> None:
+    """Fail when two of ``weights`` (name -> array) were drawn from the same seed.
+
+    A stateless draw (``tf.random.stateless_truncated_normal(shape, seed, stddev=s)``) is
+    ``s`` times a stream fixed by the seed alone, whatever the shape: two weights drawn from
+    one seed start with the same numbers scaled, ``a[:8] / b[:8]`` one constant.
+    """
+    flat = {name: np.asarray(w, np.float64).ravel()[:8] for name, w in weights.items()}
+    names = sorted(flat)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            x, y = flat[a], flat[b]
+            if len(x) < 8 or len(y) < 8 or not np.all(np.abs(y) > 1e-12):
+                continue
+            ratio = x / y
+            if np.allclose(ratio, ratio[0], rtol=1e-4):
+                raise Failure(
+                    f"{a} and {b} of {what} drawn from seeds of their own",
+                    f"{b} starts with {a}'s numbers times {1 / ratio[0]:.3g}",
+                    cause,
+                )

@@ -29,6 +29,7 @@ from tfdojo.teaching.kata.checks.diagnoses import expect_dropout, expect_mask_fo
 from tfdojo.teaching.kata.checks.models_common import (
     expect_he,
     expect_names,
+    expect_own_seeds,
     expect_zeros,
     mlp_variables,
     spread_biases,
@@ -82,6 +83,7 @@ def expect_mlp_init(ck: Checker, MLP: type, hidden: int) -> None:
         )
     for name in ("b1", "b2"):
         expect_zeros(f"{name} of {built}", v[name].numpy(), causes.MLP_BIASES_NOT_ZERO)
+    expect_own_seeds(built, {k: v[k].numpy() for k in ("W1", "W2")}, causes.MLP_SAME_SEED)
 
 
 def expect_mlp_logits(ck: Checker, model, v: dict[str, tf.Variable], x) -> None:

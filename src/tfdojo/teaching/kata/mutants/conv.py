@@ -33,6 +33,14 @@ MUTANTS: list[Mutant] = [
     # -- 12 the conv layer
     Mutant(
         "conv_layer",
+        "stddev-fixed",
+        "a fixed stddev 0.1 instead of He's",
+        "stddev = (2 / (k * k * depth_in)) ** 0.5",
+        "stddev = 0.1",
+        "conv_layer/he-stddev",
+    ),
+    Mutant(
+        "conv_layer",
         "stddev-as-mean",
         "stddev passed third, where stateless_truncated_normal takes the mean",
         DRAW,
@@ -168,6 +176,14 @@ MUTANTS: list[Mutant] = [
         "conv_layer/padding-ignored",
     ),
     # -- 13 the convnet
+    Mutant(
+        "convnet",
+        "same-seed",
+        "every weight drawn from the seed [seed, 1]",
+        "self.W3 = tf.Variable(he([7 * 7 * 16, 64], [seed, 3])",
+        "self.W3 = tf.Variable(he([7 * 7 * 16, 64], [seed, 1])",
+        "convnet/same-seed",
+    ),
     Mutant(
         "convnet",
         "no-b2",

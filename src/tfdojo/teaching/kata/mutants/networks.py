@@ -16,6 +16,14 @@ MUTANTS: list[Mutant] = [
     # -- 7 the ReLU network
     Mutant(
         "relu_network",
+        "same-seed",
+        "W2 drawn from W1's seed [seed, 1]",
+        "[num_hiddens, 10], seed=[seed, 2]",
+        "[num_hiddens, 10], seed=[seed, 1]",
+        "relu_network/same-seed",
+    ),
+    Mutant(
+        "relu_network",
         "no-relu",
         "no ReLU on the hidden layer",
         "h = tf.nn.relu(tf.matmul(X, self.W1) + self.b1)",

@@ -4,6 +4,7 @@ Forward: out = max(0, x). Backward receives dout = dL/d(out), of the shape of ou
 returns dL/dx by the chain rule, value by value:
 
     dx = dout * d(out)/dx,   d max(0, x)/dx = 1 where x > 0, else 0      (N, D) -> (N, D)
+    (at x = 0 exactly max has no derivative: 0, as TensorFlow takes it, or 1 are both accepted)
 
 so the gradient flows through the units that were positive and stops at the others.
 
