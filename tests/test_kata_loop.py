@@ -1,6 +1,7 @@
 """The practice loop as a learner meets it, through the real CLI and real TensorFlow checks:
 a wrong kata 4, its cause counted and hinted first, the pass and its debrief, redo from blank,
-the schedule's due katas as the clock moves on. Three checks run (about 5 s each)."""
+the schedule's due katas as the clock moves on; and a joined workspace's checks on a real
+room's board. Each check takes about 5 s."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.room_server import RoomServer
 from tests.test_kata_tf import learner_file
 from tfdojo.cli import main
 from tfdojo.teaching import kata
@@ -130,3 +132,32 @@ def test_watch_records_its_checks_as_watch_and_prints_the_debrief(dojo):
     assert [(r["kata"], r["status"], r["source"]) for r in ledger.read(dojo).checks()] == [
         ("tensors", "pass", "watch")
     ]
+
+
+def test_a_check_in_a_joined_workspace_reaches_the_room_board(dojo, tmp_path, capsys):
+    """The room's end to end: a real server, a real `kata check` in a joined workspace; the
+    board shows the learner failing on the cause the check named, then passing."""
+    server = RoomServer(tmp_path / "room.sqlite")
+    try:
+        join = ["dojo", "join", server.url, "--token", server.token, "--name", "Ada"]
+        assert main(join) == 0
+        board = ["dojo", "board", "--url", server.url, "--token", server.board_token, "--json"]
+        learner_file(dojo, STEP, [("v.assign_sub(lr * g)  #", "v.assign(lr * g)  #")])
+        assert run(capsys, "check", "--threads", "1", "training_step")[0] == 1
+        assert main(board) == 0
+        seen = json.loads(capsys.readouterr().out)
+        (ada,) = seen["learners"]
+        assert (ada["name"], ada["current"], ada["status"], ada["cause"]) == (
+            "Ada",
+            "training_step",
+            "failing",
+            ASSIGN,
+        )
+        assert [(c["cause"], c["learners"]) for c in seen["top_causes"]] == [(ASSIGN, 1)]
+        learner_file(dojo, STEP, [])
+        assert run(capsys, "check", "--threads", "1", "training_step")[0] == 0
+        assert main(board) == 0
+        (ada,) = json.loads(capsys.readouterr().out)["learners"]
+        assert (ada["cells"]["training_step"], ada["verdicts"]) == ("pass", 2)
+    finally:
+        server.stop()
