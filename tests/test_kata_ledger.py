@@ -385,3 +385,27 @@ def test_solve_sends_a_kata_back_to_box_one_and_earns_no_belt(dojo, monkeypatch)
     assert schedule.review(book, "tensors").box == 1
     assert schedule.belt(book, ["tensors"]).earned == ()
     assert schedule.personal_best([attempt]) is None
+
+
+def test_a_pass_recorded_before_its_redo_has_no_time(dojo, monkeypatch, capsys):
+    """A learner found it: `redo` with the clock set ahead, then a check at the real time
+    gave "from blank in -2546463 s: a personal best" and a box up."""
+    at(monkeypatch, 60 * 24 * 30)  # a month ahead
+    main(["kata", "redo", "tensors"])
+    at(monkeypatch, 3)
+    (result,) = workspace.record(dojo, [passing("tensors")])
+    assert result.notes() == [
+        "from blank: not timed (the clock is behind the redo's): no personal best, no box up"
+    ]
+    tensors = cli_json(capsys, "kata", "stats", "--json")["katas"]["tensors"]
+    assert tensors["best_seconds"] is None and tensors["box"] <= 1
+    assert not schedule.belt(ledger.read(dojo), ["tensors"]).earned
+
+
+def test_a_ledger_of_damaged_lines_is_not_called_empty(dojo, capsys):
+    (dojo / ".tfdojo").mkdir(exist_ok=True)
+    (dojo / ".tfdojo" / "ledger.jsonl").write_text("garbage\n{]\n[1, 2]\n")
+    assert main(["kata", "stats"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "no readable checks: 3 unreadable ledger lines skipped"
+    )

@@ -3,7 +3,9 @@
 An **attempt** at a kata starts at ``tfdojo kata redo`` (the file blanked: *from blank*), or,
 for the first time through, at the kata's first record (a check or a hint); it ends at its
 first passing check. It counts the failing checks, the hints and whether the reference was
-written in (``kata solve``) on the way. Checks after a pass, until the next redo, belong to
+written in (``kata solve``) on the way. An attempt whose pass is recorded before its start (a
+clock moved back, or set ahead for the redo) has no time: no personal best, no box up, no
+belt. Checks after a pass, until the next redo, belong to
 no attempt (the learner is polishing, not learning).
 
 **Leitner boxes.** Each kata that has passed sits in a box 1..5; box ``n`` is due again
@@ -70,10 +72,13 @@ class Attempt:
     failures: int = 0
     hints: int = 0
     solved: bool = False  # `kata solve` wrote the reference during it
+    untimed: bool = False  # its pass is recorded before it began: a clock moved back
 
     @property
     def seconds(self) -> float | None:
-        return None if self.end is None else (self.end - self.start).total_seconds()
+        if self.end is None or self.untimed:
+            return None
+        return (self.end - self.start).total_seconds()
 
     @property
     def limit_minutes(self) -> float:
@@ -121,13 +126,18 @@ def attempts(ledger: Ledger, kata: str) -> list[Attempt]:
             current.failures += 1
         elif event == "check" and r["status"] == "pass":
             current.end = r["when"]
+            current.untimed = current.end < current.start  # another clock's records
             current, passed = None, True
     return out
 
 
 def personal_best(tries: list[Attempt]) -> float | None:
     """Fewest seconds of a finished attempt from blank, with no hint and no solve."""
-    times = [a.seconds for a in tries if a.from_blank and a.end and not a.hints and not a.solved]
+    times = [
+        a.seconds
+        for a in tries
+        if a.from_blank and a.seconds is not None and not a.hints and not a.solved
+    ]
     return min(times) if times else None
 
 

@@ -79,6 +79,7 @@ def kata_stats(book: Ledger, name: str) -> dict[str, Any]:
     to_pass = None
     if passes and first:
         to_pass = round((passes[0]["when"] - first[0]["when"]).total_seconds(), 1)
+        to_pass = to_pass if to_pass >= 0 else None  # records from clocks that disagree
     review = schedule.review(book, name)
     return {
         "checks": len(checks),
@@ -116,7 +117,10 @@ def stats(directory: str | Path) -> dict[str, Any]:
 def format_stats(found: dict[str, Any]) -> str:
     """``kata stats`` as text: one line per kata, then the concepts, then the belt."""
     if not found["katas"]:
-        return "no checks yet: `tfdojo kata check` or `tfdojo kata watch` starts the ledger"
+        empty = "no checks yet: `tfdojo kata check` or `tfdojo kata watch` starts the ledger"
+        if found["skipped_lines"]:  # a ledger whose every line is damaged is not empty
+            empty = f"no readable checks: {found['skipped_lines']} unreadable ledger lines skipped"
+        return empty
     width = max(len(n) for n in found["katas"])
     lines = [f"{'kata':<{width}}  checks  failing  hints  first pass in  best from blank"]
     for name, k in found["katas"].items():

@@ -62,6 +62,11 @@ class Recorded:
                 else:
                     line += f"; your best: {clock(self.best_seconds)}"
             out.append(line)
+        elif a is not None and a.from_blank and a.untimed:
+            out.append(
+                "from blank: not timed (the clock is behind the redo's): no personal best, "
+                "no box up"
+            )
         if self.room_note:
             out.append(self.room_note)
         return out
@@ -112,6 +117,7 @@ def record(
         if under_way is not None:
             attempt = under_way
             attempt.end = ledger.parse_time(line["time"])
+            attempt.untimed = attempt.end < attempt.start  # a clock moved back
     ledger.append(d, line)
     return Recorded(result, line, first_pass, attempt, best, send(d, line, track))
 
