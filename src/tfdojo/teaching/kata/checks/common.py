@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdojo.models.learner import contract_breach, variables_by_name
+from tfdojo.teaching.kata.causes import Cause
 from tfdojo.teaching.kata.checking import Checker, Failure
 from tfdojo.teaching.kata.checks.reference_run import (
     Reference,
@@ -224,6 +225,34 @@ def train_on_kata_set(
     with spy(ck.learner) as calls:
         losses = timed_training(ck, model, values[0], train, model, X_train, y_train, *values)
     return model, losses, calls
+
+
+def train_to_threshold(
+    ck: Checker,
+    Model: type,
+    train: Callable,
+    settings: Sequence[str],
+    causes: tuple[Cause, Cause, Cause],
+) -> tuple[tf.Module, list, float]:
+    """:func:`train_on_kata_set`, then the verdicts of a training kata whose own loop trains.
+
+    ``causes`` are the kata's ``(too many steps, losses not finite, under 85%)``: NUM_STEPS
+    (``settings[0]``) at most :data:`MAX_STEPS`, every returned loss finite, the test
+    accuracy at least :data:`THRESHOLD`. Returns the model, the losses and the accuracy.
+    """
+    too_many, too_high, not_trained = causes
+    num_steps = ck.get(settings[0])
+    if num_steps > MAX_STEPS:
+        raise Failure(f"NUM_STEPS <= {MAX_STEPS}", str(num_steps), too_many)
+    model, losses, _ = train_on_kata_set(ck, Model, train, settings)
+    values = np.array([float(v) for v in losses], np.float64)
+    if not np.all(np.isfinite(values)):
+        raise Failure("finite losses", f"the first ones: {brief(values)}", too_high)
+    _, _, X_test, y_test = ck.data().arrays()
+    accuracy = accuracy_of(model, X_test, y_test)
+    if accuracy < THRESHOLD:
+        raise Failure(f"the test accuracy >= {THRESHOLD:.0%}", f"{accuracy:.1%}", not_trained)
+    return model, losses, accuracy
 
 
 def expect_trains(ck: Checker, Model: type, compared: Reference | None = None) -> tuple[int, float]:

@@ -27,13 +27,7 @@ from tfdojo.teaching.kata.checks.batches import (
     period,
     spy_steps,
 )
-from tfdojo.teaching.kata.checks.common import (
-    MAX_STEPS,
-    THRESHOLD,
-    accuracy_of,
-    random_labels,
-    train_on_kata_set,
-)
+from tfdojo.teaching.kata.checks.common import random_labels, train_to_threshold
 from tfdojo.teaching.kata.expect import brief, expect_close
 from tfdojo.teaching.kata.sources import reference
 
@@ -201,16 +195,8 @@ def check_lr_decay(ck: Checker) -> str:
     settings = ("NUM_STEPS", "BATCH_SIZE", "LR0", "DECAY_RATE", "DECAY_STEPS")
     num_steps, batch_size, lr0, decay_rate, decay_steps = (ck.get(name) for name in settings)
     ck.case = f"the constants NUM_STEPS = {num_steps}, LR0 = {lr0}"
-    if num_steps > MAX_STEPS:
-        raise Failure(f"NUM_STEPS <= {MAX_STEPS}", str(num_steps), lc.TOO_MANY_STEPS_10)
-    model, losses, _ = train_on_kata_set(ck, MLP, train, settings)
-    values = np.array([float(v) for v in losses], np.float64)
-    if not np.all(np.isfinite(values)):
-        raise Failure("finite losses", f"the first ones: {brief(values)}", lc.LR_TOO_HIGH_10)
-    _, _, X_test, y_test = ck.data().arrays()
-    accuracy = accuracy_of(model, X_test, y_test)
-    if accuracy < THRESHOLD:
-        raise Failure(f"the test accuracy >= {THRESHOLD:.0%}", f"{accuracy:.1%}", lc.NOT_TRAINED_10)
+    causes = (lc.TOO_MANY_STEPS_10, lc.LR_TOO_HIGH_10, lc.NOT_TRAINED_10)
+    _, _, accuracy = train_to_threshold(ck, MLP, train, settings, causes)
     first, last = (
         rate(0, lr0, decay_rate, decay_steps),
         rate(num_steps - 1, lr0, decay_rate, decay_steps),

@@ -22,16 +22,10 @@ from tfdojo.teaching.kata.checks.batches import (
     period,
     spy_steps,
 )
-from tfdojo.teaching.kata.checks.common import (
-    MAX_STEPS,
-    THRESHOLD,
-    accuracy_of,
-    random_labels,
-    train_on_kata_set,
-)
+from tfdojo.teaching.kata.checks.common import random_labels, train_to_threshold
 from tfdojo.teaching.kata.checks.decay import check_lr_decay
 from tfdojo.teaching.kata.checks.reference_run import LOGISTIC, compare_with_reference, parameters
-from tfdojo.teaching.kata.expect import brief, expect_close, expect_runs, to_array
+from tfdojo.teaching.kata.expect import expect_close, expect_runs, to_array
 from tfdojo.teaching.kata.sources import reference
 
 __all__ = ["check_gd_vs_sgd", "check_lr_decay", "check_minibatch_loop"]
@@ -113,17 +107,9 @@ def check_minibatch_loop(ck: Checker) -> str:
     settings = ("NUM_STEPS", "BATCH_SIZE", "LR")
     num_steps, batch_size, lr = (ck.get(name) for name in settings)
     ck.case = f"the constants NUM_STEPS = {num_steps}, BATCH_SIZE = {batch_size}, LR = {lr}"
-    if num_steps > MAX_STEPS:
-        raise Failure(f"NUM_STEPS <= {MAX_STEPS}", str(num_steps), lc.TOO_MANY_STEPS)
-    model, losses, _ = train_on_kata_set(ck, Logistic, train, settings)
-    values = np.array([float(v) for v in losses], np.float64)
-    if not np.all(np.isfinite(values)):
-        raise Failure("finite losses", f"the first ones: {brief(values)}", lc.LR_TOO_HIGH)
-    _, _, X_test, y_test = ck.data().arrays()
-    accuracy = accuracy_of(model, X_test, y_test)
-    if accuracy < THRESHOLD:
-        raise Failure(f"the test accuracy >= {THRESHOLD:.0%}", f"{accuracy:.1%}", lc.NOT_TRAINED)
-    compare_with_reference(ck, model, LOGISTIC, len(values))
+    causes = (lc.TOO_MANY_STEPS, lc.LR_TOO_HIGH, lc.NOT_TRAINED)
+    model, losses, accuracy = train_to_threshold(ck, Logistic, train, settings, causes)
+    compare_with_reference(ck, model, LOGISTIC, len(losses))
     return (
         f"{num_steps} steps of {batch_size} images took the loss from {losses[0]:.2f} to "
         f"{losses[-1]:.2f}: test accuracy {accuracy:.1%} ({ck.data().describe()}); the loop "
