@@ -72,7 +72,11 @@ class Attempt:
     failures: int = 0
     hints: int = 0
     solved: bool = False  # `kata solve` wrote the reference during it
-    untimed: bool = False  # its pass is recorded before it began: a clock moved back
+
+    @property
+    def untimed(self) -> bool:
+        """Its pass is recorded before it began: a clock moved back (or was set ahead)."""
+        return self.end is not None and self.end < self.start
 
     @property
     def seconds(self) -> float | None:
@@ -126,7 +130,6 @@ def attempts(ledger: Ledger, kata: str) -> list[Attempt]:
             current.failures += 1
         elif event == "check" and r["status"] == "pass":
             current.end = r["when"]
-            current.untimed = current.end < current.start  # another clock's records
             current, passed = None, True
     return out
 

@@ -117,7 +117,6 @@ def record(
         if under_way is not None:
             attempt = under_way
             attempt.end = ledger.parse_time(line["time"])
-            attempt.untimed = attempt.end < attempt.start  # a clock moved back
     ledger.append(d, line)
     return Recorded(result, line, first_pass, attempt, best, send(d, line, track))
 
