@@ -252,11 +252,12 @@ def test_watch_checks_each_save_and_moves_on(dojo, tmp_path):
     assert workspace.statuses(dojo)[0].status == "pass"
 
 
-# ------------------------------------------------------------------------------ README
+# ------------------------------------------------------------------- the katas tutorial
 
 
-def test_the_readme_practise_section_shows_real_output(dojo, capsys, monkeypatch):
-    """The Practise section's commands, run in an empty folder, print what it shows."""
+def test_the_katas_tutorial_shows_real_output(dojo, capsys, monkeypatch):
+    """The katas tutorial's console blocks (the practise section), run in an empty folder,
+    print what they show."""
     monkeypatch.chdir(dojo.parent)
     for path in dojo.iterdir():
         path.unlink()
@@ -264,7 +265,7 @@ def test_the_readme_practise_section_shows_real_output(dojo, capsys, monkeypatch
     blocks = console_blocks({"practise": "tfdojo "})
     assert [cmd for cmd, _ in blocks] == ["tfdojo kata start", "tfdojo kata check training_step"]
     for command, expected in blocks:
-        if command.endswith("training_step"):  # the mistake the README describes
+        if command.endswith("training_step"):  # the mistake the tutorial describes
             learner_file(
                 dojo, kata.find("04"), [("v.assign_sub(lr * g)  #", "v.assign(lr * g)  #")]
             )

@@ -85,13 +85,13 @@ def test_a_typical_mistake_is_named_with_a_hint():
     assert lines[1].startswith("    case:     train_step(model, X, y, lr=0.5)")
     assert "    cause:    assign() replaced W by lr * gradient" in result.message
     assert lines[-1] == "    hint:     kata.hint('training_step')"
-    assert result.message == readme_example()  # the README shows this very output
+    assert result.message == documented_example()  # the lessons' tutorial shows this output
 
 
-def readme_example() -> str:
-    """The output the README's notebook section shows."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### The notebooks: katas") :]
+def documented_example() -> str:
+    """The output the notebooks' section of the lessons' tutorial shows."""
+    text = (ROOT / "docs" / "tutorials" / "lessons.md").read_text(encoding="utf-8")
+    section = text[text.index("## The notebooks") :]
     return re.search(r"^```text\n(.*?)\n```$", section, re.M | re.S)[1]
 
 

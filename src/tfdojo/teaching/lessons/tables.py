@@ -136,7 +136,7 @@ def format_table(rows: list[Row], quick: bool = False, real: str = "") -> str:
 
 
 def markdown_table(rows: list[Row], quick: bool = False, real: str = "") -> str:
-    """The results table in Markdown (for ``results.md`` and the README)."""
+    """The results table in Markdown (for ``results.md`` and docs/results/lessons.md)."""
     head = [h.replace("*", "\\*") for h in header(rows)]
     numeric = len(head) - 3  # every column but the variant, vs reference and course
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * numeric + "---|---|"]

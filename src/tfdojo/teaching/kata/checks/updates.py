@@ -26,7 +26,7 @@ def as_probabilities(logits, y: np.ndarray) -> list[float]:
 
 
 SEEDS = {32: 4, 7: 9}
-"""The seed of each batch size's images and labels (32 images: those the README shows)."""
+"""The seed of each batch size's images and labels (32 images: those the katas tutorial shows)."""
 
 
 def step_mistakes(v0: np.ndarray, v: np.ndarray, g: np.ndarray, lr: float, n: int) -> list:
