@@ -10,7 +10,7 @@ baseline's on the real images by the exact McNemar test::
     python benchmarks/real_gap.py --data ~/tex24 --out runs/real-gap/tex24 \\
         --baseline runs/real-gap/default
 
-Every experiment goes into docs/real-gap.md by hand, with its setting, including the ones
+Every experiment goes into docs/results/real-gap.md by hand, with its setting, including the ones
 that fail. Without the real images the script says so and only trains.
 """
 

@@ -126,7 +126,7 @@ def launch(
     hosts = ",".join(f"127.0.0.1:{p}" for p in ports)
     print(
         f"launch: {workers} workers at {hosts}, {per_worker} thread(s) each "
-        "(TensorFlow's gRPC listens on every interface: see the README)",
+        "(TensorFlow's gRPC listens on every interface: see docs/how-to/several-machines.md)",
         file=out,
         flush=True,
     )
