@@ -193,6 +193,21 @@ def test_first_layer_views_match_numpy(play_runs, drawn_a):
     assert (view["layer"], np.shape(view["maps"])) == ("conv1", (32, 28, 28))
 
 
+def test_a_learners_first_bias_is_the_one_named_like_its_weights():
+    """A learner's variables come sorted by name: W1, W2, b1, b2; conv_b, conv_w, out_b."""
+    from tfdojo.models.first_layer import first_layer
+
+    rng = np.random.default_rng(0)
+    w1, b1, w2, b2 = (rng.normal(size=s) for s in ((784, 16), (16,), (16, 10), (10,)))
+    layer = first_layer({"W1": w1, "W2": w2, "b1": b1, "b2": b2})
+    assert layer.kind == "hidden_units" and np.array_equal(layer.b, b1)
+    k, kb, out = rng.normal(size=(3, 3, 1, 8)), rng.normal(size=8), rng.normal(size=10)
+    layer = first_layer({"conv_b": kb, "conv_w": k, "out_b": out, "out_w": w2})
+    assert layer.kind == "filters" and np.array_equal(layer.b, kb)
+    assert first_layer({"W1": w1, "W2": w2, "bias_out": b1}).b is None  # no bias of its name
+    assert first_layer({"b": b2, "w": rng.normal(size=(28, 28, 10))}) is None
+
+
 # --------------------------------------------------------------------------- a real server
 
 
