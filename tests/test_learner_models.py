@@ -78,16 +78,20 @@ def test_using_the_run_needs_the_code_from_the_command_line(learner_run, tiny_da
     assert evaluated["accuracy"] == json.loads((run / "metrics.json").read_text())["test_accuracy"]
 
 
-def test_play_refuses_a_learners_run_naming_the_commands_that_take_its_code(learner_run):
+def test_play_needs_the_code_from_the_command_line(learner_run):
+    from tfdojo.models.learner import load_class
     from tfdojo.play import Player
 
     root, run = learner_run
+
     code = f"{root / 'mine.py'}:ConvNet"
     with pytest.raises(TfdojoError) as err:
         Player.open([run])
-    message = str(err.value)
-    assert message.startswith(f"RUN: {run} trained a model of your own file ({code})")
-    assert f"tfdojo predict or evaluate with --model-code {code}" in message
+    assert (
+        str(err.value) == f"RUN: {run} was trained from {code}: add --model-code {code} to play it"
+    )
+    player = Player.open([run], {"ConvNet": load_class(code, "--model-code")})
+    assert player.info()[0]["name"] == "ConvNet"
 
 
 def test_compare_with_a_builtin_model(learner_run, tiny_dataset, tmp_path, capsys):

@@ -37,6 +37,7 @@ from tfdojo import LETTERS, runs
 from tfdojo.cli import main
 from tfdojo.core.serving import HEADER_TIMEOUT as HEADERS_SECONDS
 from tfdojo.data.frame import frame_image
+from tfdojo.models.learner import load_class
 from tfdojo.play import Player, PlayError, create_app
 from tfdojo.play.player import DECODE_SLOTS
 
@@ -192,6 +193,21 @@ def test_first_layer_views_match_numpy(play_runs, drawn_a):
     assert (view["layer"], np.shape(view["maps"])) == ("conv1", (32, 28, 28))
 
 
+def test_a_learners_first_bias_is_the_one_named_like_its_weights():
+    """A learner's variables come sorted by name: W1, W2, b1, b2; conv_b, conv_w, out_b."""
+    from tfdojo.models.first_layer import first_layer
+
+    rng = np.random.default_rng(0)
+    w1, b1, w2, b2 = (rng.normal(size=s) for s in ((784, 16), (16,), (16, 10), (10,)))
+    layer = first_layer({"W1": w1, "W2": w2, "b1": b1, "b2": b2})
+    assert layer.kind == "hidden_units" and np.array_equal(layer.b, b1)
+    k, kb, out = rng.normal(size=(3, 3, 1, 8)), rng.normal(size=8), rng.normal(size=10)
+    layer = first_layer({"conv_b": kb, "conv_w": k, "out_b": out, "out_w": w2})
+    assert layer.kind == "filters" and np.array_equal(layer.b, kb)
+    assert first_layer({"W1": w1, "W2": w2, "bias_out": b1}).b is None  # no bias of its name
+    assert first_layer({"b": b2, "w": rng.normal(size=(28, 28, 10))}) is None
+
+
 # --------------------------------------------------------------------------- a real server
 
 
@@ -222,13 +238,13 @@ def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, dict]:
 class Server:
     """``tfdojo play RUN [RUN_B] --no-browser --port 0`` in a child process."""
 
-    def __init__(self, run_dirs: list[Path], log: Path):
+    def __init__(self, run_dirs: list[Path], log: Path, options: tuple[str, ...] = ()):
         env = {**os.environ, "TFDOJO_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
         with open(log, "w") as err:  # the child keeps its own copy of the file
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tfdojo", "--threads", "1", "play"]
                 + [str(d) for d in run_dirs]
-                + ["--no-browser", "--port", "0"],
+                + ["--no-browser", "--port", "0", *options],
                 stdout=subprocess.PIPE,
                 stderr=err,
                 text=True,
@@ -557,6 +573,104 @@ def _no_constants(name: str):
     raise AssertionError(f"{name} in a JSON answer")
 
 
+# --------------------------------------------------------------------------- a learner's model
+
+LEARNER_MODELS = '''
+import numpy as np
+import tensorflow as tf
+
+
+class ConvNet(tf.Module):
+    """conv 3x3 (8) -> max-pool -> 10 logits: its first layer is drawn (conv_w, conv_b)."""
+
+    def __init__(self, seed=0):
+        super().__init__()
+        rng = np.random.default_rng(seed)
+        self.conv_w = tf.Variable(rng.normal(0, 0.4, (3, 3, 1, 8)).astype("float32"))
+        self.conv_b = tf.Variable(np.zeros(8, "float32"))
+        self.out_w = tf.Variable(rng.normal(0, 0.05, (14 * 14 * 8, 10)).astype("float32"))
+        self.out_b = tf.Variable(np.zeros(10, "float32"))
+
+    def __call__(self, x, dropout_rate=0.0, seed=None):
+        h = tf.reshape(x, [-1, 28, 28, 1])
+        h = tf.nn.relu(tf.nn.conv2d(h, self.conv_w, 1, "SAME") + self.conv_b)
+        h = tf.reshape(tf.nn.max_pool2d(h, 2, 2, "SAME"), [-1, 14 * 14 * 8])
+        return h @ self.out_w + self.out_b
+
+
+class Grid(tf.Module):
+    """Ten 28x28 templates held as one (28, 28, 10) tensor: no first layer tfdojo draws."""
+
+    def __init__(self, seed=0):
+        super().__init__()
+        rng = np.random.default_rng(seed)
+        self.w = tf.Variable(rng.normal(0, 0.01, (28, 28, 10)).astype("float32"))
+        self.b = tf.Variable(np.zeros(10, "float32"))
+
+    def __call__(self, x, dropout_rate=0.0, seed=None):
+        return tf.einsum("nhw,hwk->nk", x, self.w) + self.b
+'''
+
+
+@pytest.fixture(scope="module")
+def learner_runs(tiny_dataset, tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    """A run of each of LEARNER_MODELS, 1 epoch on the tiny dataset: {name: (run, code)}."""
+    root = tmp_path_factory.mktemp("learner_play")
+    (root / "mine.py").write_text(LEARNER_MODELS)
+    found = {}
+    for name in ("ConvNet", "Grid"):
+        code = f"{root / 'mine.py'}:{name}"
+        argv = ["train", "--data", str(tiny_dataset), "--model", code, "--out", str(root / name)]
+        assert main([*argv, "--epochs", "1", "--precision", "float32", "--no-progress"]) == 0
+        found[name] = (root / name, code)
+    return found
+
+
+@pytest.fixture(scope="module")
+def learner_server(learner_runs, tmp_path_factory):
+    """A server of the two learner runs, side by side, each class named by --model-code."""
+    (conv, conv_code), (grid, grid_code) = learner_runs["ConvNet"], learner_runs["Grid"]
+    options = ("--model-code", conv_code, "--model-code", grid_code)
+    server = Server([conv, grid], tmp_path_factory.mktemp("log") / "learner", options)
+    yield server
+    assert server.stop()[0] == 0
+
+
+def test_a_learners_run_is_refused_without_its_code(learner_runs, capsys):
+    run, code = learner_runs["Grid"]
+    assert main(["play", str(run), "--no-browser", "--port", "0"]) == 2
+    assert capsys.readouterr().err == (
+        f"tfdojo: error: RUN: {run} was trained from {code}: add --model-code {code} to play it\n"
+    )
+
+
+def test_a_learners_model_answers_as_predict_does(
+    learner_server, learner_runs, drawn_a, tmp_path, capsys
+):
+    image = tmp_path / "a.png"
+    image.write_bytes(drawn_a)
+    status, played, _ = http(
+        f"{learner_server.url}api/play", drawn_a, {"Content-Type": "image/png"}
+    )
+    assert status == 200, played
+    for i, name in enumerate(("ConvNet", "Grid")):
+        run, code = learner_runs[name]
+        assert main(["predict", "--json", str(run), str(image), "--model-code", code]) == 0
+        (want,) = json.loads(capsys.readouterr().out)
+        del want["image"]
+        got = played["runs"][i]
+        assert {k: got[k] for k in want} == want  # predict's answer, exactly
+        assert sum(got["probabilities"].values()) == pytest.approx(1, abs=1e-5)
+        status, api, _ = http(f"{learner_server.url}api/predict?run={i}", drawn_a)
+        assert status == 200 and {k: api[k] for k in want} == want
+    conv, grid = played["runs"]
+    assert conv["layer"]["kind"] == "cnn" and np.shape(conv["layer"]["maps"]) == (8, 28, 28)
+    assert grid["layer"] is None  # (28, 28, 10) weights: no first layer to draw
+    status, info, _ = http(f"{learner_server.url}api/runs")
+    assert status == 200 and [r["name"] for r in info] == ["ConvNet", "Grid"]
+    assert np.shape(info[0]["filters"]) == (8, 3, 3) and "filters" not in info[1]
+
+
 # --------------------------------------------------------------------------- the page
 
 
@@ -586,16 +700,20 @@ def wait_for_answer(driver, after: int) -> int:
     return int(driver.execute_script("return document.body.dataset.answers"))
 
 
-def predicted(run_dir: Path, png: bytes, folder: Path) -> tuple[str, list[str]]:
-    """``tfdojo predict``'s letter and probabilities (as the page rounds them) for a PNG."""
+def predicted(run_dir: Path, png: bytes, folder: Path, code: str = "") -> tuple[str, list[str]]:
+    """``tfdojo predict``'s letter and probabilities (as the page rounds them) for a PNG;
+    ``code``: the ``--model-code`` of a learner's run."""
     path = folder / f"pad-{hashlib.sha256(png).hexdigest()[:12]}.png"
     path.write_bytes(png)
-    (result,) = runs.predict_files(run_dir, [path])
+    cls = load_class(code, "--model-code") if code else None
+    (result,) = runs.predict_files(run_dir, [path], cls)
     return result["letter"], [f"{p:.3f}" for p in result["probabilities"].values()]
 
 
 @pytest.mark.browser
-def test_draw_an_a_in_the_browser(server, browser, play_runs, tmp_path):
+def test_draw_an_a_in_the_browser(
+    server, browser, play_runs, learner_server, learner_runs, tmp_path
+):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -675,6 +793,35 @@ def test_draw_an_a_in_the_browser(server, browser, play_runs, tmp_path):
     assert driver.find_element(By.ID, "error").text == (
         "image: not an image tfdojo reads; expected PNG, JPEG, GIF, BMP, WebP or TIFF"
     )
+
+    # A learner's models (--model-code): the answer as `tfdojo predict --model-code` gives
+    # it; the first layer drawn for the one whose first weights tfdojo knows, and a note
+    # (no error) for the other.
+    driver.get(learner_server.url)
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script("return document.body.dataset.ready")
+    )
+    pad = driver.find_element(By.ID, "pad")
+    stroke((60, 250), (140, 30))
+    stroke((140, 30), (220, 250))
+    stroke((90, 170), (190, 170))
+    wait_for_answer(driver, 0)
+    drawn = pad_png(driver)
+    for run, name in enumerate(("ConvNet", "Grid")):
+        run_dir, code = learner_runs[name]
+        letter, values = shown(driver, run)
+        assert (letter, values) == predicted(run_dir, drawn, tmp_path, code)
+        assert sum(map(float, values)) == pytest.approx(1, abs=0.006)  # 10 rounded to 3
+    assert driver.find_element(By.ID, "error").text == ""
+    conv, grid = driver.find_elements(By.CSS_SELECTOR, ".panel")
+    assert conv.find_element(By.CSS_SELECTOR, ".layer-title").text == (
+        "First layer: 8 feature maps (first layer)"
+    )
+    assert len(conv.find_elements(By.CSS_SELECTOR, ".layer canvas")) == 16  # filter + map
+    assert grid.find_element(By.CSS_SELECTOR, ".layer-title").text == (
+        "First layer: not available for this model"
+    )
+    assert grid.find_elements(By.CSS_SELECTOR, ".layer canvas") == []
 
 
 # --------------------------------------------------------------------------- the command

@@ -8,13 +8,17 @@ A model's first weight tensor tells what its first layer looks for:
 - ``hidden_units``: an MLP's ``W1`` (784, H); unit ``j`` computes ``relu(x . W1[:, j] + b1_j)``;
 - ``filters``: a convnet's first kernel (k, k, 1, depth); each filter slides over the image.
 
-The rule reads shapes only, so a learner's own model (:mod:`tfdojo.models.learner`) gets the
-same pictures when its first weights have one of these shapes.
+The rule reads shapes, so a learner's own model (:mod:`tfdojo.models.learner`) gets the
+same pictures when its first weights have one of these shapes. Its biases are the tensor
+right after those weights when it has their last size, or else the one named like them
+(``W1`` / ``b1``, ``conv_w`` / ``conv_b``, ``conv1.kernel`` / ``conv1.bias``): a learner's
+variables come in the order of their names, where ``W1, W2, b1`` puts ``b1`` last.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +55,7 @@ def first_layer(weights: Mapping[str, Any]) -> FirstLayer | None:
         :class:`FirstLayer`, or ``None`` when the first weight tensor is none of the three
         shapes (a learner's model of another shape).
     """
+    names = list(weights)
     arrays = [np.asarray(v) for v in weights.values()]
     i = next((i for i, a in enumerate(arrays) if a.ndim >= 2), None)
     if i is None:
@@ -65,5 +70,21 @@ def first_layer(weights: Mapping[str, Any]) -> FirstLayer | None:
     else:
         return None
     after = arrays[i + 1] if i + 1 < len(arrays) else None
+    if after is None or after.shape != (w.shape[-1],):
+        paired = [weights[k] for k in bias_names(names[i]) if k in weights]
+        after = np.asarray(paired[0]) if paired else None
     b = after if after is not None and after.shape == (w.shape[-1],) else None
     return FirstLayer(kind, w, b)
+
+
+_WEIGHT_NAME = re.compile(r"^(.*?)(W|w|weights?|kernel)(\d*)$")
+
+
+def bias_names(name: str) -> list[str]:
+    """The names a bias paired with the weights ``name`` may have: ``W1`` -> ``b1``,
+    ``conv_w`` -> ``conv_b``, ``conv1.kernel`` -> ``conv1.bias``; none for another name."""
+    found = _WEIGHT_NAME.match(name)
+    if not found:
+        return []
+    head, _, digits = found.groups()
+    return [f"{head}{b}{digits}" for b in ("b", "bias", "B")]

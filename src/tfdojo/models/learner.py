@@ -12,7 +12,7 @@ The contract a model class must follow (the katas' models do)::
 a model may ignore ``dropout_rate``. Its trainable variables are what tfdojo trains;
 L2 decay (``--set weight_decay=...``) applies to the variables of rank 2 or more (the
 weights), not to the biases. With that, the run folder, the report, ``evaluate``,
-``predict`` and ``compare`` work as for tfdojo's own models.
+``predict``, ``compare`` and ``play`` work as for tfdojo's own models.
 
 Before training, the model is tried as training uses it (:func:`contract_breach`, which
 the katas' model checks run too): the logits must be a tf.Tensor (not NumPy) of shape

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,7 +25,7 @@ from tfdojo.core.errors import TfdojoError
 from tfdojo.data.frame import ImageTooLarge, frame_image, open_image
 from tfdojo.play import inside
 from tfdojo.results import plots
-from tfdojo.runs import Run, open_run, predictions
+from tfdojo.runs import Run, model_class_for, open_run, predictions
 
 MAX_RUNS = 2
 
@@ -88,10 +88,10 @@ class Player:
             raise TfdojoError(f"RUN: expected 1 or {MAX_RUNS} runs, received {len(runs)}")
         for run in runs:
             source = run.model_config().source
-            if source:  # play has no --model-code, and no view inside such a model
+            if source and run.model_class is None:  # never imported from the run folder
                 raise TfdojoError(
-                    f"RUN: {run.path} trained a model of your own file ({source}); play shows "
-                    f"tfdojo's models: use tfdojo predict or evaluate with --model-code {source}"
+                    f"RUN: {run.path} was trained from {source}: add --model-code {source} "
+                    "to play it"
                 )
         self.runs = list(runs)
         self.models = [run.model() for run in self.runs]
@@ -101,9 +101,18 @@ class Player:
         self._decoder = ThreadPoolExecutor(decode_slots, thread_name_prefix="tfdojo-decode")
 
     @classmethod
-    def open(cls, run_dirs: Sequence[str | os.PathLike]) -> Player:
-        """Check each run folder (:func:`tfdojo.runs.open_run`) and load its model."""
-        return cls([open_run(d) for d in run_dirs])
+    def open(
+        cls,
+        run_dirs: Sequence[str | os.PathLike],
+        model_classes: Mapping[str, type] | None = None,
+    ) -> Player:
+        """Check each run folder (:func:`tfdojo.runs.open_run`) and load its model.
+
+        ``model_classes``: for runs of a learner's own model, the classes loaded from the
+        paths the user gave (``--model-code``), by name (:func:`tfdojo.runs.model_class_for`).
+        """
+        classes = dict(model_classes or {})
+        return cls([open_run(d, model_class_for(d, classes)) for d in run_dirs])
 
     # -- the runs ------------------------------------------------------------------------
 
@@ -189,7 +198,8 @@ class Player:
 
         Returns:
             ``{"input": uint8 (28, 28), "runs": [{"letter", "probabilities", "logits",
-            "layer": first-layer view (:func:`inside.first_layer`)}, ...]}``.
+            "layer": first-layer view (:func:`inside.first_layer`), ``None`` for a
+            learner's model whose first layer tfdojo cannot draw}, ...]}``.
         """
         framed = self.frame(data)
         answers = [

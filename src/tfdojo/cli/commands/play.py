@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tfdojo.cli.options import add_command
+from tfdojo.cli.options import add_command, add_model_code_option, model_classes
 
 NAME = "play"
 NEEDS_TENSORFLOW = True  # its thread pools are set before anything imports it
@@ -21,7 +21,9 @@ def register(sub) -> None:
         "softmax and scores, and its first layer (logistic templates, convnet feature maps, "
         "MLP units); a Mistakes tab lists the run's most confident test mistakes. With two "
         "runs, both answer side by side. The same answers as JSON: POST an image to "
-        "/api/predict.",
+        "/api/predict. A run of your own model (trained with --model PATH.py:NAME) needs "
+        "--model-code PATH.py:NAME; its first layer is drawn when its first weights have "
+        "one of those shapes.",
     )
     p.add_argument("run", metavar="RUN", help="a run folder made by `tfdojo train`")
     p.add_argument("run_b", metavar="RUN_B", nargs="?", help="a second run, shown beside RUN")
@@ -39,6 +41,7 @@ def register(sub) -> None:
         "(default 127.0.0.1: this machine only)",
     )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    add_model_code_option(p)
     p.set_defaults(func=run)
 
 
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_port(args.port)  # before the models load: a bad address is refused at once
     check_host(args.host)
-    player = Player.open([r for r in (args.run, args.run_b) if r])
+    player = Player.open([r for r in (args.run, args.run_b) if r], model_classes(args))
     player.warm_up()
     serve(player, host=args.host, port=args.port, open_browser=not args.no_browser, say=_say)
     return 0

@@ -321,8 +321,10 @@ function showAnswer(answer) {
       row.children[2].textContent = fmt(Math.exp(z));
       row.children[3].textContent = fmt(probabilities[k], 4);
     });
-    const show = { logistic: showTemplates, cnn: showFeatureMaps, mlp: showUnits }[result.layer.kind];
-    show(panel, state.runs[i], result.layer, top);
+    const views = { logistic: showTemplates, cnn: showFeatureMaps, mlp: showUnits };
+    const show = result.layer ? views[result.layer.kind] : undefined;
+    if (show) show(panel, state.runs[i], result.layer, top);
+    else showNoLayer(panel);
   });
   state.answers += 1;
   document.body.dataset.answers = String(state.answers);
@@ -331,6 +333,18 @@ function showAnswer(answer) {
 function setLayerText(panel, title, note) {
   panel.querySelector(".layer-title").textContent = title;
   panel.querySelector(".layer-note").textContent = note;
+}
+
+// A learner's model whose first layer is none of the shapes above: the answer only.
+function showNoLayer(panel) {
+  setLayerText(
+    panel,
+    "First layer: not available for this model",
+    "tfdojo draws a first layer whose weights are W (784, 10) templates, W1 (784, H) hidden " +
+      "units or a (k, k, 1, depth) convolution, each with its bias (b, b1, conv_b...); this " +
+      "model's first weights are none of those. Its answer above is the model's own.",
+  );
+  panel.querySelector(".layer").replaceChildren();
 }
 
 // Logistic: z_k = Σ_p x_p W[p, k] + b_k; each template W[:, k] beside x * W[:, k].
@@ -364,7 +378,8 @@ function showFeatureMaps(panel, run, layer) {
   setLayerText(
     panel,
     `First layer: ${layer.maps.length} feature maps (${layer.layer})`,
-    `${layer.describe}. Each map is relu(conv(x, K_d) + b_d): white where filter K_d ` +
+    `${layer.describe ? `${layer.describe}. ` : ""}` +
+      "Each map is relu(conv(x, K_d) + b_d): white where filter K_d " +
       "(above it, red +, blue −) matches your drawing; each map on its own scale.",
   );
   const grid = panel.querySelector(".layer");
