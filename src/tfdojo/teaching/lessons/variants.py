@@ -102,11 +102,17 @@ class Row:
     real_ci95: tuple[float, float] | None = None
     predictions: np.ndarray | None = dataclasses.field(default=None, repr=False)
     trained: Any = dataclasses.field(default=None, repr=False)  # the trained model
+    variant: Variant | None = dataclasses.field(default=None, repr=False)  # what was trained
+    seed: int = dataclasses.field(default=0, repr=False)  # its config's seed
 
     def to_dict(self) -> dict[str, Any]:
-        """The row as ``results.json`` keeps it (without the predictions and the model)."""
-        d = {k: v for k, v in vars(self).items() if k not in ("predictions", "trained")}
+        """The row as ``results.json`` keeps it (without the predictions, the model, the
+        variant and the seed)."""
+        d = {k: v for k, v in vars(self).items() if k not in NOT_SAVED}
         return json.loads(json.dumps(d))
+
+
+NOT_SAVED = ("predictions", "trained", "variant", "seed")
 
 
 def train_variant(ctx: Context, v: Variant) -> Row:
@@ -174,6 +180,8 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
         real_ci95=real_ci95,
         predictions=result.test_predictions,
         trained=result.model,
+        variant=v,
+        seed=cfg.seed,
     )
     real = f", real {row.real_accuracy:.2%}" if row.real_accuracy is not None else ""
     ctx.log(
@@ -225,7 +233,7 @@ def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
     except TfdojoError:
         return None
     fields = {f.name for f in dataclasses.fields(Row)}
-    row = Row(**{k: v for k, v in best.items() if k in fields - {"predictions", "trained"}})
+    row = Row(**{k: v for k, v in best.items() if k in fields - set(NOT_SAVED)})
     row.trained = model
     row.test_ci95 = tuple(row.test_ci95)
     row.run = str(Path("..") / f"lesson{lesson}" / best["run"])
