@@ -189,7 +189,12 @@ print(lessons.format_table(rows))
 sweep = rows[: len(variants)]
 fig, ax = plt.subplots(figsize=(6, 3.5))  # tfdojo figures are shown with lessons.show
 ax.semilogx([r.train_n for r in sweep], [r.test_accuracy for r in sweep], "o-", label="test")
-ax.semilogx([r.train_n for r in sweep], [r.train_accuracy for r in sweep], "s--", label="train")
+ax.semilogx(
+    [r.train_n for r in sweep],
+    [r.train_accuracy for r in sweep],
+    "s--",
+    label="train (last epoch mean)",
+)
 ax.set_xlabel("training images")
 ax.set_ylabel("accuracy")
 ax.legend()

@@ -22,6 +22,7 @@ from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.safe_read import read_json
 from tfdojo.core.safe_write import Output, inside, is_marked, mark, prepare
+from tfdojo.core.text import plural
 from tfdojo.core.tf_setup import quiet_tensorflow
 from tfdojo.data.dataset import Dataset
 from tfdojo.results.report import WriteReport
@@ -124,7 +125,16 @@ def train_variant(ctx: Context, v: Variant) -> Row:
     """
     if v.draws > 1:
         rows = [
-            _train_one(ctx, dataclasses.replace(v, key=f"{v.key}-draw{d}", draws=1), seed=d)
+            _train_one(
+                ctx,
+                dataclasses.replace(
+                    v,
+                    key=f"{v.key}-draw{d}",
+                    draws=1,
+                    label=f"{v.label}, draw {d + 1} of {v.draws}",
+                ),
+                seed=d,
+            )
             for d in range(v.draws)
         ]
         rows.sort(key=lambda r: r.test_accuracy)
@@ -137,6 +147,16 @@ def train_variant(ctx: Context, v: Variant) -> Row:
     return _train_one(ctx, v)
 
 
+def progress_words(label: str, model: str, n: int, epochs: int) -> list[str]:
+    """What the progress line adds to ``label``: the model, the images (each unless the label
+    names it already) and the epochs, without repeating the label."""
+    said = label.replace("all ", "")
+    parts = [] if model in said else [model]
+    if plural(n, "image") not in said:
+        parts.append(plural(n, "image"))
+    return [*parts, plural(epochs, "epoch")]
+
+
 def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
     data = ctx.data
     if v.train_n is not None and v.train_n < len(data.train):
@@ -147,7 +167,8 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
         cfg = make_config(v.model, sets=[*v.sets, f"epochs={v.epochs}", f"batch_size={n}"])
     run_dir = inside(lesson_folder(ctx), "runs", v.key)
     runs.prepare(run_dir, overwrite=True)
-    ctx.log(f"  training {v.label}: {v.model}, {n:,} images, {cfg.epochs} epochs ...")
+    words = progress_words(v.label, v.model, n, cfg.epochs)
+    ctx.log(f"  training {v.label}: {', '.join(words)} ...")
     start = time.perf_counter()
     with quiet_tensorflow():  # one model after another: TensorFlow's "retracing" warnings
         result = train(
