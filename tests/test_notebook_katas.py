@@ -210,9 +210,9 @@ def test_a_correct_logistic_behind_tfdojos_is_told_it_is_the_start(tmp_path, tin
     mcnemar = text.splitlines()[2]  # the learner's class alone: significantly behind
     assert mcnemar.endswith(": significant at 0.05."), text
     assert (
-        "What differs: the initial weights, nothing else (same images, epochs, learning rate, "
-        "batches and seed): your W (784, 10) std 0.088, tfdojo's logits.w std 0.050 "
-        "(Glorot uniform, U(-0.087, 0.087))."
+        "What differs between the two runs: the initial weights (the images, epochs, learning "
+        "rate, batches and seed are the same): your W (784, 10) std 0.088, tfdojo's logits.w "
+        "std 0.050 (Glorot uniform, U(-0.087, 0.087))."
     ) in text
     like_for_like = text.splitlines()[-1]
     assert like_for_like.startswith("Like for like, your Logistic from tfdojo's start"), text

@@ -62,9 +62,10 @@ class Starts:
             if p.differs
         )
         return (
-            "What differs: the initial weights, nothing else (same images, epochs, learning "
-            f"rate, batches and seed): {weights}. A short run does not forget where it "
-            "started, so this alone can move test images."
+            "What differs between the two runs: the initial weights (the images, epochs, "
+            f"learning rate, batches and seed are the same): {weights}. Training does not "
+            "erase where it started, least of all a short run, so this alone can move test "
+            "images."
         )
 
 
