@@ -145,3 +145,14 @@ def test_data_commands_take_data_and_json(tiny_dataset, tmp_path, capsys):
     assert "--data: given twice" in err
     help_text = dict(subcommands(build_parser()))["data build"].format_help()
     assert "--quiet, --no-progress" in help_text
+
+
+def test_the_last_epoch_line_says_the_cosine_rate_decays_to_0():
+    from tfdojo.training.callbacks import epoch_line  # imports TensorFlow: this test only
+
+    row = {"epoch": 1, "train_loss": 1.0, "train_accuracy": 0.7, "valid_loss": 0.5}
+    row |= {"valid_accuracy": 0.87, "lr": 7.45e-08, "examples_per_second": 900, "seconds": 1.0}
+    line = epoch_line(row, 1, "cosine")
+    assert "| lr 7.45e-08 (cosine schedule: the rate decays to 0 by the last step) |" in line
+    assert "cosine" not in epoch_line({**row, "epoch": 1}, 2, "cosine")  # not the last epoch
+    assert "cosine" not in epoch_line(row, 1, "constant")

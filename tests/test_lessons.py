@@ -195,3 +195,32 @@ def test_epochs_for_steps():
     assert lesson_data.epochs_for_steps(50, 128, 300) == 200  # one full batch a step, capped
     assert lesson_data.epochs_for_steps(1000, 128, 300) == 43  # 7 steps an epoch
     assert lesson_data.epochs_for_steps(10**6, 128, 300) == 1
+
+
+def test_the_progress_line_adds_to_the_label_without_repeating_it():
+    words = variants.progress_words
+    assert words("logistic, 50 images, draw 1 of 3", "logistic", 50, 30) == ["30 epochs"]
+    assert words("logistic, all 5,000 images", "logistic", 5000, 1) == ["1 epoch"]
+    assert words("1 hidden layer, 1,024 ReLU", "mlp", 5000, 2) == [
+        "mlp",
+        "5,000 images",
+        "2 epochs",
+    ]
+
+
+def test_the_verdicts_of_a_row_name_it_once_and_its_reference_without_its_draws():
+    labels = np.arange(40) % 10
+    ref = variants.Row(
+        "a", "logistic, 50 images (median of 3 draws: 70.0%–85.0%)", "logistic", 7850, 50, 1,
+        0.9, 0.8, 0.75, (0.7, 0.8), 1.0, "r", predictions=(labels + (np.arange(40) < 9)) % 10,
+    )  # fmt: skip
+    row = variants.Row(
+        "b", "logistic, 100 images", "logistic", 7850, 100, 1, 0.9, 0.8, 0.75, (0.7, 0.8),
+        1.0, "r", predictions=labels,
+    )  # fmt: skip
+    test = Split(np.zeros((40, 28, 28), np.uint8), labels, labels)
+    ctx = variants.Context(data=type("Data", (), {"test": test})(), out=None)
+    tables.versus(ctx, ref, row)
+    assert row.versus_detail.startswith("rule of 30: this variant is ahead by 9 examples of 40")
+    assert "(0 for logistic, 50 images, 9 for this variant)" in row.versus_detail
+    assert row.label not in row.versus_detail and "median" not in row.versus_detail

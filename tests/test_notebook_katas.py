@@ -186,3 +186,35 @@ def test_a_model_with_a_todo_is_not_trained(tmp_path):
         "run this cell again."
     ]
     assert list(tmp_path.iterdir()) == []  # no run folder
+
+
+@pytest.mark.slow
+def test_a_correct_logistic_behind_tfdojos_is_told_it_is_the_start(tmp_path, tiny_dataset):
+    """Kata 2's Logistic (truncated normal, stddev 0.1) after one short epoch, against
+    tfdojo's (Glorot uniform): the learner is told the initial weights differ, by how
+    much, and, the difference being significant, that started from tfdojo's initial
+    weights the same class is no different (the learner's issue: "ahead by 31, p = 0.003")."""
+    import dataclasses
+
+    from tfdojo.data import dataset
+    from tfdojo.teaching.kata.sources import reference
+
+    Logistic = reference("02_logistic").Logistic  # the kata's solution: a correct learner
+    data = dataset.load(tiny_dataset)
+    data = dataclasses.replace(data, test=data.train)  # 640 images: the test can tell
+    ctx = lessons.Context(data, tmp_path / "lesson1", quick=True, log=lambda _: None)
+    like = dataclasses.replace(lesson1.variants(ctx)[-1], epochs=1)
+    preset = lessons.train_variant(ctx, like)
+    yours = lessons.train_yours(ctx, Logistic, "01-notmnist-logistic.ipynb", like)
+    text = lessons.against(ctx, preset, yours)
+    mcnemar = text.splitlines()[2]  # the learner's class alone: significantly behind
+    assert mcnemar.endswith(": significant at 0.05."), text
+    assert (
+        "What differs between the two runs: the initial weights (the images, epochs, learning "
+        "rate, batches and seed are the same): your W (784, 10) std 0.088, tfdojo's logits.w "
+        "std 0.050 (Glorot uniform, U(-0.087, 0.087))."
+    ) in text
+    like_for_like = text.splitlines()[-1]
+    assert like_for_like.startswith("Like for like, your Logistic from tfdojo's start"), text
+    assert like_for_like.endswith("the difference above is the initial weights', not your code's.")
+    assert (tmp_path / "lesson1" / "runs" / "yours-logistic-all-tfdojo-start").is_dir()

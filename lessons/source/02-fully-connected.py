@@ -106,9 +106,11 @@ network = rows[-1]  # tfdojo's 1,024-unit network
 # %% [markdown]
 # ## Your network, trained by tfdojo
 #
-# tfdojo trains **your** `MLP` exactly as it trained its own network (same images,
-# epochs, learning rate and momentum), writes the run and its report, and compares the
-# two on the same test images. While your class has a TODO, this cell trains nothing.
+# tfdojo trains **your** `MLP` as it trained its own network (same images, epochs,
+# learning rate, momentum and seed), writes the run and its report, and compares the two
+# on the same test images. The initial weights are each class's own: when they differ and
+# the comparison calls the difference real, the cell says so, measured, and trains yours
+# again from tfdojo's initial weights. While your class has a TODO, this cell trains nothing.
 
 # %%
 yours = lessons.train_yours(ctx, MLP, "02-fully-connected.ipynb", like=variants[-1])

@@ -110,7 +110,9 @@ every_cure = rows[-1]  # tfdojo's network with L2, dropout and decay
 # tfdojo trains **your** `DropoutMLP` with the last recipe (L2, dropout 0.3, decay): the
 # model is yours; the loop, the L2 term and the schedule are tfdojo's, as they were for
 # its own network. Its row is compared with lesson 2's network like the others, and
-# below with tfdojo's network on the same recipe.
+# below with tfdojo's network on the same recipe. The initial weights are your class's
+# own: when they differ from tfdojo's and the comparison calls the difference real, it
+# says how, measured, and trains yours again from tfdojo's initial weights.
 
 # %%
 yours = lessons.train_yours(ctx, DropoutMLP, "03-regularisation.ipynb", like=variants[-1])

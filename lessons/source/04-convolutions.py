@@ -106,8 +106,9 @@ pooled = next(r for r in rows if r.key == "cnn-course-pool")  # tfdojo's max-poo
 # ## Your convnet, trained by tfdojo
 #
 # tfdojo trains **your** `ConvNet` as it trained its max-pooling convnet (same images,
-# epochs and settings), writes the run and its report, and compares the two on the same
-# test images. While your class has a TODO, this cell trains nothing.
+# epochs, settings and seed; the initial weights are your class's own, and the comparison
+# says when they differ from tfdojo's), writes the run and its report, and compares the
+# two on the same test images. While your class has a TODO, this cell trains nothing.
 
 # %%
 like = next(v for v in variants if v.key == "cnn-course-pool")

@@ -45,3 +45,14 @@ def init_weights(spec: Layer, rng: np.random.Generator) -> dict[str, np.ndarray]
         limit = math.sqrt(6.0 / (fan_in + fan_out))
         w = rng.uniform(-limit, limit, w_shape)
     return {"w": w.astype(np.float32), "b": np.zeros(spec.weights["b"], np.float32)}
+
+
+def init_name(spec: Layer) -> str:
+    """How :func:`init_weights` draws ``spec``'s ``w``, in words: ``"Glorot uniform,
+    U(-0.087, 0.087)"`` (logits) or ``"He normal truncated at 2 std, std 0.050"`` (ReLU)."""
+    w_shape = spec.weights["w"]
+    fan_in = math.prod(w_shape[:-1])
+    if spec.relu:
+        return f"He normal truncated at 2 std, std {math.sqrt(2.0 / fan_in):.3f}"
+    limit = math.sqrt(6.0 / (fan_in + w_shape[-1]))
+    return f"Glorot uniform, U(-{limit:.3f}, {limit:.3f})"

@@ -57,15 +57,23 @@ class ProgressBar(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        print(epoch_line(row, training.cfg.epochs), flush=True)
+        print(epoch_line(row, training.cfg.epochs, training.cfg.lr_schedule), flush=True)
 
 
-def epoch_line(row: dict[str, Any], epochs: int) -> str:
-    """The line printed after each epoch."""
+COSINE_END = "cosine schedule: the rate decays to 0 by the last step"
+"""Said beside the last epoch's rate under the cosine schedule (``lr 7.45e-08`` is no bug)."""
+
+
+def epoch_line(row: dict[str, Any], epochs: int, schedule: str = "") -> str:
+    """The line printed after each epoch; its last under the ``cosine`` ``schedule`` says
+    why the rate is about 0 (:data:`COSINE_END`)."""
+    lr = f"lr {row['lr']:.3g}"
+    if schedule == "cosine" and row["epoch"] == epochs:
+        lr += f" ({COSINE_END})"
     return (
         f"epoch {row['epoch']}/{epochs}: train loss {row['train_loss']:.4f} "
         f"acc {row['train_accuracy']:.4f} | valid loss {row['valid_loss']:.4f} "
-        f"acc {row['valid_accuracy']:.4f} | lr {row['lr']:.3g} | "
+        f"acc {row['valid_accuracy']:.4f} | {lr} | "
         f"{row['examples_per_second']:,.0f} ex/s | {row['seconds']:.1f} s"
     )
 

@@ -66,7 +66,8 @@ class TrainConfig:
         momentum: SGD's momentum ``mu`` in [0, 1).
         lr_schedule: ``constant``; ``exponential``: ``lr * lr_decay ** (epoch / lr_decay_epochs)``
             (smooth, per step); ``step``: ``lr * lr_decay ** floor(epoch / lr_decay_epochs)``;
-            ``cosine``: ``lr * (1 + cos(pi * t / T)) / 2`` over the whole run.
+            ``cosine``: ``lr * (1 + cos(pi * t / T)) / 2`` over the whole run: it decays
+            to 0 by the last step (the last epoch's ``lr`` is about 0, whatever the epochs).
         lr_decay: the factor of ``exponential`` and ``step`` schedules, in (0, 1].
         lr_decay_epochs: epochs per decay factor, in (0, 10000].
         weight_decay: L2 coefficient ``lambda`` (on weights, not biases), in [0, 1].

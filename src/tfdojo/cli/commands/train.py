@@ -59,7 +59,9 @@ def register(sub) -> None:
         "in its range: seed 0..9223372036854775807, epochs 1..10000, patience 0..10000, "
         "batch_size and eval_batch_size 1..65536, lr (0, 1e38], momentum [0, 1), lr_decay "
         "(0, 1], lr_decay_epochs (0, 10000], weight_decay [0, 1], dropout [0, 1), "
-        "steps_per_call 0..1000 (0 picks)",
+        "steps_per_call 0..1000 (0 picks); lr_schedule constant, exponential, step or cosine "
+        "(the default: the rate decays to 0 by the last step, so the last epoch's lr is "
+        "about 0)",
     )
     add_overwrite_option(p, "run folder")
     p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")

@@ -19,6 +19,12 @@ VERSUS_NOTE = (
     "lesson's reference (its first row; lessons 1 and 2: the row above), and the exact "
     "McNemar p-value"
 )
+TRAIN_NOTE = (
+    "train acc: the mean over the last epoch's batches, each scored while the model was "
+    "still learning (the weights moving between batches, dropout on when the model has it); "
+    "valid and test acc score the finished model after the epoch, so train acc can sit "
+    "below them"
+)
 COURSE_NOTE = (
     "course: accuracy the Udacity Deep Learning course published on the real notMNIST "
     "test set (measured on a different test set: compare orders of magnitude, not digits)"
@@ -26,16 +32,24 @@ COURSE_NOTE = (
 
 
 def versus(ctx: Context, reference: Row, row: Row, alpha: float = 0.05) -> None:
-    """Fill ``row.versus`` with its comparison to ``reference`` on the same test images."""
+    """Fill ``row.versus`` with its comparison to ``reference`` on the same test images.
+
+    ``row.versus_detail`` calls the row "this variant" (it is shown after the row's label)
+    and the reference by its label without the range of its draws."""
     c = compare_predictions(
         ctx.data.test.labels,
         reference.predictions,
         row.predictions,
         alpha,
-        names=(reference.label, row.label),
+        names=(short(reference.label), "this variant"),
     )
     row.versus = f"{c.moved:+d}, p = {_p(c.p_value)}" + (" (significant)" if c.significant else "")
     row.versus_detail = " ".join(verdicts(c))
+
+
+def short(label: str) -> str:
+    """``label`` without the range of its draws: ``"logistic, 50 images"``."""
+    return label.split(" (median of ")[0]
 
 
 def train_rows(ctx: Context, variants: list[Variant], reference: Row | None = None) -> list[Row]:
@@ -63,7 +77,7 @@ HEADER = (
     "train images",
     "epochs",
     "params",
-    "train acc",
+    "train acc†",
     "valid acc",
     "test acc (95% CI)",
     "vs reference**",
@@ -117,8 +131,8 @@ def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
 
 
 def _notes(rows: list[Row], quick: bool, real: str, star: str, sep: str) -> str:
-    """The table's footnotes: course, versus, real (when shown), quick (when quick)."""
-    notes = [f"{star} {COURSE_NOTE}", f"{star * 2} {VERSUS_NOTE}"]
+    """The table's footnotes: train, course, versus, real (when shown), quick (when quick)."""
+    notes = [f"† {TRAIN_NOTE}", f"{star} {COURSE_NOTE}", f"{star * 2} {VERSUS_NOTE}"]
     if has_real(rows):
         notes.append(f"{star * 3} {real or 'real: accuracy on the labelled images given (--real)'}")
     if quick:

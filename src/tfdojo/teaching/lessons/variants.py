@@ -22,6 +22,7 @@ from tfdojo.core.atomic import ensure_dir
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.safe_read import read_json
 from tfdojo.core.safe_write import Output, inside, is_marked, mark, prepare
+from tfdojo.core.text import plural
 from tfdojo.core.tf_setup import quiet_tensorflow
 from tfdojo.data.dataset import Dataset
 from tfdojo.results.report import WriteReport
@@ -102,11 +103,17 @@ class Row:
     real_ci95: tuple[float, float] | None = None
     predictions: np.ndarray | None = dataclasses.field(default=None, repr=False)
     trained: Any = dataclasses.field(default=None, repr=False)  # the trained model
+    variant: Variant | None = dataclasses.field(default=None, repr=False)  # what was trained
+    seed: int = dataclasses.field(default=0, repr=False)  # its config's seed
 
     def to_dict(self) -> dict[str, Any]:
-        """The row as ``results.json`` keeps it (without the predictions and the model)."""
-        d = {k: v for k, v in vars(self).items() if k not in ("predictions", "trained")}
+        """The row as ``results.json`` keeps it (without the predictions, the model, the
+        variant and the seed)."""
+        d = {k: v for k, v in vars(self).items() if k not in NOT_SAVED}
         return json.loads(json.dumps(d))
+
+
+NOT_SAVED = ("predictions", "trained", "variant", "seed")
 
 
 def train_variant(ctx: Context, v: Variant) -> Row:
@@ -118,7 +125,16 @@ def train_variant(ctx: Context, v: Variant) -> Row:
     """
     if v.draws > 1:
         rows = [
-            _train_one(ctx, dataclasses.replace(v, key=f"{v.key}-draw{d}", draws=1), seed=d)
+            _train_one(
+                ctx,
+                dataclasses.replace(
+                    v,
+                    key=f"{v.key}-draw{d}",
+                    draws=1,
+                    label=f"{v.label}, draw {d + 1} of {v.draws}",
+                ),
+                seed=d,
+            )
             for d in range(v.draws)
         ]
         rows.sort(key=lambda r: r.test_accuracy)
@@ -131,6 +147,16 @@ def train_variant(ctx: Context, v: Variant) -> Row:
     return _train_one(ctx, v)
 
 
+def progress_words(label: str, model: str, n: int, epochs: int) -> list[str]:
+    """What the progress line adds to ``label``: the model, the images (each unless the label
+    names it already) and the epochs, without repeating the label."""
+    said = label.replace("all ", "")
+    parts = [] if model in said else [model]
+    if plural(n, "image") not in said:
+        parts.append(plural(n, "image"))
+    return [*parts, plural(epochs, "epoch")]
+
+
 def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
     data = ctx.data
     if v.train_n is not None and v.train_n < len(data.train):
@@ -141,7 +167,8 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
         cfg = make_config(v.model, sets=[*v.sets, f"epochs={v.epochs}", f"batch_size={n}"])
     run_dir = inside(lesson_folder(ctx), "runs", v.key)
     runs.prepare(run_dir, overwrite=True)
-    ctx.log(f"  training {v.label}: {v.model}, {n:,} images, {cfg.epochs} epochs ...")
+    words = progress_words(v.label, v.model, n, cfg.epochs)
+    ctx.log(f"  training {v.label}: {', '.join(words)} ...")
     start = time.perf_counter()
     with quiet_tensorflow():  # one model after another: TensorFlow's "retracing" warnings
         result = train(
@@ -174,6 +201,8 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
         real_ci95=real_ci95,
         predictions=result.test_predictions,
         trained=result.model,
+        variant=v,
+        seed=cfg.seed,
     )
     real = f", real {row.real_accuracy:.2%}" if row.real_accuracy is not None else ""
     ctx.log(
@@ -225,7 +254,7 @@ def reuse_row(ctx: Context, lesson: int, key: str | None = None) -> Row | None:
     except TfdojoError:
         return None
     fields = {f.name for f in dataclasses.fields(Row)}
-    row = Row(**{k: v for k, v in best.items() if k in fields - {"predictions", "trained"}})
+    row = Row(**{k: v for k, v in best.items() if k in fields - set(NOT_SAVED)})
     row.trained = model
     row.test_ci95 = tuple(row.test_ci95)
     row.run = str(Path("..") / f"lesson{lesson}" / best["run"])
