@@ -27,6 +27,7 @@ demo: system-deps venv
 	$(BIN)/tfdojo data build --if-missing
 	$(BIN)/tfdojo data show --out notmnist-grid.png
 	$(BIN)/tfdojo train --model cnn --out runs/demo-cnn --overwrite
+	$(BIN)/tfdojo report runs/demo-cnn
 
 lint: venv
 	$(BIN)/ruff check .

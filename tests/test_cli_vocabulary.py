@@ -21,9 +21,16 @@ def test_train_json_quiet_and_plural_words(tiny_dataset, tmp_path, capsys):
     metrics = json.loads(out_of(capsys, [*argv, "--epochs", "1", "--json"]))
     assert metrics["run"] == str(run) and metrics["model"] == "logistic"  # any case
     assert metrics == {**json.loads((run / "metrics.json").read_text()), "run": str(run)}
+    assert not (run / "report").exists() and not (run / "model").exists()  # made when asked
     text = out_of(capsys, [*argv, "--epochs", "1", "--quiet", "--overwrite"])
     assert "1 epoch in" in text and "1 thread)" in text and "epoch 1/1" not in text
+    assert text.splitlines()[-1] == (
+        f"report: tfdojo report {run}  (draws the page and its figures, about 5 s)"
+    )
+    assert not (run / "report").exists()
+    text = out_of(capsys, [*argv, "--epochs", "1", "--quiet", "--overwrite", "--report"])
     assert text.splitlines()[-1] == f"report: {(run / 'report' / 'report.html').resolve().as_uri()}"
+    assert (run / "report" / "report.html").is_file() and not (run / "model").exists()
 
 
 def test_evaluate_defaults_to_the_runs_test_split(tiny_dataset, tmp_path, capsys):

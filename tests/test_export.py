@@ -81,3 +81,32 @@ def test_bad_exports_are_one_line(cnn_run, tmp_path, capsys):
     assert err == f"tfdojo: error: --out: a Keras file's name ends in .keras, received '{bad}'\n"
     assert not (tmp_path / "m.h5").exists()
     assert json.loads((cnn_run / "metrics.json").read_text())["model"] == "cnn_course"
+
+
+def test_savedmodel_of_a_run_without_model_and_of_an_older_one_with_it(
+    cnn_run, images, tmp_path, capsys
+):
+    """Training writes no ``model/``: ``export --format savedmodel`` makes one on demand, into
+    ``RUN/export/savedmodel/`` (replaced by the next); an older run's ``model/`` (unmarked)
+    is still tfdojo's: ``--overwrite`` replaces it, nothing else does."""
+    import shutil
+
+    import tensorflow as tf
+
+    run = shutil.copytree(cnn_run, tmp_path / "run")
+    assert not (run / "model").exists()
+    served = run / "export" / "savedmodel"
+    for _ in range(2):  # the default out is replaced without --overwrite
+        assert main(["export", str(run), "--format", "savedmodel"]) == 0
+        assert capsys.readouterr().out == f"wrote {served} (savedmodel)\n"
+    serve = tf.saved_model.load(str(served)).signatures["serving_default"]
+    theirs = serve(images=tf.constant(images))["probabilities"].numpy()
+    np.testing.assert_array_equal(theirs, runs.load_model(run).predict_proba(images))
+
+    shutil.copytree(served, run / "model")  # as an older version left it: no marker
+    (run / "model" / ".tfdojo").unlink()
+    argv = ["export", str(run), "--format", "savedmodel", "--out", str(run / "model")]
+    assert main(argv) == 2
+    assert "add --overwrite to replace it" in capsys.readouterr().err
+    assert main([*argv, "--overwrite"]) == 0
+    assert (run / "model" / ".tfdojo").is_file()

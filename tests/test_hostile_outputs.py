@@ -297,6 +297,10 @@ def test_the_runs_own_report_keeps_its_figures_beside_it(run, tmp_path, capsys):
     assert sorted(p.name for p in (copy / "report").iterdir()) == sorted(
         ["report.html", *REPORT_PNGS]
     )
+    page = copy / "report" / "report.html"
+    page.write_text("<p>an older page</p>")  # the run's own page: derived, rewritten each time
+    assert main(["report", str(copy)]) == 0 and capsys.readouterr().out.startswith("report: ")
+    assert "<p>an older page</p>" not in page.read_text()
 
 
 def test_compare_report_keeps_its_figures_in_a_folder_of_its_own(

@@ -279,16 +279,23 @@ def test_disk_full_while_saving_is_one_line(data, tmp_path, monkeypatch, capsys)
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    train.train(cfg, data, tmp_path / "b", progress=False)
     monkeypatch.setattr(tf.saved_model, "save", no_space)
-    with pytest.raises(TfdojoError, match=r"model: could not write the SavedModel"):
-        train.train(cfg, data, tmp_path / "b", progress=False)
-    assert not (tmp_path / "b" / "model").exists()
-    assert not list((tmp_path / "b").glob(".model.*"))  # the temporary folder is gone
+    assert main(["export", str(tmp_path / "b"), "--format", "savedmodel"]) == 2
+    assert capsys.readouterr().err == (
+        f"tfdojo: error: {tmp_path / 'b' / 'export' / 'savedmodel'}: could not write the "
+        "SavedModel ([Errno 28] No space left on device)\n"
+    )
+    assert not (tmp_path / "b" / "export" / "savedmodel").exists()
+    assert not list((tmp_path / "b" / "export").glob(".savedmodel.*"))  # the temporary one gone
 
 
-def test_the_exported_model_has_the_usual_permissions(run):
+def test_the_exported_model_has_the_usual_permissions(run, tmp_path, capsys):
     from tfdojo.core.atomic import umask
 
-    assert (run / "model").stat().st_mode & 0o777 == 0o777 & ~umask()
+    assert not (run / "model").exists()  # training writes no SavedModel: export makes one
+    out = tmp_path / "served"
+    assert main(["export", str(run), "--format", "savedmodel", "--out", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask()
     assert (run / "weights.npz").stat().st_mode & 0o777 == 0o666 & ~umask()
-    assert os.access(run / "model" / "saved_model.pb", os.R_OK)
+    assert os.access(out / "saved_model.pb", os.R_OK)

@@ -48,7 +48,7 @@ def learner_run(tiny_dataset, tmp_path_factory):
     run = root / "run"
     argv = ["train", "--data", str(tiny_dataset), "--model", f"{root / 'mine.py'}:ConvNet"]
     argv += ["--out", str(run), "--epochs", "3", "--precision", "float32", "--no-progress"]
-    assert main(argv) == 0
+    assert main([*argv, "--report"]) == 0
     return root, run
 
 
@@ -281,7 +281,7 @@ def test_the_katas_convnet_trains_and_compares_with_the_builtin_one(tiny_dataset
     code = f"{dojo / '13_convnet.py'}:ConvNet"
     mine, builtin = tmp_path / "mine", tmp_path / "builtin"
     data = ["--data", str(tiny_dataset), "--epochs", "2", "--quiet"]
-    assert main(["train", "--model", code, "--out", str(mine), *data]) == 0
+    assert main(["train", "--model", code, "--out", str(mine), *data, "--report"]) == 0
     assert main(["train", "--model", "cnn_course", "--out", str(builtin), *data]) == 0
     capsys.readouterr()
     metrics = json.loads((mine / "metrics.json").read_text())

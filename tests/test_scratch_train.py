@@ -125,7 +125,7 @@ def test_run_outputs_load_and_agree_with_the_numpy_model(data, tmp_path, tf):
     cfg = config(MLP, dropout=0.2, weight_decay=1e-4, epochs=3)
     metrics = train.train(cfg, data, tmp_path / "run", progress=False).metrics
     run = tmp_path / "run"
-    for name in ("config.json", "history.json", "metrics.json", "model/saved_model.pb"):
+    for name in ("config.json", "history.json", "metrics.json", "weights.npz"):
         assert (run / name).is_file(), name
     assert json.loads((run / "config.json").read_text())["engine"] == "numpy"
     assert len(runs.read_history(run)) == 3

@@ -170,7 +170,7 @@ def test_run_folder_contents(data, tmp_path):
     assert {"train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr", "seconds"} <= set(
         rows[0]
     )
-    assert (run / "model" / "saved_model.pb").is_file()
+    assert not (run / "model").exists() and not (run / "report").exists()  # made when asked
     assert list((run / "ckpt").glob("ckpt-2.index"))
     assert list((run / "tensorboard").glob("events.out.tfevents.*"))
 
@@ -230,10 +230,13 @@ def test_resume_refuses_a_changed_config(data, tmp_path):
 
     with pytest.raises(TfdojoError, match="differs from .* in lr"):
         train.train(replace(cfg, {"lr": 0.01}), data, tmp_path / "run", resume=True, progress=False)
+    (tmp_path / "run" / "model").mkdir()  # an older version's SavedModel, of the old weights
+    (tmp_path / "run" / "model" / "saved_model.pb").write_bytes(b"old")
     more = train.train(
         replace(cfg, {"epochs": 2}), data, tmp_path / "run", resume=True, progress=False
     ).metrics
     assert more["epochs"] == 2
+    assert not (tmp_path / "run" / "model").exists()  # stale: deleted, not left to be served
 
 
 def test_nan_loss_stops_with_the_learning_rate(data, tmp_path):
@@ -433,6 +436,6 @@ def test_the_test_set_is_predicted_once_per_run(tiny_dataset, tmp_path, monkeypa
 
     monkeypatch.setattr(Model, "predict_proba", counting)
     argv = ["train", "--model", "logistic", "--epochs", "1", "--data", str(tiny_dataset)]
-    assert main([*argv, "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert main([*argv, "--out", str(tmp_path / "run"), "--quiet", "--report"]) == 0
     assert (tmp_path / "run" / "report" / "report.html").is_file()
     assert sum(seen) == 1, seen

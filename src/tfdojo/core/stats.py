@@ -23,10 +23,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import binom, binomtest, norm
 
 from tfdojo.core.bounds import number, whole
 from tfdojo.core.errors import TfdojoError
+
+
+def _st():
+    """``scipy.stats``, imported on first use: it takes most of a second to import, and every
+    ``tfdojo`` command imports this module (``data build`` never needs it)."""
+    import scipy.stats  # inner: 0.7 s of import kept off the commands that compute no test
+
+    return scipy.stats
+
 
 RULE_OF_30 = 30
 """The deck's threshold: a change must move at least this many test examples."""
@@ -80,7 +88,7 @@ def _interval(k: int, n: int, confidence: float, method: str) -> tuple[float, fl
 
     check_counts(k, n)
     check_confidence(confidence)
-    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method=method)
+    ci = _st().binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method=method)
     return float(ci.low), float(ci.high)
 
 
@@ -106,7 +114,7 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
     d = int(a_only) + int(b_only)
     if d == 0:
         return 1.0
-    return float(binomtest(int(b_only), d, 0.5).pvalue)
+    return float(_st().binomtest(int(b_only), d, 0.5).pvalue)
 
 
 # --------------------------------------------------------------------------- rule of 30
@@ -157,8 +165,8 @@ def _mcnemar_critical(d, alpha: float):
     """Largest ``c`` with ``2 · P(X <= c) <= alpha`` for ``X ~ Binomial(d, 1/2)`` (-1: none)."""
 
     d = np.asarray(d)
-    c = binom.ppf(alpha / 2, d, 0.5)
-    c = np.where(binom.cdf(c, d, 0.5) > alpha / 2, c - 1, c)
+    c = _st().binom.ppf(alpha / 2, d, 0.5)
+    c = np.where(_st().binom.cdf(c, d, 0.5) > alpha / 2, c - 1, c)
     return c
 
 
@@ -180,7 +188,7 @@ def mcnemar_power(n, change, disagree: float, alpha: float = 0.05):
     d = np.maximum(np.round(disagree * n), 1)
     q = np.clip((disagree + change) / (2 * disagree), 0, 1)
     c = _mcnemar_critical(d, alpha)
-    return binom.cdf(c, d, q) + binom.sf(d - c - 1, d, q)
+    return _st().binom.cdf(c, d, q) + _st().binom.sf(d - c - 1, d, q)
 
 
 def binomial_power(n, change, baseline: float, alpha: float = 0.05):
@@ -194,10 +202,10 @@ def binomial_power(n, change, baseline: float, alpha: float = 0.05):
 
     n = np.asarray(n, dtype=float)
     p1 = np.clip(baseline + np.asarray(change, dtype=float), 0, 1)
-    hi = binom.isf(alpha / 2, n, baseline) + 1  # smallest k with P(X >= k) <= alpha/2
-    lo = binom.ppf(alpha / 2, n, baseline)
-    lo = np.where(binom.cdf(lo, n, baseline) > alpha / 2, lo - 1, lo)
-    return binom.sf(hi - 1, n, p1) + binom.cdf(lo, n, p1)
+    hi = _st().binom.isf(alpha / 2, n, baseline) + 1  # smallest k with P(X >= k) <= alpha/2
+    lo = _st().binom.ppf(alpha / 2, n, baseline)
+    lo = np.where(_st().binom.cdf(lo, n, baseline) > alpha / 2, lo - 1, lo)
+    return _st().binom.sf(hi - 1, n, p1) + _st().binom.cdf(lo, n, p1)
 
 
 def _smallest_change(power_of_moved, n: int, max_moved: int, target: float) -> int | None:
@@ -230,7 +238,7 @@ def _smallest_size(power_of_n, n_guess: float, target: float) -> int:
 
 def _z(alpha: float, power: float) -> float:
 
-    return float(norm.isf(alpha / 2) + norm.ppf(power))
+    return float(_st().norm.isf(alpha / 2) + _st().norm.ppf(power))
 
 
 def mcnemar_min_change(
@@ -296,7 +304,7 @@ def binomial_test_size(
             f"--resolution: {baseline:.1%} + {resolution:.2%} leaves no room below 100%; "
             "lower --baseline or --resolution"
         )
-    za, zb = norm.isf(alpha / 2), norm.ppf(power)
+    za, zb = _st().norm.isf(alpha / 2), _st().norm.ppf(power)
     sd0, sd1 = math.sqrt(baseline * (1 - baseline)), math.sqrt(p1 * (1 - p1))
     guess = ((za * sd0 + zb * sd1) / resolution) ** 2
     return _smallest_size(lambda ns: binomial_power(ns, resolution, baseline, alpha), guess, power)
@@ -312,7 +320,7 @@ def mcnemar_max_discordant(moved: int, alpha: float = 0.05, power: float = 0.8) 
     d = np.arange(moved, 40 * moved * moved + 2 * moved)
     q = (d + moved) / (2 * d)
     c = _mcnemar_critical(d, alpha)
-    pw = binom.cdf(c, d, q) + binom.sf(d - c - 1, d, q)
+    pw = _st().binom.cdf(c, d, q) + _st().binom.sf(d - c - 1, d, q)
     ok = np.nonzero(pw >= power)[0]
     return int(d[ok[-1]]) if len(ok) else 0
 

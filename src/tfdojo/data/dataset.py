@@ -163,8 +163,10 @@ def save(
     manifest["sha256"] = {key: array_sha256(a) for key, a in arrays.items()}
     # The npz goes to a temporary file, on disk, before the manifest is replaced, and is
     # renamed into place only after: if either write fails, neither file has changed.
+    # Stored, not deflated: the default build's 127 MB write in 0.3 s and load in 0.1 s,
+    # where compressing them (to 64 MB) took 7 s of the build and 1 s of every training start.
     with atomic_open(directory / NPZ_NAME, "wb") as f:
-        np.savez_compressed(f, **arrays)
+        np.savez(f, **arrays)
         f.flush()
         os.fsync(f.fileno())
         write_json(directory / MANIFEST_NAME, manifest)

@@ -69,10 +69,10 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "cnn",
-            "the default convnet, chosen for accuracy: 3x3 convs of depth 32 and 64 "
+            "the default convnet, chosen for time to accuracy: 3x3 convs of depth 16 and 32 "
             "with 2x2 max-pools, 128 hidden units, dropout",
             ModelConfig(
-                name="cnn", conv_depths=(32, 64), conv_patches=(3,), pools=(2,), hidden=(128,)
+                name="cnn", conv_depths=(16, 32), conv_patches=(3,), pools=(2,), hidden=(128,)
             ),
             {},  # the defaults of TrainConfig are this model's
         ),

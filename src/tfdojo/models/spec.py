@@ -37,8 +37,8 @@ MAX_PARAMS = 50_000_000
 814,090. Two hidden layers of 4,096 units (20 million) fit; ``hidden=600000`` (470 million) not."""
 
 MAX_FORWARD_FLOPS = 1_000_000_000
-"""Most floating-point operations a model may take to answer one image: 1 GFLOP, 118 times
-the default convnet's 8.5 MFLOP. Three such operations per image and step train an epoch of
+"""Most floating-point operations a model may take to answer one image: 1 GFLOP, 410 times
+the default convnet's 2.44 MFLOP. Three such operations per image and step train an epoch of
 180,000 images in well over an hour on a laptop; more is not an experiment on 28 x 28 images."""
 _REF = re.compile(r"^(?P<path>.+\.(py|ipynb)):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
 

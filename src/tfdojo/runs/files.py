@@ -7,11 +7,11 @@
     RUN/metrics.json    created_by, model, params, epochs, train_seconds, examples_per_second,
                         valid_accuracy, test_accuracy, test_n, data, engine, threads, ...
     RUN/weights.npz     the trained weights, by layer name (conv1.w, ..., logits.b)
-    RUN/model/          a SavedModel for serving: serving_default(images uint8 (N, 28, 28))
-                        -> {"probabilities": float32 (N, 10)}; never loaded by tfdojo
+    RUN/model/          runs of older versions only: a SavedModel for serving (now made by
+                        tfdojo export RUN --format savedmodel, in RUN/export/savedmodel/)
     RUN/ckpt/           the last checkpoints, for --resume
     RUN/tensorboard/    per-epoch summaries
-    RUN/report/         report.html and its figures
+    RUN/report/         report.html and its figures (tfdojo report RUN, or train --report)
     RUN/data/           the test split, only when the data was never saved (in memory)
     RUN/.lock           held while a process trains into the folder
 
@@ -31,6 +31,8 @@ from tfdojo.core.errors import TfdojoError
 CREATED_BY = "tfdojo"
 WEIGHTS = "weights.npz"
 SAVED_MODEL = "model"
+"""``RUN/model/``: the SavedModel older versions wrote at the end of training (still
+recognised as tfdojo's; a resumed run deletes it, as its weights change)."""
 LOCK = ".lock"
 """Held (``flock``) by the process training into the run folder, so no other writes it."""
 RESUMABLE_KEYS = ("epochs", "patience")

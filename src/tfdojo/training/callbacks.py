@@ -16,8 +16,8 @@ from tqdm import tqdm
 
 from tfdojo import __version__, runs
 from tfdojo.core.atomic import write_json
-from tfdojo.core.safe_write import inside
-from tfdojo.training.export import saved_model
+from tfdojo.core.safe_write import inside, remove
+from tfdojo.training.export import SAVEDMODEL
 from tfdojo.training.loop import Callback, FitResult, Training
 from tfdojo.training.settings import patience_exhausted
 
@@ -109,7 +109,9 @@ class EarlyStopping(Callback):
 
 class RunFolder(Callback):
     """The run folder (:mod:`tfdojo.runs`): ``config.json`` first, ``history.json`` after
-    each epoch, and at the end ``weights.npz``, the SavedModel ``model/`` and ``metrics.json``.
+    each epoch, and at the end ``weights.npz`` and ``metrics.json``. (A SavedModel for serving
+    is made on demand by ``tfdojo export RUN --format savedmodel``: training no longer writes
+    ``model/``; older runs may hold one.)
 
     Args:
         run_dir: the folder, prepared (:func:`tfdojo.runs.prepare`) and locked by the caller.
@@ -131,8 +133,9 @@ class RunFolder(Callback):
 
     def on_train_end(self, training: Training, result: FitResult) -> None:
         runs.save_weights(result.model, self.run_dir)
-        model_dir = inside(self.run_dir, runs.SAVED_MODEL)  # an earlier one (resumed) replaced
-        saved_model(result.model, model_dir, overwrite=True)  # for serving; never loaded
+        stale = inside(self.run_dir, runs.SAVED_MODEL)  # an older run's, of earlier weights
+        if self.resume and stale.exists():
+            remove(stale, SAVEDMODEL)  # tfdojo export RUN --format savedmodel makes a new one
         data = training.data
         where = str(data.path) if getattr(data, "path", None) else None
         where = where or str(runs.save_test_split(self.run_dir, data.test))

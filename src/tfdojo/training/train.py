@@ -58,8 +58,9 @@ def train(
     """Train ``cfg`` on ``data.train`` into ``run_dir``, validating each epoch; test, save.
 
     Writes ``run_dir/config.json`` (resolved ``cfg``), ``history.json`` (each epoch),
-    ``ckpt/`` (each epoch), ``tensorboard/``, ``weights.npz``, ``model/`` (a SavedModel)
-    and ``metrics.json`` (:mod:`tfdojo.runs`).
+    ``ckpt/`` (each epoch), ``tensorboard/``, ``weights.npz`` and ``metrics.json``
+    (:mod:`tfdojo.runs`); no report, no SavedModel: ``callbacks`` may add the report
+    (:class:`tfdojo.results.report.WriteReport`), ``tfdojo export`` makes a SavedModel.
 
     Args:
         cfg: the config; ``cfg.engine`` picks the engine.

@@ -23,11 +23,11 @@ def register(sub) -> None:
             "Write one self-contained HTML page (images embedded) and the same figures as PNG "
             "files: RUN/report/report.html and RUN/report/*.png, or with --out DIR/page.html, "
             "DIR/page.html and DIR/page_files/*.png (an existing one is replaced only with "
-            "--overwrite, and only if tfdojo wrote it). It shows the resolved config, training "
-            "curves, test accuracy with its 95% interval, confusion matrix, per-letter "
-            "accuracy, most-confused pairs, the most confident mistakes with their softmax "
-            "bars, and the logistic templates or the first convolution's filters. "
-            "`tfdojo train` writes it at the end of every run."
+            "--overwrite, and only if tfdojo wrote it; the run's own RUN/report/ is always "
+            "rewritten). It shows the resolved config, training curves, test accuracy with its "
+            "95% interval, confusion matrix, per-letter accuracy, most-confused pairs, the most "
+            "confident mistakes with their softmax bars, and the logistic templates or the "
+            "first convolution's filters. `tfdojo train` writes it only with --report."
         ),
     )
     p.add_argument("run", metavar="RUN", help="a finished run folder made by `tfdojo train`")

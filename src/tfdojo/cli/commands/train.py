@@ -1,9 +1,10 @@
-"""``tfdojo train``: train a model and leave a run folder (config, history, metrics, SavedModel)."""
+"""``tfdojo train``: train a model and leave a run folder (config, history, metrics, weights)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -31,8 +32,9 @@ def register(sub) -> None:
         "  tfdojo train --strategy multiworker --worker-hosts hostA:2222,hostB:2222 "
         "--task-index 0",
         description="Train a model on a dataset's train split, validate every epoch, then test "
-        "it and write RUN/config.json, history.json, metrics.json, model/ (SavedModel) and "
-        f"ckpt/. Models: {', '.join(names())}.",
+        "it and write RUN/config.json, history.json, metrics.json, weights.npz and ckpt/. "
+        "The report (`tfdojo report RUN`, or --report) and a SavedModel (`tfdojo export RUN "
+        f"--format savedmodel`) are made when asked for. Models: {', '.join(names())}.",
     )
     p.add_argument(
         "--data", metavar="DIR", help="dataset folder (default: the cache's, built if missing)"
@@ -80,6 +82,12 @@ def register(sub) -> None:
     )
     add_quiet_option(p)  # also no line per epoch
     p.add_argument("--json", action="store_true", help="print the run's metrics as one JSON object")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="also write the run's report, RUN/report/report.html, at the end (about 5 s; "
+        "default: not written, `tfdojo report RUN` writes it later)",
+    )
     add_strategy_options(p)
     p.set_defaults(func=run)
 
@@ -153,7 +161,6 @@ def run(args: argparse.Namespace) -> int:
     from tfdojo.core.errors import TfdojoError
     from tfdojo.core.text import plural
     from tfdojo.models.spec import is_reference
-    from tfdojo.results.report import WriteReport
     from tfdojo.training import train
 
     strategy = strategy_config(args)
@@ -163,13 +170,18 @@ def run(args: argparse.Namespace) -> int:
 
         model_class = load_class(args.model)
     log = print if not args.json else (lambda line: print(line, file=sys.stderr))
+    callbacks = []
+    if args.report:
+        from tfdojo.results.report import WriteReport  # matplotlib: only when a report is drawn
+
+        callbacks.append(WriteReport())
     options = dict(
         progress=not args.quiet and not args.json,  # --json: stdout holds the JSON only
         strategy=strategy,
         threads=args.threads,
         model_class=model_class,
         log=log,
-        callbacks=[WriteReport()],
+        callbacks=callbacks,
     )
     if args.resume and args.overwrite:
         raise TfdojoError("--resume and --overwrite: choose one")
@@ -219,6 +231,9 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"run saved in {out}")
     report = Path(out).resolve() / "report" / "report.html"
-    if report.exists():
+    if args.report:
         print(f"report: {report.as_uri()}")
+    else:
+        command = f"tfdojo report {shlex.quote(str(out))}"
+        print(f"report: {command}  (draws the page and its figures, about 5 s)")
     return 0
