@@ -24,8 +24,12 @@ the epochs' steps and validation passes (``history.json``), and the test and the
     python benchmarks/time_to_accuracy.py --model logistic --set epochs=1   # seconds, a check
 
 The table's first rows are what the learner waits for (data build and training), the last
-ones what is now lazy. The last line says whether the run reached ``--target`` (97%) on its
-own test split.
+ones what is now lazy. The last lines say whether the run reached ``--target`` (97%) on its
+own test split and, with ``--dev IMAGES`` (an IDX file of real notMNIST, its labels beside
+it, as ``tfdojo evaluate --data`` takes it), its accuracy on those real images::
+
+    python benchmarks/time_to_accuracy.py --precision float32 \
+        --dev ../shared/notmnist-real-dev/dev-images-idx3-ubyte.gz
 """
 
 from __future__ import annotations
@@ -33,12 +37,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import cpu_kind
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
@@ -66,6 +71,7 @@ def main() -> None:
     )
     parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--target", type=float, default=0.97)
+    parser.add_argument("--dev", help="real images (IDX) to evaluate the run on, labels beside")
     args = parser.parse_args()
 
     tfdojo = [sys.executable, "-m", "tfdojo", "--threads", str(args.threads)]
@@ -86,13 +92,23 @@ def main() -> None:
         history = json.loads((run / "history.json").read_text())["epochs"]
         report, _, _ = timed([*tfdojo, "report", str(run)], env)
         export, _, _ = timed([*tfdojo, "export", str(run), "--format", "savedmodel"], env)
+        dev = None
+        if args.dev:
+            answer = subprocess.run(
+                [*tfdojo, "evaluate", str(run), "--data", args.dev, "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            dev = json.loads(answer.stdout)
 
     epochs = metrics["train_seconds"]
     steps = sum(r["train_step_seconds"] for r in history)
     start_up = first_step - began
     after = ended - first_step - epochs  # the test, the saving, the process's exit
     print(
-        f"{platform.machine()}, {args.threads} threads, precision {metrics['precision']}; "
+        f"{cpu_kind()}; {args.threads} threads, precision {metrics['precision']}; "
         f"`python benchmarks/time_to_accuracy.py {' '.join(sys.argv[1:])}`".rstrip()
     )
     print("| phase | seconds |\n|---|---:|")
@@ -114,6 +130,12 @@ def main() -> None:
         f"n={metrics['test_n']:,}): {reached} {args.target:.0%}; "
         f"{metrics['examples_per_second']:,.0f} training ex/s"
     )
+    if dev is not None:
+        lo, hi = dev["ci95"]
+        print(
+            f"real images ({args.dev}): {dev['accuracy']:.2%} (95% CI {lo:.2%}..{hi:.2%}, "
+            f"{dev['correct']:,} of {dev['n']:,})"
+        )
 
 
 if __name__ == "__main__":
