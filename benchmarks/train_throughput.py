@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from machine import cpu_kind
+
 MODELS = ("logistic", "mlp", "cnn_course", "lenet5", "cnn")
 PRECISIONS = ("float32", "bfloat16")
 FRAMEWORKS = ("tfdojo", "keras", "torch")
@@ -307,6 +309,7 @@ def main() -> None:
                             best[key] = v
     cmd = "python benchmarks/train_throughput.py " + " ".join(sys.argv[1:])
     print(
+        f"{cpu_kind()}\n"
         f"batch {args.batch_size}, SGD+momentum, best of {args.repeats} interleaved rounds "
         f"of {args.seconds:g} s; `{cmd.strip()}`\n"
     )
