@@ -102,7 +102,8 @@ def main() -> None:
     )
     table = kernels(loud.stdout)
     total = sum(ms for _, ms in table.values()) / STEPS  # oneDNN's milliseconds a step
-    print(f"{cpu_kind()}; {args.threads} thread{'s' if args.threads != 1 else ''}, float32, batch {BATCH}")
+    threads = f"{args.threads} thread{'s' if args.threads != 1 else ''}"
+    print(f"{cpu_kind()}; {threads}, float32, batch {BATCH}")
     print(
         f"\n{args.model}: {step * 1e3:.2f} ms a step ({BATCH / step:,.0f} ex/s); "
         f"oneDNN kernels {total:.2f} ms (timed under ONEDNN_VERBOSE, which adds its own cost)\n"
