@@ -53,7 +53,8 @@ def test_presets_state_only_what_differs_from_the_defaults():
         changes = models.get(name).train
         assert all(defaults[k] != v for k, v in changes.items()), (name, changes)
     assert train.default_config("logistic").dropout == 0.0  # stated: logistic has no dropout
-    assert train.default_config("mlp").dropout == TrainConfig().dropout  # not stated: inherited
+    assert train.default_config("mlp").dropout == 0.3  # stated: the cnn's 0.5 is not the mlp's
+    assert train.default_config("mlp").lr == TrainConfig().lr  # not stated: inherited
 
 
 @pytest.mark.parametrize(
@@ -245,14 +246,25 @@ def test_nan_loss_stops_with_the_learning_rate(data, tmp_path):
         train.train(cfg, data, tmp_path / "run", progress=False)
 
 
-def test_early_stopping_keeps_the_best_epoch(data, tmp_path):
-    cfg = small("logistic", epochs=30, patience=1, lr=3.0, lr_schedule="constant", momentum=0.9)
-    metrics = train.train(cfg, data, tmp_path / "run", progress=False).metrics
-    rows = runs.read_history(tmp_path / "run")
-    best = max(rows, key=lambda r: r["valid_accuracy"])
-    assert metrics["stopped_early"] and metrics["epochs"] < 30
-    assert metrics["best_epoch"] == best["epoch"]
-    assert metrics["valid_accuracy"] == pytest.approx(best["valid_accuracy"])
+def test_early_stopping_keeps_the_best_epoch_with_restore_best(data, tmp_path):
+    for restore in (True, False):
+        run = tmp_path / f"run-{restore}"
+        cfg = small(
+            "logistic",
+            epochs=30,
+            patience=1,
+            lr=3.0,
+            lr_schedule="constant",
+            momentum=0.9,
+            restore_best=restore,
+        )
+        metrics = train.train(cfg, data, run, progress=False).metrics
+        rows = runs.read_history(run)
+        best = max(rows, key=lambda r: r["valid_accuracy"])
+        assert metrics["stopped_early"] and metrics["epochs"] < 30
+        assert metrics["best_epoch"] == best["epoch"]
+        kept = best if restore else rows[-1]  # off (the default): the last epoch's weights
+        assert metrics["valid_accuracy"] == pytest.approx(kept["valid_accuracy"])
 
 
 # -- the command ------------------------------------------------------------------------------
