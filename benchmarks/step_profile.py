@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from machine import cpu_kind
+from _machine import cpu_kind
 
 BATCH = 128
 STEPS = 20

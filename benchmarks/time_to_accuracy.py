@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import cpu_kind
+from _machine import cpu_kind
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from machine import cpu_kind
+from _machine import cpu_kind
 
 MODELS = ("logistic", "mlp", "cnn_course", "lenet5", "cnn")
 PRECISIONS = ("float32", "bfloat16")

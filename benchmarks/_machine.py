@@ -2,7 +2,7 @@
 
 ::
 
-    from machine import cpu_kind
+    from _machine import cpu_kind
     print(cpu_kind())
     # Intel(R) Xeon(R) Processor, 2 cores: AVX-512, AVX512-BF16, AMX; capped: ONEDNN_MAX_CPU_ISA=...
 
