@@ -42,7 +42,7 @@ def logged(tiny_dataset, tmp_path_factory):
     return root
 
 
-def test_scalars_and_weight_images_every_epoch(logged):
+def test_scalars_every_epoch_and_weight_images(logged):
     from PIL import Image
 
     logistic = events(logged / "logistic")
@@ -106,3 +106,15 @@ def test_a_missing_folder_is_one_line(tmp_path, capsys):
 
     assert main(["tensorboard", str(tmp_path / "nope")]) == 2
     assert "is not a folder; expected runs (or one run) to show" in capsys.readouterr().err
+
+
+def test_weight_images_after_epochs_1_2_4_8_and_the_last_and_no_checkpoints_if_asked(
+    tiny_dataset, tmp_path
+):
+    data = dataset.load(tiny_dataset)
+    cfg = train.make_config("logistic", sets=["epochs=10"])
+    train.train(cfg, data, tmp_path / "run", progress=False, checkpoints=False)
+    logged = events(tmp_path / "run")
+    assert [step for step, _, _ in logged["loss/valid"]] == list(range(1, 11))  # every epoch
+    assert [step for step, _, _ in logged["weights/templates"]] == [1, 2, 4, 8, 10]
+    assert not (tmp_path / "run" / "ckpt").exists()  # a lesson's variant: nothing to resume

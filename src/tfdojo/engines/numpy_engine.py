@@ -27,6 +27,7 @@ from tfdojo import models
 from tfdojo.core.atomic import atomic_open
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.safe_read import Headers, load_npz
+from tfdojo.engines import jitter
 from tfdojo.engines.contract import Engine, TrainState
 from tfdojo.scratch import layers as L
 from tfdojo.scratch.models import Model, normalize
@@ -81,6 +82,9 @@ class NumpyEngine(Engine):
     def batch_step(self, idx: np.ndarray, lr: float) -> tuple[float, int]:
         """:meth:`train_step` on the training images at indices ``idx`` (B,)."""
         X = normalize(self.images[idx])  # (B, 28, 28) float32 in [-0.5, 0.5]
+        if self.cfg.jitter:  # the TensorFlow engine's warp, its numbers from NumPy's generator
+            u = np.random.default_rng([self.cfg.seed, self.step, jitter.SALT])
+            X = jitter.warp_numpy(X, u.uniform(-1, 1, (len(idx), 5)), self.cfg.jitter)
         y = self.labels[idx]  # (B,)
         return self.train_step(X, y, lr)
 

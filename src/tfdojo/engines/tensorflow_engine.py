@@ -17,7 +17,9 @@ the gradients arrive in float32 for the float32 optimiser state.
 Speed: the training images stay uint8 in one tensor; each step gathers its batch by
 index and scales it on the fly; :meth:`TensorFlowEngine.train_steps` runs ``k`` steps
 inside one ``tf.function`` call (a ``tf.range`` loop), so Python's per-step cost is paid
-once per call. Determinism: each step's dropout mask comes from ``(seed, step)``.
+once per call. With ``cfg.jitter`` (:mod:`tfdojo.engines.jitter`) the call gathers and warps
+its ``k`` batches at once: one kernel over ``k * B`` images uses every thread, where one per
+step used one. Determinism: each step's dropout masks and jitter come from ``(seed, step)``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import tensorflow as tf
 
 from tfdojo.core.errors import TfdojoError, first_line
 from tfdojo.core.safe_read import check_folder
+from tfdojo.engines import jitter
 from tfdojo.engines.contract import Engine, TrainState
 from tfdojo.engines.objective import cross_entropy_and_hits, objective
 from tfdojo.engines.optimizers import make_optimizer
@@ -68,6 +71,7 @@ class TensorFlowEngine(Engine):
 
     name = "tensorflow"
     fused = True  # the optimiser's fused kernels (on plain variables)
+    warp_per_call = True  # jitter: a call's k batches warped at once (replicas: per step)
 
     def __init__(self, cfg, model, images: np.ndarray, labels: np.ndarray):
         self.cfg = cfg
@@ -102,11 +106,40 @@ class TensorFlowEngine(Engine):
             self.logits(X, tf.constant([cfg.seed, 0], tf.int64))
 
     # -- one step ------------------------------------------------------------------------
-    def inputs(self, idx):
-        """The training images at indices ``idx`` (B,), scaled, in the compute precision,
-        and their labels: ``X`` (B, 28, 28), ``y`` int32 (B,)."""
-        X = normalize(tf.gather(self.images, idx))  # (B, 28, 28) float32
+    def inputs(self, idx, first_step=None, stream=0):
+        """The training images at indices ``idx``, scaled, jittered, in the compute precision,
+        and their labels.
+
+        Args:
+            idx: int32 (B,) one step's indices, or (k, B) those of ``k`` steps from
+                ``first_step`` on (default: the step about to be taken).
+            stream: folded into the jitter's seed (a replica's id: each its own draws).
+
+        Returns:
+            ``X`` (B, 28, 28) or (k, B, 28, 28), ``y`` int32 (B,) or (k, B).
+        """
+        X = normalize(tf.gather(self.images, idx))  # (..., B, 28, 28) float32
+        if self.cfg.jitter:
+            X = self.jittered(X, self.step if first_step is None else first_step, stream)
         return tf.cast(X, self.compute_dtype), tf.gather(self.labels, idx)
+
+    def jittered(self, X, first_step, stream=0):
+        """``X`` (B, 28, 28) or (k, B, 28, 28) warped by :mod:`~tfdojo.engines.jitter`, step
+        ``first_step + i``'s numbers drawn from ``(seed, first_step + i)`` and ``stream``."""
+        grid = X[None] if X.shape.rank == 3 else X  # (k, B, 28, 28), k = 1 for one step
+        k, b = tf.shape(grid)[0], tf.shape(grid)[1]
+        step_ids = tf.cast(first_step, tf.int64) + tf.range(tf.cast(k, tf.int64))
+        fold = tf.random.experimental.stateless_fold_in
+
+        def draw(step):  # one step's u (B, 5): from (seed, step), the salt, the stream
+            seed = fold(fold(tf.stack([self.seed, step]), jitter.SALT), stream)
+            return tf.random.stateless_uniform([b, 5], seed, -1.0, 1.0)
+
+        u = tf.map_fn(draw, step_ids, fn_output_signature=tf.float32)  # (k, B, 5)
+        warped = jitter.warp_tf(
+            tf.reshape(grid, [-1, 28, 28]), tf.reshape(u, [-1, 5]), self.cfg.jitter
+        )
+        return tf.reshape(warped, tf.shape(X))
 
     def logits(self, X, seed):
         """The model's scores float32 (B, 10) of ``X``, dropout masks drawn from ``seed``."""
@@ -139,8 +172,14 @@ class TensorFlowEngine(Engine):
         """``k`` steps in one compiled call; the summed loss and the correct count."""
         loss_sum = tf.constant(0.0)
         correct = tf.constant(0, tf.int64)
+        at_once = bool(self.cfg.jitter) and self.warp_per_call
+        if at_once:  # the k batches gathered and warped at once (see the module)
+            X, y = self.inputs(batches, self.step)  # (k, B, 28, 28), (k, B)
         for i in tf.range(tf.shape(batches)[0]):
-            loss, hits = self.batch_step(batches[i], rates[i])
+            if at_once:
+                loss, hits = self.train_step(X[i], y[i], rates[i])
+            else:
+                loss, hits = self.batch_step(batches[i], rates[i])
             loss_sum += loss
             correct += hits
         return loss_sum, correct

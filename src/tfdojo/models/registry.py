@@ -41,19 +41,19 @@ PRESETS: dict[str, Preset] = {
             "logistic",
             "the deck's logistic classifier: logits = XW + b, 7,850 parameters",
             ModelConfig(name="logistic"),
-            {"epochs": 10, "lr": 0.5, "momentum": 0.0, "dropout": 0.0},
+            {"epochs": 10, "lr": 0.5, "momentum": 0.0, "dropout": 0.0, "jitter": 0.0},
         ),
         Preset(
             "mlp",
             "the course's ReLU network: one hidden layer of 1,024 units",
             ModelConfig(name="mlp", hidden=(1024,)),
-            {"epochs": 10, "dropout": 0.3},
+            {"epochs": 10, "dropout": 0.3, "jitter": 0.0},
         ),
         Preset(
             "cnn_course",
             "the course's convnet: two 5x5 stride-2 SAME convs of depth 16, 64 hidden units",
             ModelConfig(name="cnn_course", conv_depths=(16, 16), conv_strides=(2,), hidden=(64,)),
-            {"epochs": 10, "dropout": 0.0},
+            {"epochs": 10, "dropout": 0.0, "jitter": 0.0},
         ),
         Preset(
             "lenet5",
@@ -65,12 +65,12 @@ PRESETS: dict[str, Preset] = {
                 pools=(2,),
                 hidden=(120, 84),
             ),
-            {"epochs": 10, "dropout": 0.0},
+            {"epochs": 10, "dropout": 0.0, "jitter": 0.0},
         ),
         Preset(
             "cnn",
             "the default convnet, chosen for time to accuracy: 3x3 convs of depth 16 and 32 "
-            "with 2x2 max-pools, 128 hidden units, dropout",
+            "with 2x2 max-pools, 128 hidden units, dropout, jittered images",
             ModelConfig(
                 name="cnn", conv_depths=(16, 32), conv_patches=(3,), pools=(2,), hidden=(128,)
             ),

@@ -40,6 +40,9 @@ MAX_LR = 1e38
 """Largest ``lr``: the steps are taken in float32, whose largest number is 3.4e38. Far
 beyond any rate that learns, on purpose: lr=100 shows training diverge, and the loop stops
 with one line naming the rate."""
+MAX_JITTER = 4.0
+"""Strongest ``jitter``: letters turned by up to 20 degrees, sides scaled by 32%, moved by 6
+pixels of 28; beyond that a letter leaves its frame."""
 MAX_STEPS_PER_CALL = 1_000
 """Most steps per compiled call (``0`` picks 1 to 200 from the model's size)."""
 
@@ -75,6 +78,10 @@ class TrainConfig:
         lr_decay_epochs: epochs per decay factor, in (0, 10000].
         weight_decay: L2 coefficient ``lambda`` (on weights, not biases), in [0, 1].
         dropout: probability of dropping each hidden dense unit while training, in [0, 1).
+        jitter: strength of the fresh distortion of every training image at every step
+            (:mod:`tfdojo.engines.jitter`): at 1, turned by up to 5 degrees, each side
+            scaled by up to 8%, moved by up to 1.5 pixels; 0 is off; in [0, 4]. On for the
+            default cnn, off for the course's models.
         patience: early stopping: stop after this many epochs without a better
             validation accuracy (0: never stop early); 0..10000.
         restore_best: export the weights of the epoch with the best validation accuracy
@@ -107,6 +114,7 @@ class TrainConfig:
     lr_decay_epochs: float = 1.0
     weight_decay: float = 0.0
     dropout: float = 0.5
+    jitter: float = 1.0
     patience: int = 0
     restore_best: bool = False
     steps_per_call: int = 0
@@ -130,6 +138,7 @@ class TrainConfig:
         number("lr_decay_epochs", self.lr_decay_epochs, 0, MAX_EPOCHS, low_open=True)
         number("weight_decay", self.weight_decay, 0, 1)
         number("dropout", self.dropout, 0, 1, high_open=True)
+        number("jitter", self.jitter, 0, MAX_JITTER)
         whole("patience", self.patience, 0, MAX_EPOCHS)
         whole("steps_per_call", self.steps_per_call, 0, MAX_STEPS_PER_CALL)
         whole("eval_batch_size", self.eval_batch_size, 1, MAX_BATCH)

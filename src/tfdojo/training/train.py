@@ -54,6 +54,7 @@ def train(
     threads: int | None = None,
     model_class=None,
     callbacks: list[Callback] | tuple[Callback, ...] = (),
+    checkpoints: bool = True,
 ) -> FitResult:
     """Train ``cfg`` on ``data.train`` into ``run_dir``, validating each epoch; test, save.
 
@@ -76,6 +77,9 @@ def train(
         model_class: for a learner's model (``cfg.model.source``), its class, loaded from
             the path the user gave (:func:`tfdojo.models.learner.load_class`).
         callbacks: more callbacks, after the run folder's (the chief's only).
+        checkpoints: a checkpoint after each epoch, for ``--resume`` (each costs 15 ms:
+            a lesson's 200 tiny epochs spent a quarter of their time on them; a lesson
+            trains its variants afresh, and passes False).
 
     Raises:
         TfdojoError: the loss became NaN/inf (the message names the learning rate),
@@ -112,7 +116,8 @@ def train(
             board = TensorBoard(run_dir / "tensorboard")
             held.callback(board.close)
             around += [RunFolder(run_dir, to_dict(cfg), resume), board]
-        around.append(Checkpoints(dist.checkpoint_dir(run_dir)))  # the chief's in run_dir
+        if checkpoints:
+            around.append(Checkpoints(dist.checkpoint_dir(run_dir)))  # the chief's in run_dir
         if progress:
             around.append(ProgressBar())
         if dist.is_chief:

@@ -60,7 +60,7 @@ def register(sub) -> None:
         help="override one setting, e.g. lr=0.1 or model.hidden=512,256 (repeatable); each "
         "in its range: seed 0..9223372036854775807, epochs 1..10000, patience 0..10000, "
         "batch_size and eval_batch_size 1..65536, lr (0, 1e38], momentum [0, 1), lr_decay "
-        "(0, 1], lr_decay_epochs (0, 10000], weight_decay [0, 1], dropout [0, 1), "
+        "(0, 1], lr_decay_epochs (0, 10000], weight_decay [0, 1], dropout [0, 1), jitter [0, 4], "
         "steps_per_call 0..1000 (0 picks); lr_schedule constant, exponential, step or cosine "
         "(the default: the rate decays to 0 by the last step, so the last epoch's lr is "
         "about 0)",

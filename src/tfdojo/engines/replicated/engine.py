@@ -62,6 +62,7 @@ class ReplicatedEngine(TensorFlowEngine):
 
     name = "replicated"
     fused = False  # replicated variables are updated by ops (the kernel needs plain handles)
+    warp_per_call = False  # each replica jitters its own slice, step by step (replica_step)
 
     def __init__(self, cfg, model, images: np.ndarray, labels: np.ndarray, dist: Distribution):
         replicas = dist.replicas
@@ -90,7 +91,7 @@ class ReplicatedEngine(TensorFlowEngine):
         ctx = tf.distribute.get_replica_context()
         r = tf.cast(ctx.replica_id_in_sync_group, tf.int32)
         idx = batch[r * self.per_replica : (r + 1) * self.per_replica]  # (B/R,)
-        X, y = self.inputs(idx)  # (B/R, 28, 28), (B/R,)
+        X, y = self.inputs(idx, stream=r)  # (B/R, 28, 28), (B/R,); its own jitter
         step_seed = tf.random.experimental.stateless_fold_in(
             tf.stack([self.seed, self.step.read_value()]), r
         )  # each replica its own dropout masks

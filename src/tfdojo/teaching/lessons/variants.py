@@ -179,6 +179,7 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
             threads=ctx.threads,
             model_class=v.model_class,
             callbacks=[WriteReport()],
+            checkpoints=False,  # trained afresh each time: nothing to resume
         )
         seconds = time.perf_counter() - start
         real_accuracy, real_ci95 = real_score(ctx.real, result.model)
