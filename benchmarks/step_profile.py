@@ -1,6 +1,7 @@
 """Where a training step's time goes: oneDNN's kernels one by one, and everything else.
 
-For a preset, float32, batch 128, ``--threads`` threads: the steady step time of tfdojo's
+For a preset, float32, batch 128, ``--threads`` threads, without dropout and jitter (as
+:mod:`train_throughput` times it): the steady step time of tfdojo's
 TensorFlow engine (timed), then the same steps run again with ``ONEDNN_VERBOSE=1`` so oneDNN
 names each primitive it executes, which implementation it picked (``brg_conv_fwd:avx2``,
 ``jit:avx2``, ``gemm:jit``; ``ref`` would be a slow fallback) and how long it took. The
@@ -30,19 +31,20 @@ STEPS = 20
 
 def steps(model: str, threads: int, verbose: bool) -> float:
     """Seconds per step of ``STEPS`` steps after a warm-up (printed markers around them)."""
-    import numpy as np
+    import numpy as np  # inner: the parent process only reads the workers' output
 
-    from tfdojo.core.tf_setup import configure_tensorflow
+    from tfdojo.core.tf_setup import configure_tensorflow  # inner: likewise
 
     configure_tensorflow(threads)
-    from tfdojo import engines
-    from tfdojo.training import settings
+    from tfdojo import engines  # inner: after the thread pools are set
+    from tfdojo.training import settings  # inner: likewise
 
     rng = np.random.default_rng(0)
     n = BATCH * STEPS
     images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
     labels = rng.integers(0, 10, n).astype(np.uint8)
-    cfg = settings.make_config(model, sets=["precision=float32", f"steps_per_call={STEPS}"])
+    sets = ["precision=float32", f"steps_per_call={STEPS}", "dropout=0", "jitter=0"]
+    cfg = settings.make_config(model, sets=sets)  # train_throughput's step: the model's own
     engine = engines.make(cfg, images, labels)
     batches = settings.epoch_batches(0, 0, n, BATCH)
     rates = settings.learning_rates(cfg, range(len(batches)), len(batches))

@@ -72,7 +72,9 @@ def bench_tfdojo(name: str, batch: int, seconds: float, precision: str) -> float
     from tfdojo.training import settings
 
     images, labels = make_data(N_IMAGES)
-    sets = [f"batch_size={batch}", "dropout=0", "weight_decay=0", f"precision={precision}"]
+    # the same work as Keras' and PyTorch's loops: no dropout, no jitter, no L2
+    sets = [f"batch_size={batch}", "dropout=0", "jitter=0", "weight_decay=0"]
+    sets.append(f"precision={precision}")
     cfg = settings.make_config(name, sets=sets)
     trainer = engines.make(cfg, images, labels)
     k = trainer.steps_per_call

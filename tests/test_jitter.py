@@ -106,3 +106,16 @@ def test_jitter_out_of_range_is_one_line():
         training_settings.make_config("cnn", sets=["jitter=5"])
     assert training_settings.make_config("cnn").jitter == 1.0
     assert training_settings.make_config("cnn_course").jitter == 0.0  # the course's: as taught
+
+
+def test_a_step_draws_the_same_jitter_however_the_steps_are_grouped_into_calls():
+    weights = []
+    for per_call in (4, 1):
+        engine, _ = _engine("tensorflow", 1.0)
+        batches = training_settings.epoch_batches(0, 0, 256, 32)[:4]
+        rates = np.full(4, 0.1, np.float32)
+        for i in range(0, 4, per_call):
+            engine.train_steps(batches[i : i + per_call], rates[i : i + per_call])
+        weights.append(engine.get_weights())
+    for name in weights[0]:
+        np.testing.assert_allclose(weights[0][name], weights[1][name], rtol=1e-6, atol=1e-7)

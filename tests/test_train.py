@@ -193,7 +193,7 @@ def test_saved_model_gives_identical_probabilities(data, tmp_path):
 
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_same_seed_same_run_and_resume_equals_uninterrupted(data, tmp_path, monkeypatch, precision):
-    cfg = small("cnn_course", epochs=3, dropout=0.3, momentum=0.9, precision=precision)
+    cfg = small("cnn_course", epochs=3, dropout=0.3, momentum=0.9, precision=precision, jitter=1.0)
     full = train.train(cfg, data, tmp_path / "full", progress=False).metrics
     again = train.train(cfg, data, tmp_path / "again", progress=False).metrics
 
@@ -222,6 +222,18 @@ def test_same_seed_same_run_and_resume_equals_uninterrupted(data, tmp_path, monk
     a = runs.load_model(tmp_path / "full").predict_proba(data.test.images)
     b = runs.load_model(tmp_path / "resumed").predict_proba(data.test.images)
     np.testing.assert_array_equal(a, b)
+
+
+def test_a_run_saved_before_jitter_existed_resumes_without_it(data, tmp_path):
+    cfg = small("cnn_course", epochs=1)
+    run = tmp_path / "run"
+    train.train(cfg, data, run, progress=False)
+    saved = json.loads((run / "config.json").read_text())
+    del saved["jitter"]  # as tfdojo wrote it before the key existed
+    (run / "config.json").write_text(json.dumps(saved))
+    resumed = train.resume(run, data=data, epochs=2, progress=False)
+    assert resumed.metrics["epochs"] == 2
+    assert json.loads((run / "config.json").read_text())["jitter"] == 0.0  # what it trained with
 
 
 def test_resume_refuses_a_changed_config(data, tmp_path):

@@ -4,7 +4,8 @@ Read it beside :mod:`tfdojo.engines.tensorflow_engine`: the same
 :class:`~tfdojo.engines.contract.Engine`, driven by the same loop
 (:func:`tfdojo.training.loop.fit`), from the same initial weights (same seed), on the
 same shuffled batches and learning rates (:mod:`tfdojo.training.settings`), with the same
-update rules (:mod:`tfdojo.scratch.optim`). One step on a batch (X, y) of B images::
+update rules (:mod:`tfdojo.scratch.optim`). One step on a batch (X, y) of B images (each
+jittered first when ``cfg.jitter``: :func:`tfdojo.engines.jitter.warp_numpy`)::
 
     loss = mean_i CE(softmax(f(X_i)), y_i) + weight_decay * sum_W ||W||^2 / 2
     g    = d loss / d theta                         (Model.backward: the chain rule)

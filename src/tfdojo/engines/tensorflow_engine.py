@@ -42,6 +42,10 @@ MAX_CHECKPOINT_BYTES = 2 << 30
 """Largest checkpoint file restored: 2 GiB (a model at ModelConfig's 50 million parameters
 holds 800 MB: its weights, the best weights and two Adam slots, float32)."""
 
+WARP_IMAGES = 1 << 16
+"""Most images a call warps at once (jitter): 65,536, 205 MB of float32 twice; beyond (large
+``steps_per_call`` times ``batch_size``), each step warps its own batch."""
+
 CALL_FLOPS = 1e10
 """Work per compiled call that :func:`auto_steps_per_call` aims for."""
 
@@ -77,6 +81,10 @@ class TensorFlowEngine(Engine):
         self.cfg = cfg
         self.model = model
         self.steps_per_call = auto_steps_per_call(cfg)
+        # A call's batches warped at once hold k * B images twice: at most WARP_IMAGES of them.
+        self.warp_at_once = self.warp_per_call and (
+            self.steps_per_call * cfg.batch_size <= WARP_IMAGES
+        )
         self.params = model.named_variables()  # {"conv1.w": Variable, ...}
         self.optimizer = make_optimizer(cfg.optimizer, self.params, cfg.momentum, self.fused)
         self.step = tf.Variable(0, dtype=tf.int64, name="step")
@@ -169,10 +177,11 @@ class TensorFlowEngine(Engine):
         return self.train_step(X, y, lr)
 
     def _run_steps(self, batches, rates):
-        """``k`` steps in one compiled call; the summed loss and the correct count."""
+        """``k`` steps in one compiled call: ``batches`` int32 (k, B) indices, ``rates``
+        float32 (k,); the summed cross-entropy and the correct count."""
         loss_sum = tf.constant(0.0)
         correct = tf.constant(0, tf.int64)
-        at_once = bool(self.cfg.jitter) and self.warp_per_call
+        at_once = bool(self.cfg.jitter) and self.warp_at_once
         if at_once:  # the k batches gathered and warped at once (see the module)
             X, y = self.inputs(batches, self.step)  # (k, B, 28, 28), (k, B)
         for i in tf.range(tf.shape(batches)[0]):

@@ -9,6 +9,7 @@
 """
 
 from tfdojo.runs.files import (
+    ADDED_KEYS,
     CREATED_BY,
     LOCK,
     RESUMABLE_KEYS,
@@ -43,6 +44,7 @@ from tfdojo.runs.writing import (
 __all__ = [
     "CREATED_BY",
     "LOCK",
+    "ADDED_KEYS",
     "RESUMABLE_KEYS",
     "SAVED_MODEL",
     "WEIGHTS",

@@ -37,6 +37,9 @@ LOCK = ".lock"
 """Held (``flock``) by the process training into the run folder, so no other writes it."""
 RESUMABLE_KEYS = ("epochs", "patience")
 """Config keys ``--resume`` may change (train longer, wait longer); any other change is refused."""
+ADDED_KEYS = {"jitter": 0.0}
+"""Settings added after runs were saved without them, and the value those runs trained with:
+a ``config.json`` that lacks one is read (and resumed) as that value."""
 
 MAX_JSON_BYTES = {"config": 1 << 20, "metrics": 1 << 20, "history": 16 << 20}
 """Largest ``config.json``, ``metrics.json`` and ``history.json`` read: 1, 1 and 16 MiB.

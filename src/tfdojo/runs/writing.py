@@ -20,7 +20,15 @@ from tfdojo.core.atomic import atomic_open, ensure_dir, write_json
 from tfdojo.core.errors import TfdojoError
 from tfdojo.core.safe_write import Output, inside
 from tfdojo.data.dataset import SPLITS, array_sha256, make_split, save
-from tfdojo.runs.files import LOCK, RESUMABLE_KEYS, SAVED_MODEL, WEIGHTS, is_run, read_json
+from tfdojo.runs.files import (
+    ADDED_KEYS,
+    LOCK,
+    RESUMABLE_KEYS,
+    SAVED_MODEL,
+    WEIGHTS,
+    is_run,
+    read_json,
+)
 
 RUN = Output("run", "a run folder", recognise=is_run, names=frozenset({LOCK}))
 """A run folder, recognised by its ``config.json`` (:func:`tfdojo.runs.files.is_run`), or
@@ -67,7 +75,7 @@ def start(run_dir: str | os.PathLike, config: dict[str, Any], resume: bool = Fal
     run_dir = ensure_dir(run_dir)
     path = inside(run_dir, "config.json")
     if resume:
-        saved = read_json(path, "config")
+        saved = {**ADDED_KEYS, **read_json(path, "config")}  # a key added since: its old value
         if "data" in config:
             _check_same_data(run_dir, recorded_data(path, saved), config["data"])
         changed = sorted(

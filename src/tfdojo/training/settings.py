@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tfdojo import models
+from tfdojo import models, runs
 from tfdojo.core import bounds
 from tfdojo.core import typed_config as config_lib
 from tfdojo.core.errors import TfdojoError
@@ -209,6 +209,7 @@ def from_saved(saved: dict[str, Any], where: str = "config.json") -> TrainConfig
     source = model.get("source")
     base = default_config(source) if isinstance(source, str) and source else default_config(name)
     settings = {k: v for k, v in saved.items() if k != "data"}  # the data is not a setting
+    settings = {**runs.ADDED_KEYS, **settings}  # saved before a key existed: its old value
     return config_lib.replace(base, settings, where=where)
 
 

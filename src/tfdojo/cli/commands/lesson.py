@@ -21,8 +21,9 @@ def register(sub) -> None:
         "classifier, 2 fully connected networks, 3 regularisation, 4 convolutions. Prints "
         "the results table (with significance against the lesson's reference and the "
         "course's published results) and writes OUT/lessonN/index.html, results.md, "
-        "results.json and one run folder (with its report) per variant. With --real PATH, "
-        "every row is also scored on those labelled images (a real notMNIST download, say).",
+        "results.json and one run folder per variant (`tfdojo report RUN` draws its "
+        "report). With --real PATH, every row is also scored on those labelled images (a "
+        "real notMNIST download, say).",
     )
     p.add_argument("number", metavar="N", help="the lesson: 1, 2, 3 or 4")
     p.add_argument(

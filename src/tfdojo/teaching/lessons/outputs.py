@@ -58,14 +58,18 @@ def write_outputs(ctx: Context, result: LessonResult) -> Path:
 
 
 def render_page(ctx: Context, result: LessonResult) -> str:
-    """The lesson's summary page: notes, figures, the table with links to each run's report."""
+    """The lesson's summary page: notes, figures, the table, with a link to each run's report
+    that has been drawn (your own run's is; a variant's when ``tfdojo report RUN`` drew it)."""
     body = []
     titles = header(result.rows)
     head = "".join(f"<th>{e(h)}</th>" for h in titles)
     numeric = len(titles) - 2  # the vs reference and course columns are text
     trs = []
     for r, cells in zip(result.rows, table_rows(result.rows)):
-        link = f'<a href="{e(r.run)}/report/report.html">{e(cells[0])}</a>'
+        drawn = (ctx.out / r.run / "report" / "report.html").is_file()  # yours; or asked for
+        link = (
+            f'<a href="{e(r.run)}/report/report.html">{e(cells[0])}</a>' if drawn else e(cells[0])
+        )
         tds = [link] + [f'<td class="num">{e(c)}</td>' for c in cells[1:numeric]]
         tds += [f"<td>{e(c)}</td>" for c in cells[numeric:]]
         trs.append("<tr><td>" + tds[0] + "</td>" + "".join(tds[1:]) + "</tr>")
@@ -73,6 +77,9 @@ def render_page(ctx: Context, result: LessonResult) -> str:
     body.append(
         "<section><h2>Results</h2><table><tr>" + head + "</tr>" + "".join(trs) + "</table>"
         f'<p class="caption">{notes}</p>'
+        f'<p class="caption">Each variant\'s run is in {e(str(ctx.out / "runs"))}/NAME; '
+        "<code>tfdojo report RUN</code> draws its report (its curves, confusion matrix, "
+        "mistakes and weights), then its name here links to it.</p>"
         + "".join(
             f"<p>{e(r.label)}: {e(r.versus_detail)}</p>" for r in result.rows if r.versus_detail
         )

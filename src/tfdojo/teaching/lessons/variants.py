@@ -178,7 +178,9 @@ def _train_one(ctx: Context, v: Variant, seed: int = 0) -> Row:
             progress=False,
             threads=ctx.threads,
             model_class=v.model_class,
-            callbacks=[WriteReport()],
+            # The learner's own run gets its report; a variant's is drawn when asked for
+            # (`tfdojo report RUN`): six figures a variant were 70% of lesson 1's time.
+            callbacks=[WriteReport()] if v.model_class is not None else [],
             checkpoints=False,  # trained afresh each time: nothing to resume
         )
         seconds = time.perf_counter() - start
