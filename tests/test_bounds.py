@@ -215,6 +215,7 @@ TRAIN_RANGES = [  # key, lowest, highest accepted, values just outside
     ("lr_decay_epochs", 1e-9, 10_000.0, [0.0, 10_000.5, math.inf]),
     ("weight_decay", 0.0, 1.0, [-1e-9, 1.01, math.inf, math.nan]),
     ("dropout", 0.0, 0.999, [-0.1, 1.0, math.nan]),
+    ("jitter", 0.0, 4.0, [-0.1, 4.01, math.nan, math.inf]),
 ]
 
 
@@ -233,7 +234,7 @@ def test_each_training_setting_takes_exactly_the_range_its_help_states(key, lo, 
     assert (
         "each in its range: seed 0..9223372036854775807, epochs 1..10000, patience 0..10000, "
         "batch_size and eval_batch_size 1..65536, lr (0, 1e38], momentum [0, 1), lr_decay "
-        "(0, 1], lr_decay_epochs (0, 10000], weight_decay [0, 1], dropout [0, 1), "
+        "(0, 1], lr_decay_epochs (0, 10000], weight_decay [0, 1], dropout [0, 1), jitter [0, 4], "
         "steps_per_call 0..1000 (0 picks)"
     ) in text
 

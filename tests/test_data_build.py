@@ -363,7 +363,7 @@ def test_interrupted_or_full_disk_write_leaves_nothing(tmp_path, tiny_dataset, m
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(np, "savez_compressed", disk_full)
+    monkeypatch.setattr(np, "savez", disk_full)
     rc = main(
         [
             "data",

@@ -426,6 +426,17 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(single, tiny_dataset, t
     np.testing.assert_allclose(a, runs.load_model(single).predict_proba(images), atol=1e-4)
 
 
+def test_mirrored_replicas_jitter_their_own_slices(single, tiny_dataset, tmp_path):
+    run = tmp_path / "run"
+    extra = ["--strategy", "mirrored", "--devices", "2", "--set", "jitter=1"]
+    done = cli(["--threads", "1", *train_args(tiny_dataset, run, *extra)], timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((run / "config.json").read_text())["jitter"] == 1.0
+    jittered = losses(run)
+    assert np.isfinite(jittered).all()
+    assert not np.allclose(jittered, losses(single))  # the images were not the plain ones
+
+
 def test_two_workers_end_equal_and_follow_one_device(single, tiny_dataset, tmp_path):
     run, dump = tmp_path / "run", tmp_path / "weights"
     args = ["launch", "--workers", "2", "--", *train_args(tiny_dataset, run)]

@@ -166,7 +166,7 @@ def test_your_variant_is_the_presets_training_with_your_class(tmp_path):
     assert v.model == "04-convolutions.ipynb:ConvNet" and v.model_class is ConvNet
     assert (v.epochs, v.train_n, v.course) == (like.epochs, like.train_n, "")
     # cnn_course's training settings; its model.* overrides describe tfdojo's architecture
-    assert v.sets == ["epochs=10", "dropout=0.0"]
+    assert v.sets == ["epochs=10", "dropout=0.0", "jitter=0.0"]
     assert like.sets == ["model.conv_strides=1", "model.pools=2"]
 
 

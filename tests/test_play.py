@@ -182,7 +182,7 @@ def test_first_layer_views_match_numpy(play_runs, drawn_a):
     assert view["units"][0]["weights"] == np.round(W1[:, top[0]], 4).tolist()
 
     cnn = Player.open([play_runs["cnn"]])
-    K, bk = (cnn.models[0].get_weights()[k] for k in ("conv1.w", "conv1.b"))  # (3, 3, 1, 32)
+    K, bk = (cnn.models[0].get_weights()[k] for k in ("conv1.w", "conv1.b"))  # (3, 3, 1, 16)
     view = cnn.play(drawn_a)["runs"][0]["layer"]
     padded = np.pad(x, 1)  # SAME padding of a 3x3 window, stride 1
     windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3))  # (28, 28, 3, 3)
@@ -190,7 +190,7 @@ def test_first_layer_views_match_numpy(play_runs, drawn_a):
     np.testing.assert_allclose(view["peak"], maps.max(axis=(1, 2)), rtol=1e-4, atol=1e-6)
     scaled = maps * 255 / np.maximum(maps.max(axis=(1, 2)), 1e-12)[:, None, None]
     assert np.abs(np.asarray(view["maps"]) - scaled).max() <= 1.0
-    assert (view["layer"], np.shape(view["maps"])) == ("conv1", (32, 28, 28))
+    assert (view["layer"], np.shape(view["maps"])) == ("conv1", (16, 28, 28))
 
 
 def test_a_learners_first_bias_is_the_one_named_like_its_weights():
@@ -430,7 +430,7 @@ def test_runs_and_mistakes_api(server, play_runs):
         ("cnn", "cnn", "cnn", str(play_runs["cnn"])),
         ("logistic", "logistic", "logistic", str(play_runs["logistic"])),
     ]
-    assert np.shape(info[0]["filters"]) == (32, 3, 3) and np.shape(info[1]["templates"]) == (
+    assert np.shape(info[0]["filters"]) == (16, 3, 3) and np.shape(info[1]["templates"]) == (
         10,
         784,
     )
