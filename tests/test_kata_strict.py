@@ -165,7 +165,8 @@ def test_check_strict_in_the_worker_reports_its_seed_and_traces(dojo, capsys):  
     assert (code, verdict["status"]) == (0, "pass"), verdict["message"]
     assert isinstance(verdict["figures"]["seed"], int)
     sizes = verdict["figures"]["batch_sizes"]  # the batch of the check's last call, then half
-    assert len(sizes) == 3 and sizes[0] == sizes[1] and sizes[2] == sizes[0] // 2
+    b = sizes[0]  # drawn from the strict seed: a batch of 1 has no half (it was flaky)
+    assert sizes == [b, b] + ([b // 2] if b >= 2 else [])
 
 
 def test_a_batch_size_written_in_the_code_fails_the_check_and_strict(tmp_path):
