@@ -43,7 +43,8 @@ def register(sub) -> None:
         "--model",
         metavar="NAME",
         help=f"one of {', '.join(names())} (default: cnn), or PATH.py:NAME, a model class of "
-        "your own (a tf.Module called as model(x, dropout_rate, seed) -> logits)",
+        "your own (a tf.Module built as Model(seed=0) and called as "
+        "model(x, dropout_rate, seed) -> logits)",
     )
     p.add_argument(
         "--out",

@@ -79,7 +79,8 @@ def render_page(ctx: Context, result: LessonResult) -> str:
         f'<p class="caption">{notes}</p>'
         f'<p class="caption">Each variant\'s run is in {e(str(ctx.out / "runs"))}/NAME; '
         "<code>tfdojo report RUN</code> draws its report (its curves, confusion matrix, "
-        "mistakes and weights), then its name here links to it.</p>"
+        "mistakes and weights) into RUN/report/report.html; the lesson's next run links "
+        "it here.</p>"
         + "".join(
             f"<p>{e(r.label)}: {e(r.versus_detail)}</p>" for r in result.rows if r.versus_detail
         )
