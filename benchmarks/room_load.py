@@ -28,6 +28,8 @@ import statistics
 import time
 import urllib.parse
 
+from _machine import cpu_kind
+
 KATAS = [
     ("tensors", ["tensors/float64-not-float32", "tensors/reshape-order"]),
     ("logistic", ["logistic/bias-shape", "logistic/weights-not-variables"]),
@@ -128,17 +130,6 @@ async def learner_loop(learner, host, port, token, interval, until, times, error
         next_at += interval
 
 
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(
-                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        model = "unknown CPU"
-    return f"{model}, {os.cpu_count()} cores"
-
-
 async def health(host, port, token) -> dict:
     status, answer = await request(
         host, port, "GET", "/api/health", {"Authorization": f"Bearer {token}"}
@@ -182,7 +173,7 @@ async def main_async(args) -> dict:
         "max_ms": round(ms[-1], 1),
         "server_peak_rss_mb": round(after["peak_rss_bytes"] / 2**20, 1),
         "server_verdicts": after["verdicts"] - before["verdicts"],
-        "cpu": cpu_name(),
+        "cpu": cpu_kind(),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "first_errors": [f"{s}: {a!r}" for s, a in errors[:3]],

@@ -84,8 +84,8 @@ class NumpyEngine(Engine):
         """:meth:`train_step` on the training images at indices ``idx`` (B,)."""
         X = normalize(self.images[idx])  # (B, 28, 28) float32 in [-0.5, 0.5]
         if self.cfg.jitter:  # the TensorFlow engine's warp, its numbers from NumPy's generator
-            u = np.random.default_rng([self.cfg.seed, self.step, jitter.SALT])
-            X = jitter.warp_numpy(X, u.uniform(-1, 1, (len(idx), 5)), self.cfg.jitter)
+            rng = np.random.default_rng([self.cfg.seed, self.step, jitter.SALT])
+            X = jitter.warp_numpy(X, rng.uniform(-1, 1, (len(idx), 5)), self.cfg.jitter)
         y = self.labels[idx]  # (B,)
         return self.train_step(X, y, lr)
 

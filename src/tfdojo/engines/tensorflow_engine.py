@@ -75,16 +75,13 @@ class TensorFlowEngine(Engine):
 
     name = "tensorflow"
     fused = True  # the optimiser's fused kernels (on plain variables)
-    warp_per_call = True  # jitter: a call's k batches warped at once (replicas: per step)
 
     def __init__(self, cfg, model, images: np.ndarray, labels: np.ndarray):
         self.cfg = cfg
         self.model = model
         self.steps_per_call = auto_steps_per_call(cfg)
-        # A call's batches warped at once hold k * B images twice: at most WARP_IMAGES of them.
-        self.warp_at_once = self.warp_per_call and (
-            self.steps_per_call * cfg.batch_size <= WARP_IMAGES
-        )
+        # jitter: a call's k batches warped at once, k * B images held twice, WARP_IMAGES at most
+        self.warp_at_once = self.steps_per_call * cfg.batch_size <= WARP_IMAGES
         self.params = model.named_variables()  # {"conv1.w": Variable, ...}
         self.optimizer = make_optimizer(cfg.optimizer, self.params, cfg.momentum, self.fused)
         self.step = tf.Variable(0, dtype=tf.int64, name="step")
@@ -183,7 +180,7 @@ class TensorFlowEngine(Engine):
         correct = tf.constant(0, tf.int64)
         at_once = bool(self.cfg.jitter) and self.warp_at_once
         if at_once:  # the k batches gathered and warped at once (see the module)
-            X, y = self.inputs(batches, self.step)  # (k, B, 28, 28), (k, B)
+            X, y = self.inputs(batches)  # (k, B, 28, 28), (k, B)
         for i in tf.range(tf.shape(batches)[0]):
             if at_once:
                 loss, hits = self.train_step(X[i], y[i], rates[i])

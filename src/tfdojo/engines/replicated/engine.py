@@ -62,7 +62,6 @@ class ReplicatedEngine(TensorFlowEngine):
 
     name = "replicated"
     fused = False  # replicated variables are updated by ops (the kernel needs plain handles)
-    warp_per_call = False  # each replica jitters its own slice, step by step (replica_step)
 
     def __init__(self, cfg, model, images: np.ndarray, labels: np.ndarray, dist: Distribution):
         replicas = dist.replicas
@@ -73,6 +72,7 @@ class ReplicatedEngine(TensorFlowEngine):
             )
         with dist.scope():
             super().__init__(cfg, model, images, labels)
+        self.warp_at_once = False  # each replica jitters its own slice, step by step
         self.dist = dist
         self.per_replica = cfg.batch_size // replicas
         self.options = tf.distribute.experimental.CommunicationOptions(

@@ -11,6 +11,7 @@ from tfdojo.results.page import e, img, page, text_section
 from tfdojo.results.plots import figure_png
 from tfdojo.teaching.lessons.tables import _notes, format_table, header, markdown_table, table_rows
 from tfdojo.teaching.lessons.variants import Context, Row, lesson_folder
+from tfdojo.teaching.lessons.yours import report_path
 
 
 @dataclasses.dataclass
@@ -66,10 +67,9 @@ def render_page(ctx: Context, result: LessonResult) -> str:
     numeric = len(titles) - 2  # the vs reference and course columns are text
     trs = []
     for r, cells in zip(result.rows, table_rows(result.rows)):
-        drawn = (ctx.out / r.run / "report" / "report.html").is_file()  # yours; or asked for
-        link = (
-            f'<a href="{e(r.run)}/report/report.html">{e(cells[0])}</a>' if drawn else e(cells[0])
-        )
+        report = report_path(ctx, r)  # drawn for your own run; a variant's when asked for
+        href = report.relative_to(ctx.out).as_posix()
+        link = f'<a href="{e(href)}">{e(cells[0])}</a>' if report.is_file() else e(cells[0])
         tds = [link] + [f'<td class="num">{e(c)}</td>' for c in cells[1:numeric]]
         tds += [f"<td>{e(c)}</td>" for c in cells[numeric:]]
         trs.append("<tr><td>" + tds[0] + "</td>" + "".join(tds[1:]) + "</tr>")
