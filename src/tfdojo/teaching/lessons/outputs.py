@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tfdojo.core.atomic import write_json, write_text
 from tfdojo.core.safe_write import inside
+from tfdojo.results.output import REPORT_DIR, REPORT_NAME
 from tfdojo.results.page import e, img, page, text_section
 from tfdojo.results.plots import figure_png
 from tfdojo.teaching.lessons.tables import _notes, format_table, header, markdown_table, table_rows
@@ -68,7 +69,7 @@ def render_page(ctx: Context, result: LessonResult) -> str:
     trs = []
     for r, cells in zip(result.rows, table_rows(result.rows)):
         report = report_path(ctx, r)  # drawn for your own run; a variant's when asked for
-        href = report.relative_to(ctx.out).as_posix()
+        href = f"{r.run}/{REPORT_DIR}/{REPORT_NAME}"  # the same file, from the lesson's page
         link = f'<a href="{e(href)}">{e(cells[0])}</a>' if report.is_file() else e(cells[0])
         tds = [link] + [f'<td class="num">{e(c)}</td>' for c in cells[1:numeric]]
         tds += [f"<td>{e(c)}</td>" for c in cells[numeric:]]
